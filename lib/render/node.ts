@@ -1,0 +1,125 @@
+/**
+ * The contract between the engine and every node kind of a scene.
+ *
+ * Each frame the engine walks the evaluated tree depth first. For each node it
+ * calls {@linkcode SceneNode.prepare} (attributes for this frame and the
+ * size inherited from the parent; returns the node's own size, passed down to
+ * the children), then the children, then {@linkcode SceneNode.render} with
+ * the children's instances, so the node can composite their `output`
+ * textures. Node instances live across frames and across live reloads while
+ * their place in the tree and their kind stay the same; `destroy` is called
+ * when they leave.
+ *
+ * @module
+ */
+
+import type { Attributes } from "../scene/attributes.ts";
+import type { Value } from "../expr/values.ts";
+import type { Logger } from "../log/logger.ts";
+import type { GLContext } from "../gl/context.ts";
+import type { Texture } from "../gl/texture.ts";
+
+/** Clock and tempo of the frame being rendered (Flitter's names). */
+export interface FrameInfo {
+  /** Beat-clock time in seconds since start (`time`). */
+  time: number;
+  /** Wall-clock time in seconds since the Unix epoch (`clock`). */
+  clock: number;
+  /** Frame counter, from 0. */
+  frame: number;
+  /** Target frames per second. */
+  fps: number;
+  /** Current beat (time × tempo / 60). */
+  beat: number;
+  /** Beats per minute. */
+  tempo: number;
+  /** Seconds since the previous frame. */
+  delta: number;
+}
+
+/** The scene's state, read by `$KEY` in expressions and written by nodes. */
+export interface StateStore {
+  /** The value under `key`, or `null`. */
+  get(key: Value): Value;
+  /** Sets (or, with `null`, clears) `key`. */
+  set(key: Value, value: Value): void;
+}
+
+/** What the engine offers nodes while preparing and rendering. */
+export interface RenderContext {
+  /** The GL context (current on this thread). */
+  readonly gl: GLContext;
+  /** Clock of this frame. */
+  readonly frame: FrameInfo;
+  /** The scene state (`state=` keys, `$KEY`). */
+  readonly state: StateStore;
+  /** Logger for node messages. */
+  readonly log: Logger;
+  /** The node with `id=ID` in the current tree, if any. */
+  lookup(id: string): SceneNode | undefined;
+  /** A path from the scene resolved relative to the scene file's folder. */
+  resolvePath(path: string): string;
+}
+
+/** Width and height in pixels. */
+export type Size = readonly [number, number];
+
+/** One live node of a scene (render node, signalling node, …). */
+export abstract class SceneNode {
+  /** `id=` of the node, set by the engine before `prepare`. */
+  id: string | null = null;
+  /** `hidden=` of the node: rendered, but not composited by its parent. */
+  hidden = false;
+
+  /** The node's output image after `render`, or `null` if it has none. */
+  get output(): Texture | null {
+    return null;
+  }
+
+  /**
+   * Takes this frame's attributes and the parent's size; returns the size
+   * the children inherit (normally the node's own `size=`).
+   */
+  abstract prepare(ctx: RenderContext, attrs: Attributes, inherited: Size): Size;
+
+  /** Draws the node; the children were prepared and rendered already. */
+  abstract render(ctx: RenderContext, children: readonly SceneNode[]): void;
+
+  /** Frees GL objects, sockets and connections; called once. */
+  destroy(): void {}
+}
+
+/** Registration record of one node kind. */
+export interface NodeKind {
+  /** Name without the `!` (`"shader"`). */
+  readonly name: string;
+  /** Attribute names it understands (warned about otherwise, with a hint). */
+  readonly attributes: readonly string[];
+  /**
+   * Whether any other attribute is meaningful too (e.g. custom shader
+   * uniforms), so unknown names are not warned about.
+   */
+  readonly openAttributes?: boolean;
+  /** Creates a new instance. */
+  create(ctx: RenderContext): SceneNode;
+}
+
+const registry = new Map<string, NodeKind>();
+
+/** Adds a node kind; a later registration of the same name replaces it. */
+export function registerNodeKind(kind: NodeKind): void {
+  registry.set(kind.name, kind);
+}
+
+/** The node kind called `name` (without `!`), if registered. */
+export function getNodeKind(name: string): NodeKind | undefined {
+  return registry.get(name);
+}
+
+/** Names of all registered node kinds. */
+export function nodeKindNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** Attributes every node kind accepts. */
+export const COMMON_ATTRIBUTES: readonly string[] = ["id", "hidden", "size"];

@@ -1,0 +1,152 @@
+/**
+ * The evaluated attributes of one scene node for one frame, with typed
+ * getters that warn (once per node and attribute) about values of the wrong
+ * shape instead of failing the frame.
+ *
+ * @module
+ */
+
+import {
+  asNumber,
+  asString,
+  asSymbolName,
+  asVector,
+  formatValue,
+  isTruthy,
+  type Value,
+} from "../expr/values.ts";
+import { getLogger } from "../log/logger.ts";
+
+const log = getLogger("scene");
+
+/** Attribute values of one node in one frame, addressed by the node's tree path. */
+export class Attributes {
+  readonly #values: Map<string, Value>;
+  readonly #warned = new Set<string>();
+
+  /**
+   * @param path where the node is in its scene (`nodes[0].children[1]`), for messages
+   * @param values attribute name → value
+   * @param file the scene file, for messages
+   */
+  constructor(
+    readonly path: string,
+    values: Map<string, Value> = new Map(),
+    readonly file = "",
+  ) {
+    this.#values = values;
+  }
+
+  /** The raw value of `name` (`null` when absent). */
+  get(name: string): Value {
+    return this.#values.get(name) ?? null;
+  }
+
+  /** Sets `name` for this frame (the engine calls this). */
+  set(name: string, value: Value): void {
+    this.#values.set(name, value);
+  }
+
+  /** Removes `name` (the engine calls this when a reload drops it). */
+  delete(name: string): void {
+    this.#values.delete(name);
+  }
+
+  /** Whether `name` is present with a non-null value. */
+  has(name: string): boolean {
+    return (this.#values.get(name) ?? null) !== null;
+  }
+
+  /** All attribute names present. */
+  names(): IterableIterator<string> {
+    return this.#values.keys();
+  }
+
+  /** All entries. */
+  entries(): IterableIterator<[string, Value]> {
+    return this.#values.entries();
+  }
+
+  /** Number of attributes. */
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** A single number, or `fallback` when absent or not a number. */
+  number(name: string, fallback: number): number;
+  number(name: string, fallback: number | null): number | null;
+  number(name: string, fallback: number | null): number | null {
+    const value = this.get(name);
+    if (value === null) return fallback;
+    const number = asNumber(value);
+    if (number === null) {
+      this.warnShape(name, value, "a number");
+      return fallback;
+    }
+    return number;
+  }
+
+  /** `length` numbers (a single number is repeated), or `fallback`. */
+  vector(name: string, length: number, fallback: number[]): number[];
+  vector(name: string, length: number, fallback: number[] | null): number[] | null;
+  vector(name: string, length: number, fallback: number[] | null): number[] | null {
+    const value = this.get(name);
+    if (value === null) return fallback;
+    const vector = asVector(value, length);
+    if (vector === null) {
+      this.warnShape(name, value, `${length} numbers`);
+      return fallback;
+    }
+    return vector;
+  }
+
+  /** Text of the value (symbols by name, numbers formatted), or `fallback`. */
+  string(name: string, fallback: string): string;
+  string(name: string, fallback: string | null): string | null;
+  string(name: string, fallback: string | null): string | null {
+    const value = this.get(name);
+    if (value === null) return fallback;
+    return asString(value) ?? fallback;
+  }
+
+  /** Flitter truth of the value, or `fallback` when absent. */
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.#values.get(name);
+    if (value === undefined || value === null) return fallback;
+    return isTruthy(value);
+  }
+
+  /** Name of a symbol (`:over` → `"over"`) or plain string, or `fallback`. */
+  symbol(name: string, fallback: string): string;
+  symbol(name: string, fallback: string | null): string | null;
+  symbol(name: string, fallback: string | null): string | null {
+    const value = this.get(name);
+    if (value === null) return fallback;
+    const symbol = asSymbolName(value);
+    if (symbol === null) {
+      this.warnShape(name, value, "a symbol");
+      return fallback;
+    }
+    return symbol;
+  }
+
+  /** Logs (once) that `name` has a value of the wrong shape. */
+  warnShape(name: string, value: Value, expected: string): void {
+    if (this.#warned.has(name)) return;
+    this.#warned.add(name);
+    const where = this.file ? `${this.file}: ` : "";
+    log.warn(
+      `${where}${this.path}.${name}: expected ${expected}, got ${formatValue(value)}`,
+    );
+  }
+
+  /** Whether both hold the same names with equal values. */
+  equals(other: Attributes, valuesEqual: (a: Value, b: Value) => boolean): boolean {
+    if (other.#values.size !== this.#values.size) return false;
+    for (const [name, value] of this.#values) {
+      if (!other.#values.has(name)) return false;
+      if (!valuesEqual(value, other.#values.get(name)!)) return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The signalling plugin API: how a `!webrtc` node finds its peer.
+ *
+ * A signalling kind (`broadcast`, `websocket`, or one registered by another
+ * script) appears in a scene as a child node of `!webrtc` (`!broadcast
+ * call=…`). Each frame the `!webrtc` node turns that child's attributes into
+ * a configuration with {@linkcode SignallingKind.configure}; when the
+ * configuration changes (compared as JSON) the running signalling is closed
+ * and a new one started with {@linkcode SignallingKind.start}. The signalling
+ * drives the {@linkcode PeerSession} it is given: it creates offers and
+ * answers through it and carries them to the other side.
+ *
+ * @module
+ */
+
+import type { Attributes } from "../scene/attributes.ts";
+import type { Logger } from "../log/logger.ts";
+
+/** `RTCPeerConnection.connectionState` values. */
+export type ConnectionState =
+  | "new"
+  | "connecting"
+  | "connected"
+  | "disconnected"
+  | "failed"
+  | "closed";
+
+/**
+ * One endpoint's side of a call, as signalling sees it. Offers and answers
+ * are complete, non-trickle SDP (ICE gathering finished before they are
+ * returned).
+ */
+export interface PeerSession {
+  /** Closes any current peer connection, opens a new one and returns its offer. */
+  createOffer(): Promise<string>;
+  /** Closes any current peer connection, opens a new one for `offer`, returns the answer. */
+  acceptOffer(offer: string): Promise<string>;
+  /** Applies the remote `answer` to the connection made by `createOffer`. */
+  acceptAnswer(answer: string): Promise<void>;
+  /** Closes the current peer connection, if any (state becomes `null`). */
+  close(): void;
+  /** State of the current peer connection, or `null` when there is none. */
+  readonly connectionState: ConnectionState | null;
+  /** Calls `listener` on every state change; returns a function that unsubscribes. */
+  onConnectionStateChange(
+    listener: (state: ConnectionState | null) => void,
+  ): () => void;
+}
+
+/** A running signalling protocol; closed when its node goes or its configuration changes. */
+export interface Signalling {
+  /** Stops the protocol and frees its sockets; does not close the peer connection. */
+  close(): void | Promise<void>;
+}
+
+/** A kind of signalling, registered by name. */
+export interface SignallingKind<Config = unknown> {
+  /** Node name without `!` (`"broadcast"`). */
+  readonly name: string;
+  /** Attribute names it understands. */
+  readonly attributes: readonly string[];
+  /**
+   * Validates attributes and returns a JSON-comparable configuration;
+   * returns `null` (after logging) when the attributes are not usable, in
+   * which case no signalling runs.
+   */
+  configure(attrs: Attributes, log: Logger): Config | null;
+  /** Starts signalling for `session` with `config`. */
+  start(config: Config, session: PeerSession, log: Logger): Signalling;
+}
+
+/** Signalling failures that are worth a clear message (bad URL, bad config…). */
+export class SignallingError extends Error {
+  /** @param message what went wrong, for the user */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SignallingError";
+  }
+}
+
+const kinds = new Map<string, SignallingKind>();
+const listeners: Array<(kind: SignallingKind) => void> = [];
+
+/**
+ * Registers a signalling kind, so scenes can use `!NAME` inside `!webrtc`.
+ * A later registration of the same name replaces the earlier one.
+ */
+export function registerSignallingKind<Config>(kind: SignallingKind<Config>): void {
+  kinds.set(kind.name, kind as SignallingKind);
+  for (const listener of listeners) listener(kind as SignallingKind);
+}
+
+/** The signalling kind called `name`, if registered. */
+export function getSignallingKind(name: string): SignallingKind | undefined {
+  return kinds.get(name);
+}
+
+/** Names of all registered signalling kinds. */
+export function signallingKindNames(): string[] {
+  return [...kinds.keys()];
+}
+
+/** Calls `listener` for every kind registered from now on and for those already registered. */
+export function onSignallingKindRegistered(
+  listener: (kind: SignallingKind) => void,
+): void {
+  listeners.push(listener);
+  for (const kind of kinds.values()) listener(kind);
+}
