@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what flitter-webrtc needs: Deno (pinned, from the npm registry, into
+# node_modules) and the Debian packages for headless GL, video files and the
+# tests. Idempotent, and quick when everything is present.
+#   scripts/setup.sh          runtime packages (GL, ffmpeg)
+#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri ffmpeg iproute2 openssl)
+test_packages=(python3 python3-aiortc python3-cryptography chromium util-linux)
+
+want=("${runtime_packages[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi
+
+missing=()
+for package in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages; run as root:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+pinned=$(node -p 'require("./package.json").devDependencies.deno')
+if [[ ! -x node_modules/.bin/deno ]] || [[ "$(node_modules/.bin/deno --version | head -1)" != "deno $pinned "* ]]; then
+  echo "setup: installing Deno $pinned from the npm registry"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+# Fetch the npm packages named in deno.json (into node_modules) once.
+if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
+  node_modules/.bin/deno install --quiet
+  touch node_modules/.deno
+fi
