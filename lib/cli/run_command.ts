@@ -1,0 +1,123 @@
+/**
+ * `flitter_webrtc run SCENE [options]`: renders a scene until stopped.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { Engine } from "../engine/engine.ts";
+import type { Value } from "../expr/values.ts";
+import { getLogger } from "../log/logger.ts";
+import { SceneError } from "../scene/errors.ts";
+import { parseDefineValue } from "../scene/model.ts";
+import { applyLogFlags, LOG_FLAG_OPTIONS } from "./log_flags.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** Usage text of `run`. */
+export const RUN_USAGE =
+  `Usage: flitter_webrtc run SCENE [--define NAME=VALUE]... [--fps N] [--runtime SECONDS]
+                          [--lockstep] [--offscreen] [--quiet|--verbose|--debug|--trace]
+
+  SCENE               a scene file (.toml or .json); it is reloaded when it changes
+  --define NAME=VALUE bind NAME in expressions (a number, :symbol or text); repeatable
+  --fps N             frames per second (default 60)
+  --runtime SECONDS   exit after this many seconds of scene time
+  --lockstep          render as fast as possible with an evenly stepped clock
+  --offscreen         never open a window (windows render offscreen anyway for now)`;
+
+/** Options of one `run`. */
+export interface RunOptions {
+  file: string;
+  defines: Map<string, Value>;
+  fps: number;
+  runtime: number | null;
+  lockstep: boolean;
+  offscreen: boolean;
+}
+
+/** Parses `run`'s arguments; throws {@linkcode UsageError}. */
+export function parseRunArgs(args: string[]): RunOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...LOG_FLAG_OPTIONS,
+        define: { type: "string", short: "D", multiple: true },
+        fps: { type: "string" },
+        runtime: { type: "string" },
+        lockstep: { type: "boolean" },
+        offscreen: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "Missing the scene file"
+        : `Expected one scene file, got ${positionals.length}`,
+    );
+  }
+  applyLogFlags(values);
+  const defines = new Map<string, Value>();
+  for (const definition of values.define ?? []) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(definition);
+    if (!match) {
+      throw new UsageError(
+        `--define "${definition}": expected NAME=VALUE with NAME a plain name`,
+      );
+    }
+    defines.set(match[1], parseDefineValue(match[2]));
+  }
+  const fps = values.fps === undefined ? 60 : Number(values.fps);
+  if (!(fps > 0 && fps <= 1000)) {
+    throw new UsageError(`--fps "${values.fps}": expected a number from 1 to 1000`);
+  }
+  const runtime = values.runtime === undefined ? null : Number(values.runtime);
+  if (runtime !== null && !(runtime >= 0)) {
+    throw new UsageError(`--runtime "${values.runtime}": expected seconds (≥ 0)`);
+  }
+  return {
+    file: positionals[0],
+    defines,
+    fps,
+    runtime,
+    lockstep: Boolean(values.lockstep),
+    offscreen: Boolean(values.offscreen),
+  };
+}
+
+/** Runs a scene as the CLI does; resolves to the process exit status. */
+export async function runScene(options: RunOptions): Promise<number> {
+  const log = getLogger("engine");
+  let engine: Engine;
+  try {
+    engine = await Engine.open(options.file, {
+      defines: options.defines,
+      fps: options.fps,
+      runtime: options.runtime,
+      lockstep: options.lockstep,
+    });
+  } catch (error) {
+    if (error instanceof SceneError) {
+      log.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  log.info(`Running ${options.file} on ${engine.gl.renderer}`);
+  const stop = () => engine.stop();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await engine.run();
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
+  return 0;
+}

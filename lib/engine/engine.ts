@@ -1,0 +1,300 @@
+/**
+ * The engine: owns the GL context, the current scene and its live tree, the
+ * clock and the state; renders frames at a steady rate (or as fast as
+ * possible with `lockstep`), and reloads the scene when its files change.
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import type { Value } from "../expr/values.ts";
+import { GLContext } from "../gl/context.ts";
+import { getLogger, isVerbose, type Logger } from "../log/logger.ts";
+import type { FrameInfo, RenderContext, SceneNode, Size } from "../render/node.ts";
+import { SceneError } from "../scene/errors.ts";
+import { loadSceneFile, loadSceneText } from "../scene/load_scene.ts";
+import type { SceneModel } from "../scene/model.ts";
+import { FileCache } from "./file_cache.ts";
+import { FileWatcher } from "./file_watcher.ts";
+import { FrameScope } from "./frame_scope.ts";
+import { FrameStatistics } from "./frame_statistics.ts";
+import { type LiveNode, reconcile } from "./live_tree.ts";
+import { MapStateStore } from "./state_store.ts";
+import "../kinds.ts";
+
+/** How an engine runs. */
+export interface EngineOptions {
+  /** Values for names in expressions (`--define NAME=VALUE`). */
+  defines?: Record<string, Value> | ReadonlyMap<string, Value>;
+  /** Frames per second (default 60). */
+  fps?: number;
+  /** Render as fast as possible with an evenly stepped clock (default false). */
+  lockstep?: boolean;
+  /** Stop after this many seconds of scene time (default: run until stopped). */
+  runtime?: number | null;
+  /** Reload the scene when its files change (default true for files). */
+  watch?: boolean;
+  /** Beats per minute (default 120). */
+  tempo?: number;
+  /** Size inherited by top-level nodes without `size=` (default 512x512). */
+  defaultSize?: Size;
+  /** Logger (default "engine"). */
+  log?: Logger;
+}
+
+const STATISTICS_PERIOD_SECONDS = 5;
+
+/** Renders one scene, frame by frame. */
+export class Engine {
+  readonly gl: GLContext;
+  readonly state = new MapStateStore();
+  readonly frame: FrameInfo;
+  readonly log: Logger;
+  readonly fps: number;
+  readonly lockstep: boolean;
+  readonly runtime: number | null;
+  #file: string;
+  #model: SceneModel;
+  #roots: LiveNode[] = [];
+  readonly #ids = new Map<string, SceneNode>();
+  readonly #files = new FileCache();
+  readonly #scope: FrameScope;
+  readonly #context: RenderContext;
+  readonly #defaultSize: Size;
+  #watcher: FileWatcher | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+  #startMs = 0;
+  #reloads = 0;
+  readonly #statistics = new FrameStatistics();
+
+  private constructor(file: string, model: SceneModel, options: EngineOptions) {
+    this.#file = file;
+    this.#model = model;
+    this.log = options.log ?? getLogger("engine");
+    this.fps = options.fps ?? 60;
+    this.lockstep = options.lockstep ?? false;
+    this.runtime = options.runtime ?? null;
+    this.#defaultSize = options.defaultSize ?? [512, 512];
+    const tempo = options.tempo ?? 120;
+    this.frame = {
+      time: 0,
+      clock: Date.now() / 1000,
+      frame: 0,
+      fps: this.fps,
+      beat: 0,
+      tempo,
+      delta: 0,
+    };
+    const defines = options.defines instanceof Map
+      ? options.defines
+      : new Map(Object.entries(options.defines ?? {}));
+    this.#scope = new FrameScope(
+      this.frame,
+      defines,
+      this.state,
+      this.#files,
+      dirname(resolve(file)),
+    );
+    this.gl = GLContext.create();
+    const engine = this;
+    this.#context = {
+      gl: this.gl,
+      frame: this.frame,
+      state: this.state,
+      log: this.log,
+      lookup: (id) => engine.#ids.get(id),
+      resolvePath: (path) => resolve(engine.#scope.folder, path),
+    };
+    this.#install(model);
+  }
+
+  /**
+   * Loads the scene file `file` and creates an engine for it; throws
+   * {@linkcode SceneError} when the scene cannot be loaded.
+   */
+  static async open(file: string, options: EngineOptions = {}): Promise<Engine> {
+    const model = await loadSceneFile(file);
+    const engine = new Engine(file, model, options);
+    if (options.watch ?? true) engine.#startWatching();
+    return engine;
+  }
+
+  /** Creates an engine for scene text (no file watching); `name` is used in messages. */
+  static fromText(
+    text: string,
+    name = "scene.toml",
+    options: EngineOptions = {},
+  ): Engine {
+    return new Engine(name, loadSceneText(text, name), options);
+  }
+
+  /** The scene model being rendered. */
+  get model(): SceneModel {
+    return this.#model;
+  }
+
+  /** How many reloads have replaced the scene. */
+  get reloads(): number {
+    return this.#reloads;
+  }
+
+  /** The node with `id=ID`, if present. */
+  node(id: string): SceneNode | undefined {
+    return this.#ids.get(id);
+  }
+
+  /** Instances of the top-level nodes present in the last frame. */
+  get roots(): SceneNode[] {
+    return this.#roots.flatMap((live) => live.instance ? [live.instance] : []);
+  }
+
+  /**
+   * Re-reads the scene file; on success the new scene replaces the old,
+   * keeping nodes that still match. A broken scene is logged and the old
+   * one stays. Returns whether the scene was replaced.
+   */
+  async reload(): Promise<boolean> {
+    this.#files.invalidate();
+    try {
+      const model = await loadSceneFile(this.#file);
+      this.#install(model);
+      this.#reloads++;
+      this.log.info(`Reloaded ${this.#file}`);
+      return true;
+    } catch (error) {
+      if (error instanceof SceneError) {
+        this.log.error(`${error.message} (keeping the last good scene)`);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** Replaces the scene with `text` (as if the file had changed to it). */
+  replaceText(text: string): boolean {
+    try {
+      this.#install(loadSceneText(text, this.#file));
+      this.#reloads++;
+      return true;
+    } catch (error) {
+      if (error instanceof SceneError) {
+        this.log.error(`${error.message} (keeping the last good scene)`);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  #install(model: SceneModel): void {
+    for (const warning of model.warnings) this.log.warn(warning);
+    this.#model = model;
+    this.#scope.setLets(model.lets);
+    this.#roots = reconcile(model.nodes, this.#roots, model.file, this.#ids);
+  }
+
+  #startWatching(): void {
+    this.#watcher = new FileWatcher((changed) => {
+      for (const file of changed) this.#files.invalidate(file);
+      const sceneChanged = changed.includes(resolve(this.#file));
+      if (sceneChanged) this.reload().then(() => this.#updateWatchList());
+      else this.log.info(`Re-read ${changed.join(", ")}`);
+    });
+    this.#updateWatchList();
+  }
+
+  #updateWatchList(): void {
+    this.#watcher?.watch([resolve(this.#file), ...this.#files.paths()]);
+  }
+
+  /** Advances the clock to `time` seconds and renders one frame. */
+  renderFrame(time?: number): void {
+    const frame = this.frame;
+    const now = time ?? (this.lockstep
+      ? frame.frame / this.fps
+      : (performance.now() - this.#startMs) / 1000);
+    frame.delta = frame.frame === 0 ? 0 : now - frame.time;
+    frame.time = now;
+    frame.clock = Date.now() / 1000;
+    frame.beat = now * frame.tempo / 60;
+    const knownFiles = this.#watcher ? this.#files.paths().length : 0;
+    const scope = this.#scope;
+    scope.evaluateLets();
+    const size = this.#defaultSize;
+    for (const root of this.#roots) {
+      root.update(this.#context, scope, size, this.#ids, this.log);
+    }
+    frame.frame++;
+    if (this.#watcher && this.#files.paths().length !== knownFiles) {
+      this.#updateWatchList();
+    }
+  }
+
+  /**
+   * Renders frames until `stop()`, the runtime is reached, or forever;
+   * then closes the engine.
+   */
+  async run(): Promise<void> {
+    this.#startMs = performance.now();
+    const frameMs = 1000 / this.fps;
+    let next = this.#startMs;
+    try {
+      while (!this.#stopped) {
+        if (this.runtime !== null) {
+          const sceneTime = this.lockstep
+            ? this.frame.frame / this.fps
+            : (performance.now() - this.#startMs) / 1000;
+          if (sceneTime >= this.runtime) break;
+        }
+        const began = performance.now();
+        this.renderFrame();
+        const ended = performance.now();
+        this.#statistics.add(ended - began);
+        if (
+          isVerbose() && this.#statistics.elapsed >= STATISTICS_PERIOD_SECONDS
+        ) {
+          this.log.info(this.#statistics.takeSummary());
+        }
+        if (this.lockstep) {
+          await this.#pause(0);
+        } else {
+          next += frameMs;
+          if (next < ended - frameMs) next = ended; // too far behind: skip ahead
+          await this.#pause(Math.max(0, next - performance.now()));
+        }
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  #pause(milliseconds: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setTimeout(() => {
+        this.#wake = null;
+        done();
+      }, milliseconds);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        done();
+      };
+    });
+  }
+
+  /** Asks `run()` to finish after the current frame. */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  /** Destroys all nodes (files are completed) and the GL context. */
+  close(): void {
+    this.#stopped = true;
+    this.#watcher?.close();
+    this.#watcher = null;
+    for (const root of this.#roots) root.destroy(this.#ids);
+    this.#roots = [];
+    this.gl.destroy();
+  }
+}

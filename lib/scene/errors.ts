@@ -1,0 +1,58 @@
+/**
+ * Errors in scene files, each naming the file, the place and the problem.
+ *
+ * @module
+ */
+
+/** Where in a scene something is: a tree path and/or a line and column. */
+export interface SceneLocation {
+  /** Path of the scene file as the user gave it. */
+  file: string;
+  /** Tree path such as `nodes[0].children[2].size`. */
+  path?: string;
+  /** 1-based line, for syntax errors. */
+  line?: number;
+  /** 1-based column, for syntax errors. */
+  column?: number;
+}
+
+/** A problem in a scene file: syntax, shape, an unknown node kind, a bad expression. */
+export class SceneError extends Error {
+  /** The scene file. */
+  readonly file: string;
+  /** Tree path of the offending node or attribute, if known. */
+  readonly path?: string;
+  /** 1-based line, if known. */
+  readonly line?: number;
+  /** 1-based column, if known. */
+  readonly column?: number;
+  /** The problem alone, without the place. */
+  readonly problem: string;
+
+  /** @param location where @param problem what is wrong */
+  constructor(location: SceneLocation, problem: string, options?: ErrorOptions) {
+    super(`${formatLocation(location)}: ${problem}`, options);
+    this.name = "SceneError";
+    this.file = location.file;
+    this.path = location.path;
+    this.line = location.line;
+    this.column = location.column;
+    this.problem = problem;
+  }
+}
+
+/** `file:line:column`, `file: path` or `file: path (column N)`. */
+export function formatLocation(location: SceneLocation): string {
+  let text = location.file;
+  if (location.line !== undefined) {
+    text += `:${location.line}`;
+    if (location.column !== undefined) text += `:${location.column}`;
+  }
+  if (location.path) {
+    text += `: ${location.path}`;
+    if (location.line === undefined && location.column !== undefined) {
+      text += ` (column ${location.column})`;
+    }
+  }
+  return text;
+}
