@@ -14,6 +14,7 @@ import { asString, isTruthy } from "../expr/values.ts";
 import type { Logger } from "../log/logger.ts";
 import {
   getNodeKind,
+  type NodeKind,
   type RenderContext,
   type SceneNode,
   type Size,
@@ -29,6 +30,7 @@ export class LiveNode {
   #present: SceneNode[] = [];
   #presenceChanged = true;
   #failure: string | null = null;
+  readonly #kind: NodeKind;
 
   /**
    * @param model the scene model node
@@ -39,7 +41,9 @@ export class LiveNode {
     public model: NodeModel,
     public attributes: Attributes,
     public children: LiveNode[],
-  ) {}
+  ) {
+    this.#kind = getNodeKind(model.kind)!;
+  }
 
   /** Instances of the children present in the last frame. */
   get presentChildren(): readonly SceneNode[] {
@@ -60,7 +64,7 @@ export class LiveNode {
       return false;
     }
     if (this.instance === null) {
-      this.instance = getNodeKind(model.kind)!.create(ctx);
+      this.instance = this.#kind.create(ctx);
       this.#presenceChanged = true;
     }
     const instance = this.instance;
@@ -68,7 +72,9 @@ export class LiveNode {
     for (const name of model.dynamic) {
       attributes.set(name, evaluate(model.attributes.get(name)!, scope));
     }
-    const id = attributes.has("id") ? asString(attributes.get("id")) : null;
+    const id = attributes.has("id") && !this.#kind.idRefersToOther
+      ? asString(attributes.get("id"))
+      : null;
     if (id !== instance.id) {
       if (instance.id !== null && ids.get(instance.id) === instance) {
         ids.delete(instance.id);

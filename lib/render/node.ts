@@ -100,6 +100,11 @@ export interface NodeKind {
    * uniforms), so unknown names are not warned about.
    */
   readonly openAttributes?: boolean;
+  /**
+   * Whether `id=` names ANOTHER node (as `!reference id=` does) rather than
+   * this one, so the engine does not register the node under it.
+   */
+  readonly idRefersToOther?: boolean;
   /** Creates a new instance. */
   create(ctx: RenderContext): SceneNode;
 }
