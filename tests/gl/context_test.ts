@@ -1,0 +1,178 @@
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertThrows,
+} from "./_assert.ts";
+import {
+  DEFAULT_VERTEX_SOURCE,
+  GLContext,
+  RenderTarget,
+  ShaderError,
+  ShaderProgram,
+  Texture,
+  translateShaderSource,
+} from "../../lib/gl/mod.ts";
+
+const SOLID = `#version 330
+in vec2 coord;
+out vec4 color;
+uniform vec4 fill;
+void main() {
+    color = fill;
+}
+`;
+
+function near(
+  actual: ArrayLike<number>,
+  expected: number[],
+  tolerance = 2,
+): boolean {
+  return expected.every((value, i) => Math.abs(actual[i] - value) <= tolerance);
+}
+
+function pixel(
+  data: Uint8Array,
+  width: number,
+  x: number,
+  y: number,
+): number[] {
+  const at = (y * width + x) * 4;
+  return [...data.subarray(at, at + 4)];
+}
+
+Deno.test("a solid colour drawn into each target format reads back as sRGB bytes", () => {
+  const ctx = GLContext.create();
+  try {
+    const program = ShaderProgram.compile(
+      ctx,
+      DEFAULT_VERTEX_SOURCE,
+      SOLID,
+      "solid",
+    );
+    for (const format of ["srgb8", "rgba16f", "rgba32f"] as const) {
+      const target = new RenderTarget(ctx, 8, 8, format);
+      program.use();
+      program.set("fill", [0.5, 0.25, 1, 1]);
+      ctx.drawFullscreen(program, target);
+      const rgba = ctx.readTarget(target);
+      // Linear 0.5 and 0.25 are sRGB 188 and 137.
+      assert(
+        near(pixel(rgba, 8, 3, 3), [188, 137, 255, 255]),
+        `${format}: ${pixel(rgba, 8, 3, 3)}`,
+      );
+      target.destroy();
+    }
+    const raw = new RenderTarget(ctx, 8, 8, "rgba8");
+    program.use();
+    program.set("fill", [0.5, 0.25, 1, 1]);
+    ctx.drawFullscreen(program, raw);
+    assert(near(pixel(ctx.readTarget(raw), 8, 0, 0), [128, 64, 255, 255]));
+    assertEquals(ctx.checkError(), null);
+  } finally {
+    ctx.destroy();
+  }
+});
+
+Deno.test("read-back puts the top row first unless asked for GL order", () => {
+  const ctx = GLContext.create();
+  try {
+    const program = ShaderProgram.compile(
+      ctx,
+      DEFAULT_VERTEX_SOURCE,
+      "${HEADER}\nin vec2 coord;\nout vec4 color;\nvoid main() { color = coord.y > 0.5 ? vec4(1.0, 0.0, 0.0, 1.0) : vec4(0.0, 0.0, 1.0, 1.0); }\n",
+    );
+    const target = new RenderTarget(ctx, 4, 4, "srgb8");
+    ctx.drawFullscreen(program, target);
+    const upright = ctx.readTarget(target, new Uint8Array(64));
+    assertEquals(pixel(upright, 4, 0, 0), [255, 0, 0, 255]);
+    assertEquals(pixel(upright, 4, 0, 3), [0, 0, 255, 255]);
+    const glOrder = ctx.readTarget(target, undefined, { flip: false });
+    assertEquals(pixel(glOrder, 4, 0, 0), [0, 0, 255, 255]);
+  } finally {
+    ctx.destroy();
+  }
+});
+
+Deno.test("three R8 planes of odd width upload and combine in a shader", () => {
+  const ctx = GLContext.create();
+  try {
+    const width = 5, height = 3;
+    const planes = [10, 128, 250].map((value) => {
+      const texture = new Texture(ctx, width, height, "r8");
+      texture.upload(new Uint8Array(width * height).fill(value));
+      return texture;
+    });
+    const program = ShaderProgram.compile(
+      ctx,
+      DEFAULT_VERTEX_SOURCE,
+      `#version 330
+in vec2 coord;
+out vec4 color;
+uniform sampler2D y;
+uniform sampler2D u;
+uniform sampler2D v;
+void main() { color = vec4(texture(y, coord).r, texture(u, coord).r, texture(v, coord).r, 1.0); }
+`,
+    );
+    const target = new RenderTarget(ctx, width, height, "rgba8");
+    program.use();
+    ["y", "u", "v"].forEach((name, unit) => {
+      program.set(name, unit);
+      ctx.bindTexture(unit, planes[unit].id);
+    });
+    ctx.drawFullscreen(program, target);
+    const rgba = ctx.readTarget(target);
+    assert(
+      near(pixel(rgba, width, 4, 2), [10, 128, 250, 255], 1),
+      `${pixel(rgba, width, 4, 2)}`,
+    );
+    assertEquals(ctx.checkError(), null);
+  } finally {
+    ctx.destroy();
+  }
+});
+
+Deno.test("a shader error names the stage and the line of the user's source", () => {
+  const ctx = GLContext.create();
+  try {
+    const source =
+      "// a comment before the header\n${HEADER}\n\nin vec2 coord;\nout vec4 color;\nvoid main() {\n    color = vec4(undefined_name);\n}\n";
+    const error = assertThrows(() =>
+      ShaderProgram.compile(ctx, DEFAULT_VERTEX_SOURCE, source, "test.frag")
+    );
+    assertInstanceOf(error, ShaderError);
+    assertEquals(error.stage, "fragment");
+    assertEquals(error.line, 7);
+    assert(error.message.includes("test.frag"), error.message);
+    assert(error.log.includes("undefined_name"), error.log);
+    const vertexError = assertThrows(() =>
+      ShaderProgram.compile(
+        ctx,
+        "#version 330\nvoid main() {\n  gl_Position = nope;\n}\n",
+        SOLID,
+      )
+    );
+    assertInstanceOf(vertexError, ShaderError);
+    assertEquals(vertexError.stage, "vertex");
+    assertEquals(vertexError.line, 3);
+  } finally {
+    ctx.destroy();
+  }
+});
+
+Deno.test("desktop GLSL headers become GLSL ES and uniform initialisers become defaults", () => {
+  const translated = translateShaderSource(
+    "#version 330 core\nuniform float alpha = 1;\nuniform vec2 offset = vec2(0.5, 2.0);\n",
+  );
+  assert(/^#version 3[01]0 es\n/.test(translated.source), translated.source);
+  assert(translated.source.includes("precision highp float;"));
+  assert(
+    translated.source.includes("#line 2\nuniform float alpha;"),
+    translated.source,
+  );
+  assertEquals(translated.defaults.get("alpha"), [1]);
+  assertEquals(translated.defaults.get("offset"), [0.5, 2]);
+  const bare = translateShaderSource("void main() {}\n");
+  assert(bare.source.includes("#line 1\nvoid main"), bare.source);
+});
