@@ -268,16 +268,19 @@ class Cipher:
         kdf = PBKDF2HMAC(
             algorithm=hashes.SHA256(), length=32, salt=salt, iterations=480000
         )
-        key = base64.urlsafe_b64encode(kdf.derive(secret.encode("utf-8")))
-        self._fernet = Fernet(key)
+        self.key = base64.urlsafe_b64encode(kdf.derive(secret.encode("utf-8")))
+        self._fernet = Fernet(self.key)
 
     def encode(self, message):
         compressed = zlib.compress(json.dumps(message).encode("utf-8"), 9)
         return base64.urlsafe_b64decode(self._fernet.encrypt(compressed))
 
-    def decode(self, datagram):
+    def decode(self, datagram, now=None):
         token = base64.urlsafe_b64encode(datagram)
-        compressed = self._fernet.decrypt(token, ttl=FERNET_TTL)
+        if now is None:
+            compressed = self._fernet.decrypt(token, ttl=FERNET_TTL)
+        else:
+            compressed = self._fernet.decrypt_at_time(token, FERNET_TTL, int(now))
         return json.loads(zlib.decompress(compressed).decode("utf-8"))
 
 
