@@ -229,11 +229,12 @@ class Parser {
   }
 
   #postfix(): Expr {
+    const bare = !this.#isOp("(");
     let expr = this.#atom();
     for (;;) {
       if (this.#isOp("(")) {
         const open = this.#peek();
-        if (expr.kind !== "name") {
+        if (expr.kind !== "name" || !bare) {
           throw new ExpressionSyntaxError(
             this.#source,
             open.column,

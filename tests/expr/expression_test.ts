@@ -1,0 +1,578 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok,
+  throws,
+} from "node:assert/strict";
+import {
+  compileExpression,
+  type EvaluationScope,
+  ExpressionSyntaxError,
+} from "../../lib/expr/expression.ts";
+import { formatValue, sym, type Value } from "../../lib/expr/values.ts";
+
+/** A scope of fixed names, state and files, counting what it is asked. */
+class TableScope implements EvaluationScope {
+  lookups = 0;
+  stateLookups = 0;
+  reads: string[] = [];
+
+  constructor(
+    readonly names: Record<string, Value> = NAMES,
+    readonly stateTable: Record<string, Value> = STATE,
+    readonly files: Record<string, string> = FILES,
+  ) {}
+
+  lookup(name: string): Value | undefined {
+    this.lookups++;
+    return Object.hasOwn(this.names, name) ? this.names[name] : undefined;
+  }
+
+  state(key: Value): Value {
+    this.stateLookups++;
+    return this.stateTable[formatValue(key)] ?? null;
+  }
+
+  readText(path: string): string | null {
+    this.reads.push(path);
+    return this.files[path] ?? null;
+  }
+}
+
+const NAMES: Record<string, Value> = {
+  time: 2,
+  x: 3,
+  v: [1, 2, 3],
+  s: "hi",
+  key: sym("webrtc"),
+  one: [7],
+  none: [],
+};
+
+const STATE: Record<string, Value> = {
+  ":webrtc": sym("connected"),
+  ":a;1": 42,
+  '"k"': "text",
+  ":v": [5, 6],
+};
+
+const FILES: Record<string, string> = { "notes.txt": "Hello\nworld\n" };
+
+function evaluate(source: string, scope = new TableScope()): Value {
+  return compileExpression(source).evaluate(scope);
+}
+
+/** Cases checked with exact (deep, NaN-aware) equality. */
+function exactTable(name: string, cases: [string, Value][]): void {
+  Deno.test(name, () => {
+    for (const [source, expected] of cases) {
+      assertEquals(evaluate(source), expected, `${source}`);
+    }
+  });
+}
+
+/** Cases whose numbers may differ from the expected by rounding. */
+function approximateTable(name: string, cases: [string, number[]][]): void {
+  Deno.test(name, () => {
+    for (const [source, expected] of cases) {
+      const value = evaluate(source);
+      const actual = typeof value === "number" ? [value] : value;
+      ok(Array.isArray(actual), `${source}: ${formatValue(value)}`);
+      assertEquals(actual.length, expected.length, source);
+      actual.forEach((item, i) => {
+        ok(
+          typeof item === "number" && Math.abs(item - expected[i]) < 1e-12,
+          `${source}: item ${i} is ${formatValue(item)}, expected ${
+            expected[i]
+          }`,
+        );
+      });
+    }
+  });
+}
+
+exactTable(
+  "number literals accept decimals, exponents, underscores and SI suffixes",
+  [
+    ["1", 1],
+    ["1.5", 1.5],
+    ["1e3", 1000],
+    ["2.5e-1", 0.25],
+    [".5", 0.5],
+    ["1_000", 1000],
+    ["10m", 10 * 1e-3],
+    ["3k", 3000],
+    ["2M", 2e6],
+    ["4G", 4e9],
+    ["1T", 1e12],
+    ["5u", 5 * 1e-6],
+    ["5µ", 5 * 1e-6],
+    ["7n", 7 * 1e-9],
+    ["2p", 2 * 1e-12],
+  ],
+);
+
+exactTable("string literals take either quote and backslash escapes", [
+  ["'single'", "single"],
+  ['"double"', "double"],
+  ["'a\\nb'", "a\nb"],
+  ["'tab\\there'", "tab\there"],
+  ['"say \\"hi\\""', 'say "hi"'],
+  ["'it\\'s'", "it's"],
+  ["'\\u00e9t\\xe9'", "été"],
+  ["'back\\\\slash'", "back\\slash"],
+  ["'\\q stays'", "\\q stays"],
+  ["'''tri'ple'''", "tri'ple"],
+  ['"""two\nlines"""', "two\nlines"],
+  ["''", ""],
+]);
+
+exactTable("symbols, true, false and null are literals", [
+  [":connected", sym("connected")],
+  [":x'", sym("x'")],
+  ["true", 1],
+  ["false", 0],
+  ["null", null],
+]);
+
+exactTable("semicolons compose vectors and drop nulls", [
+  ["1;2;3", [1, 2, 3]],
+  ["1;null;2", [1, 2]],
+  ["null;null", null],
+  ["null;5", 5],
+  ["(1;2);(3;4)", [1, 2, 3, 4]],
+  ["'a';1;:b", ["a", 1, sym("b")]],
+  ["v;4", [1, 2, 3, 4]],
+  ["s;' there'", ["hi", " there"]],
+]);
+
+exactTable("operators follow Flitter's precedence", [
+  ["1 + 2 * 3", 7],
+  ["(1 + 2) * 3", 9],
+  ["2 * 3 ** 2", 18],
+  ["-2 ** 2", -4],
+  ["2 ** 3 ** 2", 64],
+  ["2 ** -1", 0.5],
+  ["-x * 2", -6],
+  ["10 - 4 - 3", 3],
+  ["12 / 3 / 2", 2],
+  ["7 - 2 * 3 // 2", 4],
+  ["x;x+1", [3, 4]],
+  ["(x;x)+1", [4, 4]],
+  ["1 + 2 == 3", 1],
+  ["not 1 == 2", 1],
+  ["not 0 and 0", 0],
+  ["1 or 0 and 0", 1],
+  ["0 and 1 or 2", 2],
+  ["1 if 0 else 2;3", [2, 3]],
+  ["1;2 if 0 else 3", [1, 3]],
+  ["1 < 2 == 1", 1],
+  ["0..3 + 1", [0, 1, 2, 3]],
+  ["1..4 == (1;2;3)", 1],
+  ["x > 2 and x < 4", 1],
+  ["not not 5", 1],
+  ["- - 4", 4],
+  ["+ -4", -4],
+]);
+
+exactTable("arithmetic broadcasts the shorter vector cyclically", [
+  ["(1;2;3;4) + (10;20)", [11, 22, 13, 24]],
+  ["(1;2;3) * 2", [2, 4, 6]],
+  ["2 - (1;2)", [1, 0]],
+  ["(1;2;3;4;5;6;7;8;9) + (1;2;3)", [2, 4, 6, 5, 7, 9, 8, 10, 12]],
+  ["(1;2) + (10;20;30)", [11, 22, 31]],
+  ["v * v", [1, 4, 9]],
+  ["(4;9) ** 0.5", [2, 3]],
+  ["-v", [-1, -2, -3]],
+  ["+v", [1, 2, 3]],
+]);
+
+exactTable("arithmetic on null or anything not a number is null", [
+  ["null + 1", null],
+  ["1 - null", null],
+  ["1 + 'a'", null],
+  ["(1;'a') * 2", null],
+  ["2 * (1;'a')", null],
+  ["(1;2) * (3;'a')", null],
+  [":a + 1", null],
+  ["-'a'", null],
+  ["+'a'", null],
+  ["-null", null],
+  ["undefined_name * 2", null],
+  ["s * 2", null],
+]);
+
+exactTable("division by zero gives infinities and NaN, and // and % floor", [
+  ["1 / 0", Infinity],
+  ["-1 / 0", -Infinity],
+  ["0 / 0", NaN],
+  ["7 // 2", 3],
+  ["-7 // 2", -4],
+  ["7 // 0", Infinity],
+  ["-7 % 3", 2],
+  ["7 % -3", -2],
+  ["5.5 % 2", 1.5],
+  ["5 % 0", NaN],
+  ["(-3..3) % 3", [0, 1, 2, 0, 1, 2]],
+  ["(-3..3) // 3", [-1, -1, -1, 0, 0, 0]],
+  ["(1;2) / 0", [Infinity, Infinity]],
+]);
+
+exactTable("comparisons compare whole vectors and give 1, 0 or null", [
+  ["1 == 1", 1],
+  ["(1;2) == (1;2)", 1],
+  ["(1;2) == (1;2;3)", 0],
+  ["(1;2) == 1", 0],
+  [":a == :a", 1],
+  [":a == :b", 0],
+  [":a == 'a'", 0],
+  ["'x' == 'x'", 1],
+  ["'x' != 'y'", 1],
+  ["null == null", 1],
+  ["null == 0", 0],
+  ["1 == '1'", 0],
+  ["0/0 == 0/0", 0],
+  ["(1;2) < (1;3)", 1],
+  ["(1;2) < (1;2;0)", 1],
+  ["(1;2;0) > (1;2)", 1],
+  ["(2;0) > (1;9)", 1],
+  ["'abc' < 'abd'", 1],
+  ["1 < 'a'", null],
+  ["(1;2) >= (1;'a')", null],
+  ["2 >= 2", 1],
+  ["3 <= 2", 0],
+  ["2 < 2", 0],
+  ["3 > 2", 1],
+  ["null < 1", 1],
+  ["key == :webrtc", 1],
+  ["v == (1;2;3)", 1],
+]);
+
+exactTable("and, or and xor return operands by Flitter truthiness", [
+  ["0 or 'x'", "x"],
+  ["'' or null", null],
+  ["(0;0) or 7", 7],
+  ["(0;1) or 7", [0, 1]],
+  ["2 and 3", 3],
+  ["0 and 3", 0],
+  ["null and 1", null],
+  ["s and v", [1, 2, 3]],
+  ["1 xor 0", 1],
+  ["0 xor 2", 2],
+  ["1 xor 2", 0],
+  ["0 xor 0", 0],
+  ["not null", 1],
+  ["not (0;0)", 1],
+  ["not (0;1)", 0],
+  ["not 'a'", 0],
+  ["not ''", 1],
+  ["not :sym", 0],
+]);
+
+exactTable("inline if/else picks a branch, and is null without else", [
+  ["1 if x > 2 else 2", 1],
+  ["1 if x > 5 else 2", 2],
+  ["1 if x > 5", null],
+  ["'a' if null else 'b'", "b"],
+  ["1 if 0 else 2 if 0 else 3", 3],
+  ["1 if 0 else 2 if 1 else 3", 2],
+  ["(1;0;0) if $:webrtc == :connected else (0;0;1)", [1, 0, 0]],
+]);
+
+exactTable("indexing floors, wraps around and accepts vectors of indices", [
+  ["v[0]", 1],
+  ["v[-1]", 3],
+  ["v[3]", 1],
+  ["v[1.7]", 2],
+  ["v[-0.5]", 3],
+  ["v[0;2]", [1, 3]],
+  ["v[..2]", [1, 2]],
+  ["5[..3]", [5, 5, 5]],
+  ["('a';'b')[1]", "b"],
+  ["null[0]", null],
+  ["v[null]", null],
+  ["v['a']", null],
+  ["v[1/0]", null],
+  ["v[0] + 1", 2],
+  ["v[1][0]", 2],
+  ["(v;4)[3]", 4],
+]);
+
+exactTable("ranges run from start by step up to but not including stop", [
+  ["..5", [0, 1, 2, 3, 4]],
+  ["1..21|5", [1, 6, 11, 16]],
+  ["3..0|-1", [3, 2, 1]],
+  ["0..1|0.25", [0, 0.25, 0.5, 0.75]],
+  ["0..1", 0],
+  ["0..0", null],
+  ["1..0", null],
+  ["0..3|0", null],
+  ["'a'..3", null],
+  ["0..(1;2)", null],
+  ["1..x", [1, 2]],
+  ["0..1/0", null],
+]);
+
+exactTable("$ looks up state by the key's value", [
+  ["$:webrtc", sym("connected")],
+  ["$:webrtc == :connected", 1],
+  ["$:webrtc == :failed", 0],
+  ["$(:a;1)", 42],
+  ["$'k'", "text"],
+  ["$key", sym("connected")],
+  ["$:missing", null],
+  ["$:v[1]", 6],
+  ["$:v * 2", [10, 12]],
+  ["$null", null],
+]);
+
+exactTable(
+  "unbound names are null; one-item and empty vectors are normalised",
+  [
+    ["URL", null],
+    ["URL;1", 1],
+    ["undefined + 1", null],
+    ["time", 2],
+    ["one == 7", 1],
+    ["one", 7],
+    ["none", null],
+    ["none == null", 1],
+  ],
+);
+
+exactTable("built-in maths functions work item by item", [
+  ["abs(-3;4)", [3, 4]],
+  ["floor(1.5;-1.5)", [1, -2]],
+  ["ceil(1.2)", 2],
+  ["round(2.5;-2.5;1.4)", [3, -3, 1]],
+  ["fract(1.25;-0.25)", [0.25, 0.75]],
+  ["sqrt(16;9)", [4, 3]],
+  ["exp(0)", 1],
+  ["log(1)", 0],
+  ["log2(8)", 3],
+  ["log10(1000)", 3],
+  ["sign(-2;0;5)", [-1, 0, 1]],
+  ["abs('a')", null],
+  ["sqrt(null)", null],
+  ["hypot(3;4)", 5],
+  ["hypot(3, 4)", 5],
+  ["hypot(3;30, 4;40)", [5, 50]],
+  ["normalize(3;4)", [0.6, 0.8]],
+  ["normalize(0;0)", null],
+  ["clamp(-1;0.5;2, 0, 1)", [0, 0.5, 1]],
+  ["clamp(5, 0;10, 1;20)", [1, 10]],
+  ["map(0.25, 10, 20)", 12.5],
+  ["map(0;1, 10, 20)", [10, 20]],
+  ["mix(10, 20, 0.25)", 12.5],
+]);
+
+approximateTable("trigonometric built-ins take and give turns", [
+  ["sin(0.25)", [1]],
+  ["sin(0;0.25;0.75)", [0, 1, -1]],
+  ["cos(0.5)", [-1]],
+  ["tan(0.125)", [1]],
+  ["asin(1)", [0.25]],
+  ["acos(0)", [0.25]],
+  ["atan(1)", [0.125]],
+  ["atan2(1, 0)", [0.25]],
+  ["angle(0;1)", [0.25]],
+  ["angle(-1, 0)", [0.5]],
+  ["angle(1;0;0;1)", [0, 0.25]],
+  ["polar(0.25)", [0, 1]],
+  ["polar(0;0.5)", [1, 0, -1, 0]],
+  ["sin(time*0.1)*0.5+0.5;0;1", [Math.sin(0.4 * Math.PI) * 0.5 + 0.5, 0, 1]],
+]);
+
+exactTable("vector built-ins: len, sum, accumulate, min, max, zip", [
+  ["len(v)", 3],
+  ["len(null)", 0],
+  ["len('abc')", 1],
+  ["sum(v)", 6],
+  ["sum(1;2;3;4, 2)", [4, 6]],
+  ["sum('a')", null],
+  ["sum(null)", null],
+  ["accumulate(1;2;3)", [1, 3, 6]],
+  ["accumulate(1;2;3;4, 2)", [1, 2, 4, 6]],
+  ["min(3;1;2)", 1],
+  ["max(3;1;2)", 3],
+  ["min(2, 1)", 1],
+  ["max(2, 7, 5)", 7],
+  ["max(1;5, 3)", 3],
+  ["min('b';'a')", "a"],
+  ["min(null)", null],
+  ["min(1;'a')", null],
+  ["minindex(4, 2, 9)", 1],
+  ["maxindex(3;7;5)", 1],
+  ["zip(1;2, 3;4)", [1, 3, 2, 4]],
+  ["zip(1;2;3;4, 0)", [1, 0, 2, 0, 3, 0, 4, 0]],
+  ["zip(null, 1;2)", [1, 2]],
+]);
+
+exactTable("waveform, easing and colour built-ins match Flitter's", [
+  ["sine(0;0.5;1)", [0, 1, 0]],
+  ["sawtooth(1.25;-0.25)", [0.25, 0.75]],
+  ["triangle(0;0.5;0.25)", [0, 1, 0.5]],
+  ["square(0.25;0.75)", [0, 1]],
+  ["bounce(0.5)", 1],
+  ["sharkfin(0;0.5)", [0, 1]],
+  ["impulse(0;0.25)", [0, 1]],
+  ["impulse(0.5, 0.5)", 1],
+  ["linear(-1;0.5;2)", [0, 0.5, 1]],
+  ["quad(0.25;0.5;0.75)", [0.125, 0.5, 0.875]],
+  ["snap(0;0.5;1)", [0, 0.5, 1]],
+  ["hsv(0;1;1)", [1, 0, 0]],
+  ["hsv(0;0;1)", [1, 1, 1]],
+  ["hsl(0;1;0.5)", [1, 0, 0]],
+  ["hsl(1;0.5)", null],
+]);
+
+exactTable("text built-ins: chr, ord, split and str", [
+  ["chr(72;105)", "Hi"],
+  ["ord('A')", 65],
+  ["ord('Hi')", [72, 105]],
+  ["split('a\\nb\\n')", ["a", "b"]],
+  ["split('one')", "one"],
+  ["str(1;:x;'y';2.5)", "1xy2.5"],
+  ["str(null)", null],
+  ["'n=';str(x)", ["n=", "3"]],
+]);
+
+exactTable("unknown functions and wrong argument counts give null", [
+  ["nosuch(1)", null],
+  ["sin(1, 2)", null],
+  ["sin()", null],
+  ["map(1, 2)", null],
+]);
+
+Deno.test("read() returns the file's text through the scope", () => {
+  const scope = new TableScope();
+  assertEquals(evaluate("read('notes.txt')", scope), "Hello\nworld\n");
+  assertEquals(evaluate("split(read('notes.txt'))", scope), ["Hello", "world"]);
+  assertEquals(evaluate("read('missing.txt')", scope), null);
+  assertEquals(evaluate("read(null)", scope), null);
+  assertEquals(scope.reads, ["notes.txt", "notes.txt", "missing.txt"]);
+});
+
+Deno.test("syntax errors name the problem and its 1-based column", () => {
+  const cases: [string, number, string][] = [
+    ["1 +", 4, "Unexpected end of expression"],
+    ["(1 + 2))", 8, 'Unexpected ")"'],
+    ["1 2", 3, 'Unexpected "2"'],
+    ["'abc", 1, "Unterminated string"],
+    ["x + 'abc\ndef'", 5, "Unterminated string"],
+    ["1 @ 2", 3, 'Unexpected "@"'],
+    ["", 1, "Unexpected end of expression"],
+    ["   ", 4, "Unexpected end of expression"],
+    ["sin(1", 6, "Unexpected end of expression"],
+    ["v[1", 4, "Unexpected end of expression"],
+    ["x if", 5, "Unexpected end of expression"],
+    ["1 + if", 5, 'Unexpected "if"'],
+    ["(x)(1)", 4, 'Expected a function name before "("'],
+    [": a", 1, 'Unexpected ":"'],
+    ["f(1,)", 5, 'Unexpected ")"'],
+    ["1 ; ; 2", 5, 'Unexpected ";"'],
+    ["x for x in v", 3, 'Unexpected "for"'],
+    ["1 'a'", 3, "Unexpected string 'a'"],
+    ["'\\x4g'", 2, 'Invalid escape "\\x4g"'],
+    ["a = 1", 3, 'Unexpected "="'],
+    ["2x", 2, 'Unexpected "x"'],
+  ];
+  for (const [source, column, detail] of cases) {
+    throws(() => compileExpression(source), (caught) => {
+      ok(caught instanceof ExpressionSyntaxError, source);
+      assertEquals(
+        [caught.column, caught.detail, caught.source],
+        [column, detail, source],
+        source,
+      );
+      assertEquals(caught.message, `${detail} at column ${column}`);
+      return true;
+    });
+  }
+});
+
+Deno.test("names, state use, file reads and constancy are detected", () => {
+  const cases: [string, string[], boolean, boolean, boolean][] = [
+    // source, names, usesState, readsFiles, isConstant
+    ["1 + 2", [], false, false, true],
+    ["'a';:b;(1..4)", [], false, false, true],
+    ["time * 2", ["time"], false, false, false],
+    ["sin(time) + x", ["time", "x"], false, false, false],
+    ["sin(0.25) * 2", [], false, false, true],
+    ["$:webrtc == :connected", [], true, false, false],
+    ["$key", ["key"], true, false, false],
+    ["read('a')", [], false, true, false],
+    ["read('a') if 0 else 1", [], false, false, true],
+    ["x if 1 else y", ["x"], false, false, false],
+    ["0 and x", [], false, false, true],
+    ["1 or x", [], false, false, true],
+    ["x or 1", ["x"], false, false, false],
+    ["nosuch(x)", [], false, false, true],
+    ["URL", ["URL"], false, false, false],
+    ["v[i] + v[j]", ["v", "i", "j"], false, false, false],
+  ];
+  for (const [source, names, usesState, readsFiles, isConstant] of cases) {
+    const expression = compileExpression(source);
+    assertEquals(
+      {
+        source: expression.source,
+        names: [...expression.names].sort(),
+        usesState: expression.usesState,
+        readsFiles: expression.readsFiles,
+        isConstant: expression.isConstant,
+      },
+      { source, names: names.sort(), usesState, readsFiles, isConstant },
+    );
+  }
+});
+
+Deno.test("constant expressions are folded and never consult the scope", () => {
+  const scope = new TableScope();
+  const expression = compileExpression("sin(0.25) * 2 + len(1;2;3) ; :k");
+  assertEquals(expression.evaluate(scope), [5, sym("k")]);
+  assertEquals([scope.lookups, scope.stateLookups, scope.reads.length], [
+    0,
+    0,
+    0,
+  ]);
+});
+
+Deno.test("and, or and if evaluate only the operand they need", () => {
+  const scope = new TableScope();
+  assertEquals(evaluate("x or $:webrtc", scope), 3);
+  assertEquals(evaluate("undefined and $:webrtc", scope), null);
+  assertEquals(evaluate("read('notes.txt') if undefined else 1", scope), 1);
+  assertEquals([scope.stateLookups, scope.reads.length], [0, 0]);
+  assertEquals(evaluate("undefined or $:webrtc", scope), sym("connected"));
+  assertEquals(scope.stateLookups, 1);
+});
+
+Deno.test("one compiled expression follows a changing scope", () => {
+  const expression = compileExpression("sin(time*0.1)*0.5+0.5;0;1");
+  const names: Record<string, Value> = { time: 0 };
+  const scope = new TableScope(names);
+  assertEquals(expression.evaluate(scope), [0.5, 0, 1]);
+  names.time = 2.5;
+  assertEquals(expression.evaluate(scope), [1, 0, 1]);
+  names.time = 7.5;
+  assertEquals(expression.evaluate(scope), [0, 0, 1]);
+  delete names.time;
+  assertEquals(expression.evaluate(scope), [0, 1]);
+  const state: Record<string, Value> = {};
+  const connected = compileExpression("$:webrtc == :connected");
+  const stateScope = new TableScope(NAMES, state);
+  assertEquals(connected.evaluate(stateScope), 0);
+  state[":webrtc"] = sym("connected");
+  assertEquals(connected.evaluate(stateScope), 1);
+});
+
+Deno.test("evaluation gives null instead of throwing when the scope fails", () => {
+  const expression = compileExpression("x + 1");
+  const value = expression.evaluate({
+    lookup() {
+      throw new Error("broken scope");
+    },
+    state: () => null,
+    readText: () => null,
+  });
+  assertEquals(value, null);
+});
