@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri ffmpeg iproute2 openssl)
-test_packages=(python3 python3-aiortc python3-cryptography chromium util-linux)
+test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux)
 
 want=("${runtime_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi

@@ -12,7 +12,7 @@ export class FileWatcher {
   readonly #watchers = new Map<string, Deno.FsWatcher>();
   #files = new Set<string>();
   #pending = new Set<string>();
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   /**
