@@ -34,11 +34,7 @@ interface PngSync {
   read(buffer: Buffer): { width: number; height: number; data: Buffer };
   write(
     png: { width: number; height: number; data: Buffer },
-    options?: {
-      colorType?: number;
-      inputColorType?: number;
-      inputHasAlpha?: boolean;
-    },
+    options?: { colorType?: number; filterType?: number },
   ): Buffer;
 }
 const pngSync: PngSync = (pngjs as { PNG: { sync: PngSync } }).PNG.sync;
@@ -167,9 +163,11 @@ export function encodeImage(
     image.data.byteLength,
   );
   if (format === "png") {
-    return toPlainBytes(
-      pngSync.write({ width, height, data }, { colorType: 6 }),
-    );
+    // Paeth filtering on every row: about 3 times faster than pngjs's
+    // default (trying all five filters per row), and within a few percent
+    // of its size on rendered frames.
+    const pngOptions = { colorType: 6, filterType: 4 };
+    return toPlainBytes(pngSync.write({ width, height, data }, pngOptions));
   }
   const quality = options.quality ?? 90;
   if (!(quality >= 1 && quality <= 100)) {
