@@ -1,0 +1,166 @@
+/**
+ * Command-line options of the signalling server (`server.ts`, `cli.ts
+ * serve`), the same as the original `flitter_webrtc` server's plus
+ * `--idle-timeout=`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { LogLevel } from "../log/logger.ts";
+
+/** Usage text for `--help` and errors. */
+export const SERVER_USAGE = `Usage: flitter_webrtc [options]
+
+Runs the WebSocket signalling server for !websocket endpoints.
+
+Options:
+  --trace | --debug | --verbose | --quiet   logging level (default: info)
+  --host=HOST          interface to listen on (default: any IPv4 address)
+  --port=PORT          port (default: 8080, or 8443 with a certificate)
+  --certificate=FILE   PEM certificate file; clients then use https:/wss:
+  --key=FILE           PEM private key (default: the key in the certificate file)
+  --user=USER          user to run as after binding (needs root)
+  --group=GROUP        group to run as after binding (needs root)
+  --idle-timeout=SECS  drop clients that do not answer pings (default: 30)
+  --help               show this text
+`;
+
+/** Parsed server options. */
+export interface ServerArgs {
+  /** Lowest log level printed. */
+  logLevel: LogLevel;
+  /** Whether `--verbose` was given. */
+  verbose: boolean;
+  /** `--host=` (undefined: any address). */
+  host?: string;
+  /** `--port=` (undefined: the default for the TLS mode). */
+  port?: number;
+  /** `--certificate=` file path. */
+  certificate?: string;
+  /** `--key=` file path. */
+  key?: string;
+  /** `--user=` name or number. */
+  user?: string;
+  /** `--group=` name or number. */
+  group?: string;
+  /** `--idle-timeout=` in seconds. */
+  idleTimeout?: number;
+  /** `--help` was given. */
+  help: boolean;
+}
+
+/** A command line the server cannot use; the message is for the user. */
+export class ServerArgsError extends Error {
+  /** @param message what is wrong, for the user */
+  constructor(message: string) {
+    super(message);
+    this.name = "ServerArgsError";
+  }
+}
+
+function number(
+  name: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+  integer: boolean,
+) {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (
+    text.trim() === "" || !Number.isFinite(value) || value < min ||
+    value > max || (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? "an integer" : "a number";
+    throw new ServerArgsError(
+      `--${name}: expected ${kind} from ${min} to ${max}, got "${text}"`,
+    );
+  }
+  return value;
+}
+
+function text(name: string, value: string | undefined): string | undefined {
+  if (value === "") throw new ServerArgsError(`--${name}: needs a value`);
+  return value;
+}
+
+/**
+ * Parses the server's options.
+ *
+ * @example
+ * ```ts
+ * import { parseServerArgs } from "./server_args.ts";
+ * const args = parseServerArgs(["--debug", "--port=9000"]);
+ * console.assert(args.logLevel === "debug" && args.port === 9000);
+ * ```
+ *
+ * @throws {ServerArgsError} for unknown options, stray arguments and bad values
+ */
+export function parseServerArgs(args: readonly string[]): ServerArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        trace: { type: "boolean" },
+        debug: { type: "boolean" },
+        verbose: { type: "boolean" },
+        quiet: { type: "boolean" },
+        host: { type: "string" },
+        port: { type: "string" },
+        certificate: { type: "string" },
+        key: { type: "string" },
+        user: { type: "string" },
+        group: { type: "string" },
+        "idle-timeout": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new ServerArgsError((error as Error).message);
+  }
+  const values = parsed.values;
+  const levels = (["trace", "debug", "verbose", "quiet"] as const).filter((
+    level,
+  ) => values[level]);
+  if (levels.length > 1) {
+    throw new ServerArgsError(
+      `Give only one of --trace, --debug, --verbose, --quiet (got ${
+        levels.map((l) => `--${l}`).join(", ")
+      })`,
+    );
+  }
+  const logLevel: LogLevel = values.trace
+    ? "trace"
+    : values.debug
+    ? "debug"
+    : values.quiet
+    ? "warn"
+    : "info";
+  const key = text("key", values.key);
+  const certificate = text("certificate", values.certificate);
+  if (key !== undefined && certificate === undefined) {
+    throw new ServerArgsError("--key= needs --certificate=");
+  }
+  return {
+    logLevel,
+    verbose: values.verbose === true,
+    host: text("host", values.host),
+    port: number("port", values.port, 0, 65535, true),
+    certificate,
+    key,
+    user: text("user", values.user),
+    group: text("group", values.group),
+    idleTimeout: number(
+      "idle-timeout",
+      values["idle-timeout"],
+      0.1,
+      86400,
+      false,
+    ),
+    help: values.help === true,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The signalling server's command: parses options, reads the certificate,
+ * binds, drops privileges, prints the URL and runs until SIGINT or SIGTERM.
+ * Used by `server.ts`, `cli.ts serve` and the compiled `flitter_webrtc`.
+ *
+ * @module
+ */
+
+import { getLogger, setLogLevel, setVerbose } from "../log/logger.ts";
+import {
+  parseServerArgs,
+  SERVER_USAGE,
+  ServerArgsError,
+} from "../cli/server_args.ts";
+import { ServerError, startSignallingServer } from "./signalling_server.ts";
+import { dropPrivileges, resolveIdentity } from "./privileges.ts";
+
+const log = getLogger("server");
+
+function readPem(option: string, path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new ServerError(
+      `--${option}: cannot read "${path}": ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Runs the signalling server with command-line `args` until SIGINT or
+ * SIGTERM (or `signal` aborts). Returns the exit code: 0 after a clean
+ * stop, 1 when the server could not start, 2 for a bad command line.
+ */
+export async function main(
+  args: string[],
+  signal?: AbortSignal,
+): Promise<number> {
+  let options;
+  try {
+    options = parseServerArgs(args);
+  } catch (error) {
+    if (!(error instanceof ServerArgsError)) throw error;
+    console.error(`flitter_webrtc: ${error.message}\n\n${SERVER_USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(SERVER_USAGE);
+    return 0;
+  }
+  setLogLevel(options.logLevel);
+  setVerbose(options.verbose);
+
+  let server;
+  try {
+    const identity = resolveIdentity(options.user, options.group);
+    const certificate = options.certificate === undefined
+      ? undefined
+      : readPem("certificate", options.certificate);
+    const key = options.key === undefined
+      ? undefined
+      : readPem("key", options.key);
+    server = await startSignallingServer({
+      host: options.host,
+      port: options.port,
+      certificate,
+      key,
+      idleTimeout: options.idleTimeout,
+      log,
+    });
+    if (identity !== null) {
+      try {
+        const { supplementaryGroupsCleared } = dropPrivileges(identity);
+        log.info(`Running as ${identity.label}`);
+        if (!supplementaryGroupsCleared) {
+          log.warn(
+            "Could not clear supplementary groups (needs FFI permission and libc)",
+          );
+        }
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof ServerError)) throw error;
+    log.error(error.message);
+    return 1;
+  }
+
+  log.info(`Signalling server listening on ${server.url}`);
+  const stop = () => void server.close();
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const name of signals) Deno.addSignalListener(name, stop);
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop();
+  try {
+    await server.finished;
+  } finally {
+    for (const name of signals) Deno.removeSignalListener(name, stop);
+    signal?.removeEventListener("abort", stop);
+  }
+  log.info("Signalling server stopped");
+  return 0;
+}
