@@ -1,0 +1,118 @@
+/**
+ * A typed view of the parts of `npm:@roamhq/wrtc` this project uses.
+ *
+ * The package's own type declarations lean on DOM types that Deno does not
+ * have, so the module is typed here by hand, with only what we call.
+ *
+ * @module
+ */
+
+import wrtcModule from "@roamhq/wrtc";
+
+/** An I420 or RGBA image as the wrtc binding passes it around. */
+export interface WrtcFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** A frame delivered by an {@linkcode WrtcVideoSink}. */
+export interface WrtcSinkFrame extends WrtcFrame {
+  rotation?: number;
+}
+
+/** `MediaStreamTrack`, as far as we use it. */
+export interface WrtcTrack {
+  readonly kind: string;
+  readonly id: string;
+  stop(): void;
+}
+
+/** Codec capability, as `RTCRtpSender.getCapabilities` returns. */
+export interface WrtcCodecCapability {
+  mimeType: string;
+  clockRate: number;
+  sdpFmtpLine?: string;
+  channels?: number;
+}
+
+/** `RTCRtpTransceiver`, as far as we use it. */
+export interface WrtcTransceiver {
+  direction: string;
+  readonly mid: string | null;
+  readonly sender: {
+    replaceTrack(track: WrtcTrack | null): Promise<void>;
+    readonly track: WrtcTrack | null;
+  };
+  readonly receiver: { readonly track: WrtcTrack };
+  setCodecPreferences?(codecs: WrtcCodecCapability[]): void;
+}
+
+/** Session description in the `RTCSessionDescriptionInit` shape. */
+export interface WrtcDescription {
+  type: "offer" | "answer" | "pranswer" | "rollback";
+  sdp: string;
+}
+
+/** `RTCPeerConnection`, as far as we use it. */
+export interface WrtcPeerConnection {
+  readonly connectionState: string;
+  readonly iceGatheringState: string;
+  readonly localDescription: WrtcDescription | null;
+  onconnectionstatechange: (() => void) | null;
+  onicegatheringstatechange: (() => void) | null;
+  ontrack:
+    | ((event: { track: WrtcTrack; transceiver?: WrtcTransceiver }) => void)
+    | null;
+  addTransceiver(
+    track: WrtcTrack,
+    init?: { direction?: string },
+  ): WrtcTransceiver;
+  addTrack(track: WrtcTrack): unknown;
+  getTransceivers(): WrtcTransceiver[];
+  createOffer(): Promise<WrtcDescription>;
+  createAnswer(): Promise<WrtcDescription>;
+  setLocalDescription(description: WrtcDescription): Promise<void>;
+  setRemoteDescription(description: WrtcDescription): Promise<void>;
+  getStats(): Promise<Map<string, Record<string, unknown>>>;
+  close(): void;
+}
+
+/** `nonstandard.RTCVideoSource`. */
+export interface WrtcVideoSource {
+  createTrack(): WrtcTrack;
+  onFrame(frame: WrtcFrame): void;
+}
+
+/** `nonstandard.RTCVideoSink`. */
+export interface WrtcVideoSink {
+  onframe: ((event: { frame: WrtcSinkFrame }) => void) | null;
+  stop(): void;
+  readonly stopped: boolean;
+}
+
+/** The module's shape. */
+export interface Wrtc {
+  RTCPeerConnection: new (
+    config: { iceServers: unknown[] },
+  ) => WrtcPeerConnection;
+  RTCRtpSender: {
+    getCapabilities(
+      kind: "video" | "audio",
+    ): { codecs: WrtcCodecCapability[] } | null;
+  };
+  RTCRtpReceiver: {
+    getCapabilities(
+      kind: "video" | "audio",
+    ): { codecs: WrtcCodecCapability[] } | null;
+  };
+  nonstandard: {
+    RTCVideoSource: new (init?: { isScreencast?: boolean }) => WrtcVideoSource;
+    RTCVideoSink: new (track: WrtcTrack) => WrtcVideoSink;
+    rgbaToI420(rgba: WrtcFrame, i420: WrtcFrame): void;
+    i420ToRgba(i420: WrtcFrame, rgba: WrtcFrame): void;
+  };
+}
+
+/** The loaded `@roamhq/wrtc` module. */
+export const wrtc: Wrtc = wrtcModule as unknown as Wrtc;

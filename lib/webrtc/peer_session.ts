@@ -1,0 +1,497 @@
+/**
+ * One endpoint of a two-way video call on libwebrtc (`npm:@roamhq/wrtc`):
+ * the {@linkcode PeerSession} that signalling drives, plus frame input
+ * ({@linkcode WrtcPeerSession.sendFrame}) and output
+ * ({@linkcode WrtcPeerSession.latestFrame}) for the `!webrtc` node.
+ *
+ * Every offer or answer comes from a fresh `RTCPeerConnection` (the previous
+ * one is closed) with one outgoing video track, `sendrecv`, no STUN or TURN
+ * servers, and ICE gathering finished before the SDP is returned
+ * (non-trickle). The preferred codec goes first through
+ * `RTCRtpTransceiver.setCodecPreferences` (or by reordering payload types
+ * when that is missing), and the bitrate is written into the SDP, since
+ * `RTCRtpSender.setParameters` is not usable in this binding: the remote
+ * description we apply carries `b=AS`/`b=TIAS` and `x-google-*-bitrate`,
+ * which sets up our encoder, and the description we hand out carries the same
+ * limits as a hint for the other side.
+ *
+ * @example Two sessions in one process (run inside `scripts/in_loopback_netns.sh`)
+ * ```ts ignore
+ * const a = new WrtcPeerSession({ width: 320, height: 240 });
+ * const b = new WrtcPeerSession({ width: 320, height: 240 });
+ * await a.acceptAnswer(await b.acceptOffer(await a.createOffer()));
+ * a.sendFrame(rgba, 320, 240, false);
+ * const frame = b.latestFrame(); // I420, newest only
+ * a.close();
+ * b.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { ConnectionState, PeerSession } from "../signalling/signalling.ts";
+import { getLogger, type Logger } from "../log/logger.ts";
+import {
+  wrtc,
+  type WrtcPeerConnection,
+  type WrtcTrack,
+  type WrtcTransceiver,
+  type WrtcVideoSink,
+  type WrtcVideoSource,
+} from "./_wrtc.ts";
+import {
+  applyBitrate,
+  type BitrateLimits,
+  bitrateLimits,
+  preferCodec,
+  type VideoCodec,
+} from "./sdp.ts";
+import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
+
+/** Options of a {@linkcode WrtcPeerSession}. */
+export interface PeerSessionOptions {
+  /** Width of the outgoing video (frames of other sizes are accepted too). */
+  width: number;
+  /** Height of the outgoing video. */
+  height: number;
+  /** Target bitrate in bits per second; default from the size, see {@linkcode defaultBitrate}. */
+  bitrate?: number;
+  /** Preferred video codec (default `"vp8"`); others stay available as fallbacks. */
+  codec?: VideoCodec;
+  /** Logger (default: the `"webrtc"` logger). */
+  log?: Logger;
+  /** How long to wait for ICE gathering before returning the SDP as it is (default 5000 ms). */
+  iceGatheringTimeoutMs?: number;
+}
+
+/** The newest frame received from the peer. */
+export interface ReceivedFrame {
+  width: number;
+  height: number;
+  /** I420 planes (Y, then U, then V; see {@linkcode i420Layout}), rows top-down. Not copied: do not modify. */
+  data: Uint8Array;
+  /** `performance.now()` when it arrived. */
+  receivedAt: number;
+  /** How many frames the current connection has received, this one included. */
+  count: number;
+}
+
+/** Figures of the current connection's video streams (from `getStats`). */
+export interface PeerSessionStats {
+  /** Payload bytes sent and frames encoded. */
+  bytesSent: number;
+  framesEncoded: number;
+  /** MIME type of the codec we send with (`"video/VP8"`), if known. */
+  sendCodec: string | null;
+  /** Width and height we send at now (libwebrtc may scale down under load). */
+  sendWidth: number | null;
+  sendHeight: number | null;
+  /** Payload bytes received and frames decoded. */
+  bytesReceived: number;
+  framesDecoded: number;
+  /** MIME type of the codec we receive. */
+  receiveCodec: string | null;
+}
+
+/** Raised when a peer connection is closed or replaced while an offer or answer is being made. */
+export class PeerSessionClosedError extends Error {
+  /** @param message what was interrupted */
+  constructor(message: string) {
+    super(message);
+    this.name = "PeerSessionClosedError";
+  }
+}
+
+/**
+ * A bitrate that suits a `width`×`height` stream: about 0.1 bit per pixel per
+ * frame at `fps` (default 30), at least 300 kbps. 1280×720 gives 2.76 Mbps.
+ */
+export function defaultBitrate(
+  width: number,
+  height: number,
+  fps = 30,
+): number {
+  return Math.max(300_000, Math.round(0.1 * width * height * fps));
+}
+
+/** How upside-down input is turned right: flip the I420 planes after conversion (measured faster). */
+const FLIP_I420 = true;
+
+/** Everything belonging to one `RTCPeerConnection`. */
+interface Connection {
+  readonly pc: WrtcPeerConnection;
+  readonly source: WrtcVideoSource;
+  readonly track: WrtcTrack;
+  sink: WrtcVideoSink | null;
+  state: ConnectionState;
+  framesReceived: number;
+  /** Ends a pending wait for ICE gathering. */
+  stopGathering: (() => void) | null;
+  closed: boolean;
+}
+
+/** A {@linkcode PeerSession} on `@roamhq/wrtc`, with video in and out. */
+export class WrtcPeerSession implements PeerSession {
+  /** Preferred video codec. */
+  readonly codec: VideoCodec;
+  /** Target bitrate, bits per second. */
+  readonly bitrate: number;
+  readonly #limits: BitrateLimits;
+  readonly #log: Logger;
+  readonly #gatherTimeout: number;
+  readonly #listeners = new Set<(state: ConnectionState | null) => void>();
+  #conn: Connection | null = null;
+  #latest: ReceivedFrame | null = null;
+  #i420 = new Uint8Array(0);
+  #i420Flipped = new Uint8Array(0);
+  #rgbaFlipped = new Uint8Array(0);
+  #framesSent = 0;
+
+  /** Creates a session; no peer connection exists until an offer or answer is made. */
+  constructor(options: PeerSessionOptions) {
+    const { width, height } = options;
+    if (!(width > 0 && height > 0)) {
+      throw new RangeError(
+        `WrtcPeerSession: size must be positive, got ${width}x${height}`,
+      );
+    }
+    this.codec = options.codec ?? "vp8";
+    this.bitrate = options.bitrate ?? defaultBitrate(width, height);
+    if (!(this.bitrate > 0)) {
+      throw new RangeError(
+        `WrtcPeerSession: bitrate must be positive, got ${options.bitrate}`,
+      );
+    }
+    this.#limits = bitrateLimits(this.bitrate);
+    this.#log = options.log ?? getLogger("webrtc");
+    this.#gatherTimeout = options.iceGatheringTimeoutMs ?? 5000;
+    this.#allocate(width, height);
+  }
+
+  /** State of the current peer connection, or `null` when there is none. */
+  get connectionState(): ConnectionState | null {
+    return this.#conn?.state ?? null;
+  }
+
+  /** Frames handed to the encoder since the session was made. */
+  get framesSent(): number {
+    return this.#framesSent;
+  }
+
+  /** Whether a peer connection exists, so {@linkcode sendFrame} has somewhere to send. */
+  get active(): boolean {
+    return this.#conn !== null;
+  }
+
+  /** Calls `listener` on every state change; returns a function that unsubscribes. */
+  onConnectionStateChange(
+    listener: (state: ConnectionState | null) => void,
+  ): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Closes any current peer connection, opens a new one and returns its offer. */
+  async createOffer(): Promise<string> {
+    const conn = this.#open();
+    const transceiver = conn.pc.addTransceiver(conn.track, {
+      direction: "sendrecv",
+    });
+    const preferred = this.#preferCodec(transceiver);
+    const offer = await conn.pc.createOffer();
+    this.#check(conn, "making an offer");
+    const sdp = preferred ? offer.sdp : preferCodec(offer.sdp, this.codec);
+    await conn.pc.setLocalDescription({ type: "offer", sdp });
+    return this.#finish(conn, "offer");
+  }
+
+  /** Closes any current peer connection, opens a new one for `offer`, returns the answer. */
+  async acceptOffer(offer: string): Promise<string> {
+    const conn = this.#open();
+    const remote = applyBitrate(preferCodec(offer, this.codec), this.#limits);
+    await conn.pc.setRemoteDescription({ type: "offer", sdp: remote });
+    this.#check(conn, "accepting an offer");
+    conn.pc.addTrack(conn.track);
+    const transceiver =
+      conn.pc.getTransceivers().find((t) => t.sender.track === conn.track) ??
+        conn.pc.getTransceivers().find((t) =>
+          t.sender.track?.id === conn.track.id
+        );
+    if (transceiver) transceiver.direction = "sendrecv";
+    const preferred = transceiver ? this.#preferCodec(transceiver) : false;
+    const answer = await conn.pc.createAnswer();
+    this.#check(conn, "making an answer");
+    const sdp = preferred ? answer.sdp : preferCodec(answer.sdp, this.codec);
+    await conn.pc.setLocalDescription({ type: "answer", sdp });
+    return this.#finish(conn, "answer");
+  }
+
+  /** Applies the remote `answer` to the connection made by {@linkcode createOffer}. */
+  async acceptAnswer(answer: string): Promise<void> {
+    const conn = this.#conn;
+    if (conn === null) {
+      throw new PeerSessionClosedError(
+        "Cannot accept an answer: there is no peer connection (no offer made)",
+      );
+    }
+    const remote = applyBitrate(preferCodec(answer, this.codec), this.#limits);
+    await conn.pc.setRemoteDescription({ type: "answer", sdp: remote });
+    this.#log.debug("applied the answer");
+  }
+
+  /** Closes the current peer connection, if any; its state becomes `null`. */
+  close(): void {
+    if (this.#conn === null) return;
+    this.#release(this.#conn);
+    this.#conn = null;
+    this.#latest = null;
+    this.#log.info("peer connection closed");
+    this.#emit(null);
+  }
+
+  /**
+   * Hands one RGBA frame (`width`×`height`, even sizes, rows bottom-up when
+   * `bottomUp`, as `glReadPixels` gives them) to the encoder. Converts into
+   * preallocated I420 buffers; nothing is queued, the encoder takes the
+   * newest frame. Returns `false` (doing nothing) when there is no peer
+   * connection.
+   */
+  sendFrame(
+    rgba: Uint8Array,
+    width: number,
+    height: number,
+    bottomUp: boolean,
+  ): boolean {
+    const conn = this.#conn;
+    if (conn === null) return false;
+    this.#allocate(width, height);
+    let data: Uint8Array;
+    if (!bottomUp) {
+      data = rgbaToI420(rgba, width, height, this.#i420);
+    } else if (FLIP_I420) {
+      rgbaToI420(rgba, width, height, this.#i420);
+      flipI420(this.#i420, this.#i420Flipped, width, height);
+      data = this.#i420Flipped;
+    } else {
+      const rowBytes = width * 4;
+      for (let row = 0; row < height; row++) {
+        const from = row * rowBytes;
+        this.#rgbaFlipped.set(
+          rgba.subarray(from, from + rowBytes),
+          (height - 1 - row) * rowBytes,
+        );
+      }
+      data = rgbaToI420(this.#rgbaFlipped, width, height, this.#i420);
+    }
+    conn.source.onFrame({ width, height, data });
+    this.#framesSent++;
+    return true;
+  }
+
+  /** The newest frame from the peer (not copied), or `null` when none arrived on this connection. */
+  latestFrame(): ReceivedFrame | null {
+    return this.#latest;
+  }
+
+  /** Statistics of the current connection, or `null` when there is none. */
+  async stats(): Promise<PeerSessionStats | null> {
+    const conn = this.#conn;
+    if (conn === null) return null;
+    const report = await conn.pc.getStats();
+    const result: PeerSessionStats = {
+      bytesSent: 0,
+      framesEncoded: 0,
+      sendCodec: null,
+      sendWidth: null,
+      sendHeight: null,
+      bytesReceived: 0,
+      framesDecoded: 0,
+      receiveCodec: null,
+    };
+    const codecs = new Map<string, string>();
+    report.forEach((entry) => {
+      if (entry.type === "codec") {
+        codecs.set(String(entry.id), String(entry.mimeType));
+      }
+    });
+    const num = (value: unknown) => (typeof value === "number" ? value : 0);
+    report.forEach((entry) => {
+      if (entry.kind !== "video" && entry.mediaType !== "video") return;
+      if (entry.type === "outbound-rtp") {
+        result.bytesSent += num(entry.bytesSent);
+        result.framesEncoded += num(entry.framesEncoded);
+        result.sendCodec = codecs.get(String(entry.codecId)) ??
+          result.sendCodec;
+        if (typeof entry.frameWidth === "number") {
+          result.sendWidth = entry.frameWidth;
+        }
+        if (typeof entry.frameHeight === "number") {
+          result.sendHeight = entry.frameHeight;
+        }
+      } else if (entry.type === "inbound-rtp") {
+        result.bytesReceived += num(entry.bytesReceived);
+        result.framesDecoded += num(entry.framesDecoded);
+        result.receiveCodec = codecs.get(String(entry.codecId)) ??
+          result.receiveCodec;
+      }
+    });
+    return result;
+  }
+
+  #allocate(width: number, height: number): void {
+    const size = i420Layout(width, height).size;
+    if (this.#i420.length === size) return;
+    this.#i420 = new Uint8Array(size);
+    this.#i420Flipped = FLIP_I420 ? new Uint8Array(size) : new Uint8Array(0);
+    this.#rgbaFlipped = FLIP_I420
+      ? new Uint8Array(0)
+      : new Uint8Array(width * height * 4);
+  }
+
+  /** Replaces the current connection with a new one (state `new`, reported without a `null` in between). */
+  #open(): Connection {
+    if (this.#conn !== null) {
+      this.#release(this.#conn);
+      this.#log.info("peer connection replaced by a new one");
+    }
+    this.#latest = null;
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    const source = new wrtc.nonstandard.RTCVideoSource();
+    const conn: Connection = {
+      pc,
+      source,
+      track: source.createTrack(),
+      sink: null,
+      state: "new",
+      framesReceived: 0,
+      stopGathering: null,
+      closed: false,
+    };
+    pc.onconnectionstatechange = () => {
+      if (conn.closed) return;
+      const state = pc.connectionState as ConnectionState;
+      if (state === conn.state) return;
+      conn.state = state;
+      this.#log.info(`peer connection ${state}`);
+      this.#emit(state);
+    };
+    pc.ontrack = (event) => {
+      if (conn.closed || event.track.kind !== "video" || conn.sink !== null) {
+        return;
+      }
+      const sink = new wrtc.nonstandard.RTCVideoSink(event.track);
+      sink.onframe = ({ frame }) => {
+        if (conn.closed) return;
+        conn.framesReceived++;
+        this.#latest = {
+          width: frame.width,
+          height: frame.height,
+          data: frame.data,
+          receivedAt: performance.now(),
+          count: conn.framesReceived,
+        };
+      };
+      conn.sink = sink;
+      this.#log.debug("receiving the peer's video track");
+    };
+    this.#conn = conn;
+    this.#log.info("peer connection new");
+    this.#emit("new");
+    return conn;
+  }
+
+  #release(conn: Connection): void {
+    conn.closed = true;
+    conn.stopGathering?.();
+    conn.pc.onconnectionstatechange = null;
+    conn.pc.onicegatheringstatechange = null;
+    conn.pc.ontrack = null;
+    if (conn.sink) {
+      conn.sink.onframe = null;
+      conn.sink.stop();
+    }
+    conn.track.stop();
+    conn.pc.close();
+  }
+
+  #check(conn: Connection, doing: string): void {
+    if (conn.closed) {
+      throw new PeerSessionClosedError(
+        `The peer connection was closed while ${doing}`,
+      );
+    }
+  }
+
+  /** Waits for ICE gathering and returns the local SDP with our bitrate limits. */
+  async #finish(conn: Connection, what: "offer" | "answer"): Promise<string> {
+    this.#check(conn, `making an ${what}`);
+    await this.#gathered(conn);
+    this.#check(conn, `gathering ICE candidates for an ${what}`);
+    const sdp = conn.pc.localDescription?.sdp;
+    if (!sdp) {
+      throw new PeerSessionClosedError(
+        `The peer connection has no local ${what}`,
+      );
+    }
+    this.#log.debug(`${what} ready (${sdp.length} bytes)`);
+    return applyBitrate(sdp, this.#limits);
+  }
+
+  #gathered(conn: Connection): Promise<void> {
+    if (conn.pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        conn.pc.onicegatheringstatechange = null;
+        conn.stopGathering = null;
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#log.warn(
+          `ICE gathering did not finish within ${this.#gatherTimeout} ms; sending the candidates found so far`,
+        );
+        done();
+      }, this.#gatherTimeout);
+      conn.stopGathering = done;
+      conn.pc.onicegatheringstatechange = () => {
+        if (conn.pc.iceGatheringState === "complete") done();
+      };
+    });
+  }
+
+  #preferCodec(transceiver: WrtcTransceiver): boolean {
+    if (typeof transceiver.setCodecPreferences !== "function") return false;
+    const codecs = wrtc.RTCRtpReceiver.getCapabilities("video")?.codecs ??
+      wrtc.RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+    const mime = `video/${this.codec}`;
+    const preferred = codecs.filter((c) => c.mimeType.toLowerCase() === mime);
+    if (preferred.length === 0) {
+      this.#log.warn(
+        `codec "${this.codec}" is not available; using the default order`,
+      );
+      return true;
+    }
+    try {
+      transceiver.setCodecPreferences([
+        ...preferred,
+        ...codecs.filter((c) => !preferred.includes(c)),
+      ]);
+      return true;
+    } catch (error) {
+      this.#log.debug(
+        `setCodecPreferences failed (${error}); reordering the SDP instead`,
+      );
+      return false;
+    }
+  }
+
+  #emit(state: ConnectionState | null): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.#log.error(`connection state listener failed: ${error}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// WebRTC needs a network namespace with only `lo`: run inside
+// scripts/in_loopback_netns.sh (`deno task test` does).
+import assert from "node:assert/strict";
+import type { ConnectionState } from "../../lib/signalling/signalling.ts";
+import {
+  type ReceivedFrame,
+  WrtcPeerSession,
+} from "../../lib/webrtc/peer_session.ts";
+import { type VideoCodec, videoCodecOrder } from "../../lib/webrtc/sdp.ts";
+import {
+  halves,
+  meanColour,
+  near,
+  type Rgb,
+  show,
+  waitFor,
+} from "./_helpers.ts";
+
+const WIDTH = 320;
+const HEIGHT = 240;
+const A_TOP: Rgb = [200, 40, 40];
+const A_BOTTOM: Rgb = [20, 20, 20];
+const B_TOP: Rgb = [30, 160, 220];
+const B_BOTTOM: Rgb = [240, 240, 240];
+const TOLERANCE = 16;
+
+/** Two connected sessions, A calling B, each sending its two-colour image at ~30 fps. */
+async function call(codec: VideoCodec) {
+  const a = new WrtcPeerSession({ width: WIDTH, height: HEIGHT, codec });
+  const b = new WrtcPeerSession({ width: WIDTH, height: HEIGHT, codec });
+  const statesA: (ConnectionState | null)[] = [];
+  const statesB: (ConnectionState | null)[] = [];
+  a.onConnectionStateChange((s) => statesA.push(s));
+  b.onConnectionStateChange((s) => statesB.push(s));
+  // A sends bottom-up rows (as glReadPixels gives them), B top-down.
+  const imageA = halves(WIDTH, HEIGHT, A_TOP, A_BOTTOM, true);
+  const imageB = halves(WIDTH, HEIGHT, B_TOP, B_BOTTOM, false);
+  const timer = setInterval(() => {
+    a.sendFrame(imageA, WIDTH, HEIGHT, true);
+    b.sendFrame(imageB, WIDTH, HEIGHT, false);
+  }, 33);
+  const stop = () => clearInterval(timer);
+  try {
+    const offer = await a.createOffer();
+    const answer = await b.acceptOffer(offer);
+    await a.acceptAnswer(answer);
+    return { a, b, statesA, statesB, offer, answer, stop };
+  } catch (error) {
+    stop();
+    a.close();
+    b.close();
+    throw error;
+  }
+}
+
+/** Waits for a frame whose top and bottom quarters show `top` and `bottom`; returns the last colours seen. */
+async function expectHalves(
+  session: WrtcPeerSession,
+  top: Rgb,
+  bottom: Rgb,
+  who: string,
+): Promise<ReceivedFrame> {
+  let seen = "no frame";
+  let good: ReceivedFrame | null = null;
+  try {
+    await waitFor(() => {
+      const frame = session.latestFrame();
+      if (frame === null) return false;
+      const upper = meanColour(frame, 0.05, 0.45);
+      const lower = meanColour(frame, 0.55, 0.95);
+      seen = `top ${show(upper)}, bottom ${
+        show(lower)
+      } at ${frame.width}x${frame.height}`;
+      if (near(upper, top, TOLERANCE) && near(lower, bottom, TOLERANCE)) {
+        good = frame;
+      }
+      return good !== null;
+    }, `${who} to receive top ${show(top)} / bottom ${show(bottom)}`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen: ${seen}`);
+  }
+  return good!;
+}
+
+async function receivesBothWays(codec: VideoCodec) {
+  const { a, b, statesA, statesB, offer, answer, stop } = await call(codec);
+  try {
+    assert.equal(videoCodecOrder(offer)[0], codec.toUpperCase());
+    assert.equal(videoCodecOrder(answer)[0], codec.toUpperCase());
+    await waitFor(
+      () =>
+        a.connectionState === "connected" && b.connectionState === "connected",
+      "both sessions to connect",
+    );
+    const atB = await expectHalves(b, A_TOP, A_BOTTOM, "B");
+    const atA = await expectHalves(a, B_TOP, B_BOTTOM, "A");
+    assert.ok(atB.count >= 1 && atA.count >= 1);
+    assert.equal(statesA[0], "new");
+    assert.ok(statesA.includes("connected") && statesB.includes("connected"));
+    a.close();
+    assert.equal(a.connectionState, null);
+    assert.equal(a.latestFrame(), null);
+    assert.equal(statesA.at(-1), null);
+    assert.equal(
+      a.sendFrame(new Uint8Array(WIDTH * HEIGHT * 4), WIDTH, HEIGHT, false),
+      false,
+    );
+  } finally {
+    stop();
+    a.close();
+    b.close();
+  }
+}
+
+Deno.test("two peer sessions connect and each receives the other's picture the right way up (vp8)", async () => {
+  await receivesBothWays("vp8");
+});
+
+Deno.test("two peer sessions that prefer vp9 negotiate vp9 and exchange pictures", async () => {
+  await receivesBothWays("vp9");
+});
+
+Deno.test("a peer session sees the call end after the other side closes", async () => {
+  const { a, b, statesB, stop } = await call("vp8");
+  try {
+    await waitFor(() => b.connectionState === "connected", "B to connect");
+    await waitFor(() => b.latestFrame() !== null, "B to receive a frame");
+    stop();
+    a.close();
+    // Without a BYE in WebRTC, libwebrtc notices through ICE consent checks (~18 s on loopback).
+    await waitFor(
+      () =>
+        b.connectionState === "failed" ||
+        b.connectionState === "disconnected" || b.connectionState === "closed",
+      "B to leave the connected state",
+      40_000,
+    );
+    assert.ok(statesB.includes("connected"));
+  } finally {
+    stop();
+    a.close();
+    b.close();
+  }
+});
+
+Deno.test("a new offer replaces the previous peer connection without a null state in between", async () => {
+  const a = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const states: (ConnectionState | null)[] = [];
+  a.onConnectionStateChange((s) => states.push(s));
+  try {
+    const first = await a.createOffer();
+    const second = await a.createOffer();
+    assert.notEqual(first, second);
+    assert.deepEqual(states, ["new", "new"]);
+    assert.equal(a.connectionState, "new");
+    assert.match(second, /a=candidate:.* 127\.0\.0\.1 /);
+  } finally {
+    a.close();
+  }
+  assert.deepEqual(states, ["new", "new", null]);
+});
