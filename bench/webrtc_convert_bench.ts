@@ -1,0 +1,153 @@
+/**
+ * WebRTC frame conversion benchmark: what handing one rendered frame to the
+ * encoder costs on the CPU at 1280x720 and 1920x1080 — libyuv's RGBA → I420
+ * (`rgbaToI420`), turning `glReadPixels`' bottom-up rows right (flipping the
+ * RGBA rows before converting vs. flipping the I420 planes after, both in
+ * preallocated memory), the whole {@linkcode WrtcPeerSession.sendFrame} with
+ * an open peer connection, and I420 → RGBA for reference.
+ *
+ * Run inside the loopback namespace (it opens a peer connection):
+ * `scripts/in_loopback_netns.sh deno run -A bench/webrtc_convert_bench.ts`
+ * → `bench/results/webrtc_convert.json`.
+ *
+ * @module
+ */
+
+import { setLogLevel } from "../lib/log/logger.ts";
+import { WrtcPeerSession } from "../lib/webrtc/peer_session.ts";
+import {
+  flipI420,
+  flipRgba,
+  i420Layout,
+  i420ToRgba,
+  rgbaToI420,
+} from "../lib/webrtc/yuv.ts";
+
+const SIZES: ReadonlyArray<readonly [number, number]> = [[1280, 720], [
+  1920,
+  1080,
+]];
+const RUNS = 60;
+
+function round(value: number, digits = 3): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
+/** Mean, median and minimum milliseconds of `runs` calls of `body` (after 5 warm-up calls). */
+function timeIt(
+  runs: number,
+  body: () => void,
+): { msMean: number; msMedian: number; msMin: number } {
+  for (let i = 0; i < 5; i++) body();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    body();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    msMean: round(times.reduce((a, b) => a + b) / runs),
+    msMedian: round(times[Math.floor(runs / 2)]),
+    msMin: round(times[0]),
+  };
+}
+
+/** A frame with gradients and noise (conversion cost does not depend on content, but be realistic). */
+function makeFrame(width: number, height: number): Uint8Array {
+  const data = new Uint8Array(width * height * 4);
+  let seed = 12345;
+  for (let i = 0; i < data.length; i += 4) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const x = (i / 4) % width;
+    data[i] = (x * 255 / width + (seed >>> 28)) & 255;
+    data[i + 1] = (seed >>> 20) & 255;
+    data[i + 2] = 128;
+    data[i + 3] = 255;
+  }
+  return data;
+}
+
+async function measure(width: number, height: number) {
+  const rgba = makeFrame(width, height);
+  const i420 = new Uint8Array(i420Layout(width, height).size);
+  const i420Flipped = new Uint8Array(i420.length);
+  const rgbaFlipped = new Uint8Array(rgba.length);
+  const rgbaOut = new Uint8Array(rgba.length);
+  const rgbaToI420Only = timeIt(
+    RUNS,
+    () => rgbaToI420(rgba, width, height, i420),
+  );
+  const flipRgbaOnly = timeIt(
+    RUNS,
+    () => flipRgba(rgba, rgbaFlipped, width, height),
+  );
+  const flipI420Only = timeIt(
+    RUNS,
+    () => flipI420(i420, i420Flipped, width, height),
+  );
+  const flipRgbaThenConvert = timeIt(RUNS, () => {
+    flipRgba(rgba, rgbaFlipped, width, height);
+    rgbaToI420(rgbaFlipped, width, height, i420);
+  });
+  const convertThenFlipI420 = timeIt(RUNS, () => {
+    rgbaToI420(rgba, width, height, i420);
+    flipI420(i420, i420Flipped, width, height);
+  });
+  const i420ToRgbaOnly = timeIt(
+    RUNS,
+    () => i420ToRgba(i420, width, height, rgbaOut),
+  );
+
+  // The whole send path with a real (unconnected) peer connection: conversion, flip and libwebrtc's copy.
+  const session = new WrtcPeerSession({ width, height });
+  let sendFrameBottomUp;
+  let sendFrameTopDown;
+  try {
+    await session.createOffer();
+    sendFrameBottomUp = timeIt(
+      RUNS,
+      () => session.sendFrame(rgba, width, height, true),
+    );
+    sendFrameTopDown = timeIt(
+      RUNS,
+      () => session.sendFrame(rgba, width, height, false),
+    );
+  } finally {
+    session.close();
+  }
+  return {
+    size: `${width}x${height}`,
+    rgbaToI420: rgbaToI420Only,
+    flipRgbaRows: flipRgbaOnly,
+    flipI420Planes: flipI420Only,
+    flipRgbaThenConvert,
+    convertThenFlipI420,
+    i420ToRgba: i420ToRgbaOnly,
+    sendFrameBottomUp,
+    sendFrameTopDown,
+  };
+}
+
+if (import.meta.main) {
+  setLogLevel("warn");
+  const results = [];
+  for (const [width, height] of SIZES) {
+    const figures = await measure(width, height);
+    console.log(JSON.stringify(figures));
+    results.push(figures);
+  }
+  const report = {
+    date: new Date().toISOString(),
+    cores: navigator.hardwareConcurrency,
+    runs: RUNS,
+    note:
+      "milliseconds per frame; flips in preallocated memory; sendFrame includes libwebrtc's copy into its frame buffer",
+    results,
+  };
+  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    new URL("./results/webrtc_convert.json", import.meta.url),
+    JSON.stringify(report, null, 2) + "\n",
+  );
+}
