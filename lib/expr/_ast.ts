@@ -50,4 +50,18 @@ export type Expr =
   }
   | { kind: "negate" | "positive"; operand: Expr; column: number }
   | { kind: "index"; target: Expr; index: Expr; column: number }
-  | { kind: "call"; name: string; args: Expr[]; column: number };
+  | { kind: "call"; name: string; args: Expr[]; column: number }
+  | {
+    kind: "for";
+    body: Expr;
+    names: string[];
+    source: Expr;
+    column: number;
+  }
+  | { kind: "where"; body: Expr; bindings: Binding[]; column: number };
+
+/** `name` or `name;name…` bound to a value (in `where`). */
+export interface Binding {
+  names: string[];
+  value: Expr;
+}

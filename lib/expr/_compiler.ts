@@ -6,7 +6,12 @@
  * @module
  */
 
-import type { ArithmeticOperator, ComparisonOperator, Expr } from "./_ast.ts";
+import type {
+  ArithmeticOperator,
+  Binding,
+  ComparisonOperator,
+  Expr,
+} from "./_ast.ts";
 import { BUILTINS } from "./builtins.ts";
 import type { EvaluationScope } from "./expression.ts";
 import {
@@ -29,7 +34,7 @@ import {
   rangeValue,
   subtract,
 } from "./operators.ts";
-import { isTruthy, type Value } from "./values.ts";
+import { isTruthy, items, type Value } from "./values.ts";
 import { getLogger } from "../log/logger.ts";
 
 const log = getLogger("expr");
@@ -115,8 +120,28 @@ class Compiler {
   readonly names = new Set<string>();
   usesState = false;
   readsFiles = false;
+  /** Values of local (`for`/`where`) names at run time, one slot each. */
+  readonly #locals: Value[] = [];
+  /** Local names in scope while compiling, innermost last. */
+  readonly #environment: Map<string, number>[] = [];
+  /** How many compiled nodes read the scope (names, state, files). */
+  #scopeReads = 0;
+  /** The lowest local slot read since this was last reset. */
+  #lowestSlotRead = Infinity;
 
   constructor(readonly source: string) {}
+
+  #localSlot(name: string): number | undefined {
+    for (let i = this.#environment.length - 1; i >= 0; i--) {
+      const slot = this.#environment[i].get(name);
+      if (slot !== undefined) return slot;
+    }
+    return undefined;
+  }
+
+  #newSlot(): number {
+    return this.#locals.push(null) - 1;
+  }
 
   compile(expr: Expr): Compiled {
     switch (expr.kind) {
@@ -124,7 +149,14 @@ class Compiler {
         return constant(expr.value);
       case "name": {
         const name = expr.name;
+        const slot = this.#localSlot(name);
+        if (slot !== undefined) {
+          if (slot < this.#lowestSlotRead) this.#lowestSlotRead = slot;
+          const locals = this.#locals;
+          return dynamic(() => locals[slot]);
+        }
         this.names.add(name);
+        this.#scopeReads++;
         return dynamic((scope) => normalize(scope.lookup(name)));
       }
       case "state":
@@ -176,7 +208,87 @@ class Compiler {
         );
       case "call":
         return this.#call(expr.name, expr.args, expr.column);
+      case "for":
+        return this.#loop(expr.body, expr.names, expr.source);
+      case "where":
+        return this.#where(expr.body, expr.bindings);
     }
+  }
+
+  /** `body for a;b in source`: the body's values for each group of items, composed. */
+  #loop(bodyExpr: Expr, names: string[], sourceExpr: Expr): Compiled {
+    const source = this.compile(sourceExpr);
+    const slots = names.map(() => this.#newSlot());
+    const readsBefore = this.#scopeReads;
+    const lowestBefore = this.#lowestSlotRead;
+    this.#lowestSlotRead = Infinity;
+    this.#environment.push(new Map(names.map((name, i) => [name, slots[i]])));
+    const body = this.compile(bodyExpr).evaluate;
+    this.#environment.pop();
+    const readsOuterLocals = this.#lowestSlotRead < slots[0];
+    this.#lowestSlotRead = Math.min(lowestBefore, this.#lowestSlotRead);
+    const locals = this.#locals;
+    const evaluateSource = source.evaluate;
+    const k = slots.length;
+    const run = (scope: EvaluationScope): Value => {
+      const list = items(evaluateSource(scope));
+      const n = list.length;
+      if (n === 0) return null;
+      const parts = new Array<Value>(Math.ceil(n / k));
+      for (let i = 0, p = 0; i < n; i += k, p++) {
+        for (let j = 0; j < k; j++) {
+          locals[slots[j]] = i + j < n ? list[i + j] : null;
+        }
+        parts[p] = body(scope);
+      }
+      return composeValues(parts);
+    };
+    if (
+      source.constant && this.#scopeReads === readsBefore && !readsOuterLocals
+    ) {
+      return constant(run(NO_SCOPE));
+    }
+    return dynamic(run);
+  }
+
+  /** `body where a=1 b;c=v`: bindings in order, each seeing the ones before. */
+  #where(bodyExpr: Expr, bindings: Binding[]): Compiled {
+    const readsBefore = this.#scopeReads;
+    const lowestBefore = this.#lowestSlotRead;
+    const firstSlot = this.#locals.length;
+    this.#lowestSlotRead = Infinity;
+    const frame = new Map<string, number>();
+    this.#environment.push(frame);
+    const steps = bindings.map((binding) => {
+      const value = this.compile(binding.value).evaluate;
+      const slots = binding.names.map(() => this.#newSlot());
+      binding.names.forEach((name, i) => frame.set(name, slots[i]));
+      return { value, slots };
+    });
+    const body = this.compile(bodyExpr).evaluate;
+    this.#environment.pop();
+    const readsOuterLocals = this.#lowestSlotRead < firstSlot;
+    this.#lowestSlotRead = Math.min(lowestBefore, this.#lowestSlotRead);
+    const locals = this.#locals;
+    const run = (scope: EvaluationScope): Value => {
+      for (const { value, slots } of steps) {
+        const bound = value(scope);
+        if (slots.length === 1) {
+          locals[slots[0]] = bound;
+        } else {
+          // Unpacking follows indexing: items wrap around; null binds null.
+          const list = items(bound);
+          for (let j = 0; j < slots.length; j++) {
+            locals[slots[j]] = list.length === 0 ? null : list[j % list.length];
+          }
+        }
+      }
+      return body(scope);
+    };
+    if (this.#scopeReads === readsBefore && !readsOuterLocals) {
+      return constant(run(NO_SCOPE));
+    }
+    return dynamic(run);
   }
 
   /**
@@ -221,6 +333,7 @@ class Compiler {
     const key = this.compile(keyExpr);
     if (key.constant && key.value === null) return constant(null);
     this.usesState = true;
+    this.#scopeReads++;
     if (key.constant) {
       const k = key.value;
       return dynamic((scope) => normalize(scope.state(k)));
@@ -310,7 +423,10 @@ class Compiler {
       );
       return constant(null);
     }
-    if (!builtin.pure) this.readsFiles = true;
+    if (!builtin.pure) {
+      this.readsFiles = true;
+      this.#scopeReads++;
+    }
     const args = argExprs.map((arg) => this.compile(arg));
     if (builtin.pure && args.every((arg) => arg.constant)) {
       return constant(

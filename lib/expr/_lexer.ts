@@ -45,6 +45,7 @@ const OPERATORS = [
   ";",
   "|",
   "$",
+  "=",
 ];
 
 /** Flitter's SI-prefix suffixes on numbers (`10m` is 0.01). */

@@ -4,28 +4,44 @@
  * Precedence, lowest first (as in Flitter's `grammar.lark`):
  *
  * 1. `a;b;c` vector composition
- * 2. `x if c else y` (the `else` part is optional: null)
- * 3. `or`, `xor`
- * 4. `and`
- * 5. `not`
- * 6. `==` `!=` `<` `>` `<=` `>=` (left-associative)
- * 7. `start..stop|step` ranges (`start` and `|step` optional)
- * 8. `+` `-`
- * 9. `*` `/` `//` `%`
- * 10. unary `-` `+`
- * 11. `**` (left-associative, like Flitter; its right side may be unary)
- * 12. calls `f(a, b)` and indexing `v[i]`
- * 13. literals, names, `$key` state look-ups, `( … )`
+ * 2. `body for x in xs` and `body where x=1 y=2` (local names)
+ * 3. `x if c else y` (the `else` part is optional: null)
+ * 4. `or`, `xor`
+ * 5. `and`
+ * 6. `not`
+ * 7. `==` `!=` `<` `>` `<=` `>=` (left-associative)
+ * 8. `start..stop|step` ranges (`start` and `|step` optional)
+ * 9. `+` `-`
+ * 10. `*` `/` `//` `%`
+ * 11. unary `-` `+`
+ * 12. `**` (left-associative, like Flitter; its right side may be unary)
+ * 13. calls `f(a, b)` and indexing `v[i]`
+ * 14. literals, names, `$key` state look-ups, `( … )`
  *
  * @module
  */
 
-import type { ArithmeticOperator, ComparisonOperator, Expr } from "./_ast.ts";
+import type {
+  ArithmeticOperator,
+  Binding,
+  ComparisonOperator,
+  Expr,
+} from "./_ast.ts";
 import { type Token, tokenize } from "./_lexer.ts";
 import { ExpressionSyntaxError } from "./syntax_error.ts";
 import { FlitterSymbol } from "./values.ts";
 
-const KEYWORDS = new Set(["if", "else", "or", "xor", "and", "not"]);
+const KEYWORDS = new Set([
+  "if",
+  "else",
+  "or",
+  "xor",
+  "and",
+  "not",
+  "for",
+  "in",
+  "where",
+]);
 const COMPARISONS = new Set(["==", "!=", "<", ">", "<=", ">="]);
 const PRODUCTS = new Set(["*", "/", "//", "%"]);
 
@@ -79,14 +95,79 @@ class Parser {
 
   /** `a;b;c` */
   #composition(): Expr {
-    const first = this.#conditional();
+    const first = this.#comprehension();
     if (!this.#isOp(";")) return first;
     const parts = [first];
     while (this.#isOp(";")) {
       this.#next();
-      parts.push(this.#conditional());
+      parts.push(this.#comprehension());
     }
     return { kind: "compose", parts, column: first.column };
+  }
+
+  /** `body for x;y in xs`, `body where x=1 y;z=v` */
+  #comprehension(): Expr {
+    let body = this.#conditional();
+    for (;;) {
+      if (this.#isKeyword("for")) {
+        const column = this.#next().column;
+        const names = this.#nameList();
+        if (!this.#isKeyword("in")) this.#unexpected(this.#peek());
+        this.#next();
+        const source = this.#conditional();
+        body = { kind: "for", body, names, source, column };
+      } else if (this.#isKeyword("where")) {
+        const column = this.#next().column;
+        const bindings: Binding[] = [];
+        do {
+          const names = this.#nameList();
+          if (!this.#isOp("=")) this.#unexpected(this.#peek());
+          this.#next();
+          bindings.push({ names, value: this.#conditional() });
+        } while (this.#startsBinding());
+        body = { kind: "where", body, bindings, column };
+      } else {
+        return body;
+      }
+    }
+  }
+
+  /** `name` or `name;name…` */
+  #nameList(): string[] {
+    const names = [this.#name()];
+    while (this.#isOp(";") && this.#isName(this.#tokens[this.#position + 1])) {
+      this.#next();
+      names.push(this.#name());
+    }
+    return names;
+  }
+
+  #name(): string {
+    const token = this.#peek();
+    if (!this.#isName(token)) this.#unexpected(token);
+    this.#next();
+    return token.text;
+  }
+
+  #isName(token: Token | undefined): boolean {
+    return token !== undefined && token.kind === "name" &&
+      !KEYWORDS.has(token.text);
+  }
+
+  /** Whether the next tokens are `name(;name)* =`. */
+  #startsBinding(): boolean {
+    let i = this.#position;
+    if (!this.#isName(this.#tokens[i])) return false;
+    i++;
+    for (;;) {
+      const token = this.#tokens[i];
+      if (token.kind !== "op") return false;
+      if (token.text === "=") return true;
+      if (token.text !== ";" || !this.#isName(this.#tokens[i + 1])) {
+        return false;
+      }
+      i += 2;
+    }
   }
 
   /** `x if c else y` */

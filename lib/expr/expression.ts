@@ -16,8 +16,9 @@
  * The language is Flitter's expression syntax: every value is a vector
  * (`1;2;3`), arithmetic works item by item with the shorter operand
  * repeated, comparisons give 1 or 0, `and`/`or` return an operand, trig
- * functions take turns, `$key` reads state, and anything ill-typed or unbound
- * is `null` rather than an error.
+ * functions take turns, `$key` reads state, `x*2 for x in ..5` and
+ * `x*x where x=3` bind local names, and anything ill-typed or unbound is
+ * `null` rather than an error.
  *
  * @module
  */

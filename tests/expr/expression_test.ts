@@ -312,6 +312,34 @@ exactTable("ranges run from start by step up to but not including stop", [
   ["0..1/0", null],
 ]);
 
+exactTable("inline for and where bind local names as in Flitter", [
+  ["x*2 for x in ..4", [0, 2, 4, 6]],
+  ["(x;x*5) for x in ..3", [0, 0, 1, 5, 2, 10]],
+  ["(x+y for x;y in (1;2;3;4;5))", [3, 7]],
+  ["((x;y) for x;y in (1;2;3))", [1, 2, 3]],
+  ["(x;y for x;y in (1;2;3))", [3, 2]],
+  ["x*time for x in v", [2, 4, 6]],
+  ["sum(x for x in v)", 6],
+  ["(i for i in ..2) for j in ..2", [0, 1, 0, 1]],
+  ["x;(y for y in ..x)", [3, 0, 1, 2]],
+  ["x for x in null", null],
+  ["x*x where x=10", 100],
+  ["x;x*x where x=10", [3, 100]],
+  ["a+b where a=1 b=a*2", 3],
+  ["(a;b) where a;b=v", [1, 2]],
+  ["(a;b;c) where a;b;c=(7;8)", [7, 8, 7]],
+  ["(a;b;c) where a;b;c=7;8", [7, 7, 7, 8]],
+  ["a;(b where a;b=v)", 2],
+  ["(a;b) where a;b=null", null],
+  ["x where x=x+1", 4],
+  ["(v[i] for i in ..3) where v=5;6", [5, 5, 5, 6]],
+  ["(v[i] for i in ..3) where v=(5;6)", [5, 6, 5]],
+  ["((a;b) where b=a*2) where a=3", [3, 6]],
+  ["(i*j for i in ..3) for j in 1;2", [0, 1, 2, 2]],
+  ["(i*j for i in ..3) for j in (1;2)", [0, 1, 2, 0, 2, 4]],
+  ["((k where k=j*10) for j in ..3)", [0, 10, 20]],
+]);
+
 exactTable("$ looks up state by the key's value", [
   ["$:webrtc", sym("connected")],
   ["$:webrtc == :connected", 1],
@@ -470,11 +498,16 @@ Deno.test("syntax errors name the problem and its 1-based column", () => {
     [": a", 1, 'Unexpected ":"'],
     ["f(1,)", 5, 'Unexpected ")"'],
     ["1 ; ; 2", 5, 'Unexpected ";"'],
-    ["x for x in v", 3, 'Unexpected "for"'],
+    ["x for x in", 11, "Unexpected end of expression"],
+    ["x while y", 3, 'Unexpected "while"'],
     ["1 'a'", 3, "Unexpected string 'a'"],
     ["'\\x4g'", 2, 'Invalid escape "\\x4g"'],
     ["a = 1", 3, 'Unexpected "="'],
     ["2x", 2, 'Unexpected "x"'],
+    ["x for 1 in v", 7, 'Unexpected "1"'],
+    ["x for x v", 9, 'Unexpected "v"'],
+    ["x where y", 10, "Unexpected end of expression"],
+    ["x where in=1", 9, 'Unexpected "in"'],
   ];
   for (const [source, column, detail] of cases) {
     throws(() => compileExpression(source), (caught) => {
@@ -509,6 +542,13 @@ Deno.test("names, state use, file reads and constancy are detected", () => {
     ["nosuch(x)", [], false, false, true],
     ["URL", ["URL"], false, false, false],
     ["v[i] + v[j]", ["v", "i", "j"], false, false, false],
+    ["x*2 for x in ..3", [], false, false, true],
+    ["x*y for x in v", ["v", "y"], false, false, false],
+    ["y where y=time", ["time"], false, false, false],
+    ["x*x where x=10", [], false, false, true],
+    ["(v[i] for i in ..3) where v=(5;6)", [], false, false, true],
+    ["(v[i] for i in ..3) where v=time", ["time"], false, false, false],
+    ["$(:k;i) for i in ..2", [], true, false, false],
   ];
   for (const [source, names, usesState, readsFiles, isConstant] of cases) {
     const expression = compileExpression(source);
@@ -557,6 +597,11 @@ Deno.test("one compiled expression follows a changing scope", () => {
   assertEquals(expression.evaluate(scope), [0, 0, 1]);
   delete names.time;
   assertEquals(expression.evaluate(scope), [0, 1]);
+  const loop = compileExpression("(i*time for i in ..3) where i=5");
+  names.time = 2;
+  assertEquals(loop.evaluate(scope), [0, 2, 4]);
+  names.time = 3;
+  assertEquals(loop.evaluate(scope), [0, 3, 6]);
   const state: Record<string, Value> = {};
   const connected = compileExpression("$:webrtc == :connected");
   const stateScope = new TableScope(NAMES, state);
