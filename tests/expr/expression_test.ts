@@ -8,7 +8,12 @@ import {
   type EvaluationScope,
   ExpressionSyntaxError,
 } from "../../lib/expr/expression.ts";
-import { formatValue, sym, type Value } from "../../lib/expr/values.ts";
+import {
+  FlitterSymbol,
+  formatValue,
+  sym,
+  type Value,
+} from "../../lib/expr/values.ts";
 
 /** A scope of fixed names, state and files, counting what it is asked. */
 class TableScope implements EvaluationScope {
@@ -620,4 +625,194 @@ Deno.test("evaluation gives null instead of throwing when the scope fails", () =
     readText: () => null,
   });
   assertEquals(value, null);
+});
+
+/** Whether `value` keeps the Value invariants (no 0- or 1-item arrays). */
+function isWellFormed(value: Value): boolean {
+  const isScalar = (item: unknown) =>
+    typeof item === "number" || typeof item === "string" ||
+    item instanceof FlitterSymbol;
+  if (value === null || isScalar(value)) return true;
+  return Array.isArray(value) && value.length >= 2 && value.every(isScalar);
+}
+
+Deno.test("random token soup compiles or fails with a syntax error, and evaluates to a well-formed value", () => {
+  const vocabulary = [
+    "1",
+    "0",
+    "2.5",
+    "-",
+    "+",
+    "*",
+    "/",
+    "//",
+    "%",
+    "**",
+    "(",
+    ")",
+    "[",
+    "]",
+    ";",
+    ",",
+    "..",
+    "|",
+    "==",
+    "<",
+    ">=",
+    "!=",
+    "x",
+    "v",
+    "s",
+    "key",
+    "none",
+    "one",
+    "time",
+    ":a",
+    "'t'",
+    "$",
+    "if",
+    "else",
+    "and",
+    "or",
+    "xor",
+    "not",
+    "sin",
+    "max",
+    "zip",
+    "len",
+    "read",
+    "hsv",
+    "for",
+    "in",
+    "where",
+    "=",
+    "null",
+    "true",
+    "i",
+  ];
+  let seed = 20261125;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  let compiled = 0;
+  for (let n = 0; n < 4000; n++) {
+    const length = 1 + Math.floor(random() * 9);
+    const words: string[] = [];
+    for (let i = 0; i < length; i++) {
+      words.push(vocabulary[Math.floor(random() * vocabulary.length)]);
+    }
+    const source = words.join(" ");
+    let expression;
+    try {
+      expression = compileExpression(source);
+    } catch (error) {
+      ok(error instanceof ExpressionSyntaxError, `${source}: ${error}`);
+      ok(error.column >= 1 && error.column <= source.length + 1, source);
+      continue;
+    }
+    compiled++;
+    const value = expression.evaluate(new TableScope());
+    ok(isWellFormed(value), `${source} gave ${formatValue(value)}`);
+  }
+  ok(compiled > 100, `only ${compiled} of 4000 compiled`);
+});
+
+Deno.test("random well-formed expressions compile and evaluate to well-formed values", () => {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = <T>(list: readonly T[]): T =>
+    list[Math.floor(random() * list.length)];
+  const leaves = [
+    "1",
+    "0",
+    "2.5",
+    "-3",
+    "x",
+    "v",
+    "s",
+    "key",
+    "none",
+    "one",
+    "time",
+    ":a",
+    "'t'",
+    "null",
+    "true",
+    "i",
+    "undefined",
+    "(1;2;3)",
+  ];
+  const binary = [
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "%",
+    "**",
+    "==",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "and",
+    "or",
+    "xor",
+    ";",
+  ];
+  const functions = [
+    "sin",
+    "abs",
+    "len",
+    "sum",
+    "max",
+    "min",
+    "zip",
+    "hypot",
+    "str",
+    "hsv",
+    "round",
+    "normalize",
+    "polar",
+    "split",
+    "ord",
+    "accumulate",
+  ];
+  const generate = (depth: number): string => {
+    if (depth === 0) return pick(leaves);
+    const a = () => `(${generate(depth - 1)})`;
+    switch (Math.floor(random() * 10)) {
+      case 0:
+        return `${a()} ${pick(binary)} ${a()}`;
+      case 1:
+        return `${pick(["-", "+", "not "])}${a()}`;
+      case 2:
+        return `${pick(functions)}(${a()}${random() < 0.3 ? `, ${a()}` : ""})`;
+      case 3:
+        return `${a()}[${a()}]`;
+      case 4:
+        return `${a()} if ${a()}${random() < 0.5 ? ` else ${a()}` : ""}`;
+      case 5:
+        return `${a()} for i in ${a()}`;
+      case 6:
+        return `${a()} where i=${a()}`;
+      case 7:
+        return `$${a()}`;
+      case 8:
+        return `${a()}..${a()}${random() < 0.5 ? `|${a()}` : ""}`;
+      default:
+        return pick(leaves);
+    }
+  };
+  for (let n = 0; n < 1500; n++) {
+    const source = generate(1 + Math.floor(random() * 4));
+    const expression = compileExpression(source);
+    const value = expression.evaluate(new TableScope());
+    ok(isWellFormed(value), `${source} gave ${formatValue(value)}`);
+  }
 });
