@@ -11,8 +11,10 @@
  * list per join, so a thousand clients joining at once cost a few
  * broadcasts, not a million messages. A list is always built when it is
  * sent, so every list a client sees is the room as it is at that moment, and
- * a joiner always gets one that holds its own ID. Large rooms broadcast at
- * most once per {@linkcode broadcastInterval} milliseconds.
+ * a joiner always gets one that holds its own ID. An ID that leaves and
+ * joins again is never hidden: the list without it is sent before it
+ * rejoins (a caller watches for its peer coming back). Large rooms broadcast
+ * at most once per {@linkcode broadcastInterval} milliseconds.
  *
  * @example
  * ```ts
@@ -76,6 +78,8 @@ export function broadcastInterval(size: number): number {
 
 class Room {
   readonly members = new Map<string, MemberConnection>();
+  /** IDs that left since the last broadcast (a rejoin must not hide their leaving). */
+  readonly departed = new Set<string>();
   lastBroadcast = -Infinity;
   cancelBroadcast: (() => void) | null = null;
 
@@ -129,6 +133,9 @@ export class RoomRegistry {
     if (target === undefined) {
       target = new Room(room);
       this.#rooms.set(room, target);
+    } else if (target.departed.has(id)) {
+      // Members must see this ID leave before they see it again.
+      this.#broadcast(target);
     }
     target.members.set(id, connection);
     this.#joined.set(connection, { id, room: target });
@@ -143,6 +150,7 @@ export class RoomRegistry {
     this.#joined.delete(connection);
     const { id, room } = joined;
     room.members.delete(id);
+    room.departed.add(id);
     if (room.members.size === 0) {
       room.cancelBroadcast?.();
       room.cancelBroadcast = null;
@@ -214,6 +222,7 @@ export class RoomRegistry {
   #broadcast(room: Room): void {
     room.cancelBroadcast?.();
     room.cancelBroadcast = null;
+    room.departed.clear();
     if (room.members.size === 0) return;
     room.lastBroadcast = this.#now();
     const text = JSON.stringify({

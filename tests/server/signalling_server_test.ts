@@ -9,6 +9,7 @@ import {
   startSignallingServer,
 } from "../../lib/server/signalling_server.ts";
 import { TestClient } from "./_ws_client.ts";
+import { selfSignedCertificate } from "./_certificate.ts";
 
 setLogLevel("error");
 
@@ -375,45 +376,6 @@ Deno.test("closing the server closes every client connection", async () => {
   assertEquals((await alice.closed).code, 1001);
   assertEquals((await bob.closed).code, 1001);
 });
-
-async function selfSignedCertificate(
-  dir: string,
-): Promise<{ certificate: string; key: string }> {
-  const output = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!output.success) {
-    throw new Error(
-      `openssl failed: ${new TextDecoder().decode(output.stderr)}`,
-    );
-  }
-  return {
-    certificate: await Deno.readTextFile(`${dir}/cert.pem`),
-    key: await Deno.readTextFile(`${dir}/key.pem`),
-  };
-}
-
-export { selfSignedCertificate };
 
 Deno.test("a TLS server with a self-signed certificate serves clients that skip verification", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,0 +1,499 @@
+/**
+ * The `!websocket` state machine against the real signalling server, with
+ * recording PeerSession doubles (the thing under test is the signalling;
+ * real peer connections are in websocket_wrtc_test.ts) and raw WebSocket
+ * clients playing an original peer.
+ */
+
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { getLogger, setLogLevel } from "../../lib/log/logger.ts";
+import { Attributes } from "../../lib/scene/attributes.ts";
+import type {
+  ConnectionState,
+  PeerSession,
+  Signalling,
+} from "../../lib/signalling/signalling.ts";
+import { getSignallingKind } from "../../lib/signalling/signalling.ts";
+import {
+  configureWebSocket,
+  normaliseSignallingUrl,
+  startWebSocketSignalling,
+  type WebSocketConfig,
+} from "../../lib/signalling/websocket.ts";
+import { startSignallingServer } from "../../lib/server/signalling_server.ts";
+import type { Value } from "../../lib/expr/values.ts";
+import { TestClient } from "../server/_ws_client.ts";
+import { selfSignedCertificate } from "../server/_certificate.ts";
+
+setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "error");
+const log = getLogger("websocket");
+const FAST = { retryDelayMs: 100, decodeErrorDelayMs: 100 };
+
+/** A PeerSession double that records what signalling asks of it. */
+class RecordingSession implements PeerSession {
+  readonly calls: string[] = [];
+  connectionState: ConnectionState | null = null;
+  #offers = 0;
+  #listeners = new Set<(state: ConnectionState | null) => void>();
+
+  constructor(readonly name: string) {}
+
+  #set(state: ConnectionState | null): void {
+    this.connectionState = state;
+    for (const listener of this.#listeners) listener(state);
+  }
+
+  createOffer(): Promise<string> {
+    if (this.connectionState !== null) this.#set("closed");
+    const offer = `offer ${this.name} ${++this.#offers}`;
+    this.calls.push("createOffer");
+    this.#set("new");
+    return Promise.resolve(offer);
+  }
+
+  acceptOffer(offer: string): Promise<string> {
+    if (this.connectionState !== null) this.#set("closed");
+    this.calls.push(`acceptOffer ${offer}`);
+    this.#set("connecting");
+    return Promise.resolve(`answer ${this.name} to ${offer}`);
+  }
+
+  acceptAnswer(answer: string): Promise<void> {
+    this.calls.push(`acceptAnswer ${answer}`);
+    this.#set("connecting");
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.calls.push("close");
+    if (this.connectionState !== null) this.#set(null);
+  }
+
+  /** Simulates the connection reaching `state`. */
+  reach(state: ConnectionState): void {
+    this.#set(state);
+  }
+
+  onConnectionStateChange(
+    listener: (state: ConnectionState | null) => void,
+  ): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls other than `close`. */
+  get work(): string[] {
+    return this.calls.filter((call) => call !== "close");
+  }
+}
+
+async function until(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting until ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function config(
+  url: string,
+  id: string,
+  call: string | null,
+  room = "studio",
+): WebSocketConfig {
+  return { url, room, id, call, verify: true };
+}
+
+Deno.test("configure reads url, room, id, call and verify, turning http into ws", () => {
+  const attrs = new Attributes(
+    "nodes[0].children[0]",
+    new Map<string, Value>([
+      ["url", "https://example.org:8443/signal"],
+      ["room", "studio"],
+      ["id", "stage"],
+      [
+        "call",
+        "booth",
+      ],
+      ["verify", 0],
+    ]),
+  );
+  assertEquals(configureWebSocket(attrs, log), {
+    url: "wss://example.org:8443/signal",
+    room: "studio",
+    id: "stage",
+    call: "booth",
+    verify: false,
+  });
+  assertEquals(
+    normaliseSignallingUrl("http://127.0.0.1:8080"),
+    "ws://127.0.0.1:8080/",
+  );
+  assertEquals(normaliseSignallingUrl("ws://[::1]:9/"), "ws://[::1]:9/");
+  assertEquals(normaliseSignallingUrl("ftp://example.org/"), null);
+  assertEquals(normaliseSignallingUrl("example.org:8080"), null);
+  const answering = new Attributes(
+    "n",
+    new Map<string, Value>([["url", "ws://h/"], ["room", "r"], ["id", "i"]]),
+  );
+  assertEquals(configureWebSocket(answering, log), {
+    url: "ws://h/",
+    room: "r",
+    id: "i",
+    call: null,
+    verify: true,
+  });
+  setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "error");
+  for (const missing of ["url", "room", "id"]) {
+    const values = new Map<string, Value>([["url", "ws://h/"], ["room", "r"], [
+      "id",
+      "i",
+    ]]);
+    values.delete(missing);
+    assertEquals(
+      configureWebSocket(new Attributes("n", values), log),
+      null,
+      missing,
+    );
+  }
+  assertEquals(
+    configureWebSocket(
+      new Attributes(
+        "n",
+        new Map<string, Value>([["url", "mailto:x"], ["room", "r"], [
+          "id",
+          "i",
+        ]]),
+      ),
+      log,
+    ),
+    null,
+  );
+  assertEquals(getSignallingKind("websocket")?.attributes, [
+    "url",
+    "room",
+    "id",
+    "call",
+    "verify",
+  ]);
+});
+
+Deno.test("a caller and an answerer exchange offer and answer through the server, in either order", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  try {
+    for (const callerFirst of [true, false]) {
+      const caller = new RecordingSession("a");
+      const answerer = new RecordingSession("b");
+      const room = `room ${callerFirst}`;
+      const running: Signalling[] = [];
+      const startCaller = () =>
+        running.push(
+          startWebSocketSignalling(
+            config(server.url, "a", "b", room),
+            caller,
+            log,
+            FAST,
+          ),
+        );
+      const startAnswerer = () =>
+        running.push(
+          startWebSocketSignalling(
+            config(server.url, "b", null, room),
+            answerer,
+            log,
+            FAST,
+          ),
+        );
+      if (callerFirst) {
+        startCaller();
+        await until(
+          () => server.rooms.members(room).includes("a"),
+          "the caller has joined",
+        );
+        startAnswerer();
+      } else {
+        startAnswerer();
+        await until(
+          () => server.rooms.members(room).includes("b"),
+          "the answerer has joined",
+        );
+        startCaller();
+      }
+      await until(
+        () => caller.work.length === 2,
+        "the caller applied the answer",
+      );
+      assertEquals(caller.work, [
+        "createOffer",
+        "acceptAnswer answer b to offer a 1",
+      ]);
+      assertEquals(answerer.work, ["acceptOffer offer a 1"]);
+      // Both stay joined after signalling.
+      assertEquals(server.rooms.members(room).sort(), ["a", "b"]);
+      for (const signalling of running) await signalling.close();
+      assertEquals(
+        caller.connectionState,
+        "connecting",
+        "closing signalling leaves the connection alone",
+      );
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("the answerer speaks the wire protocol to a raw caller and waits for finished", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const answerer = new RecordingSession("b");
+  const signalling = startWebSocketSignalling(
+    config(server.url, "b", null),
+    answerer,
+    log,
+    FAST,
+  );
+  try {
+    const raw = await TestClient.joined(server.url, "a", "studio");
+    await raw.latestMembers((m) => m.includes("b"));
+    raw.send({ type: "call", to: "b", offer: "v=0 raw offer" });
+    assertEquals(await raw.next((m) => m.type === "answer"), {
+      type: "answer",
+      to: "a",
+      answer: "answer b to v=0 raw offer",
+      from: "b",
+    });
+    raw.send({ type: "finished", to: "b" });
+    // A second call (a restarted caller) is answered at once.
+    raw.send({ type: "call", to: "b", offer: "second" });
+    assertEquals(
+      (await raw.next((m) => m.type === "answer")).answer,
+      "answer b to second",
+    );
+    assertEquals(answerer.work, [
+      "acceptOffer v=0 raw offer",
+      "acceptOffer second",
+    ]);
+    await raw.close();
+  } finally {
+    await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("the caller waits for its peer, sends call, then finished after the answer", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const caller = new RecordingSession("a");
+  const signalling = startWebSocketSignalling(
+    config(server.url, "a", "b"),
+    caller,
+    log,
+    FAST,
+  );
+  try {
+    await until(
+      () => server.rooms.members("studio").includes("a"),
+      "the caller has joined",
+    );
+    assertEquals(caller.work, []);
+    const raw = await TestClient.joined(server.url, "b", "studio");
+    assertEquals(await raw.next((m) => m.type === "call"), {
+      type: "call",
+      to: "b",
+      offer: "offer a 1",
+      from: "a",
+    });
+    raw.send({ type: "answer", to: "a", answer: "raw answer" });
+    assertEquals(await raw.next((m) => m.type === "finished"), {
+      type: "finished",
+      to: "b",
+      from: "a",
+    });
+    assertEquals(caller.work, ["createOffer", "acceptAnswer raw answer"]);
+    // An original peer leaves the room after signalling: that is no failure.
+    await raw.close();
+    await until(
+      () => server.rooms.members("studio").length === 1,
+      "the peer has left",
+    );
+    assertEquals(caller.calls.includes("close"), false);
+    // When the peer comes back (it restarted), the caller calls again.
+    const back = await TestClient.joined(server.url, "b", "studio");
+    assertEquals(
+      (await back.next((m) => m.type === "call")).offer,
+      "offer a 2",
+    );
+    await back.close();
+  } finally {
+    await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("a peer leaving during signalling makes the caller close the connection and start again", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const caller = new RecordingSession("a");
+  const signalling = startWebSocketSignalling(
+    config(server.url, "a", "b"),
+    caller,
+    log,
+    FAST,
+  );
+  try {
+    const raw = await TestClient.joined(server.url, "b", "studio");
+    await raw.next((m) => m.type === "call");
+    await raw.close();
+    await until(
+      () => caller.calls.at(-1) === "close",
+      "the caller closed its connection",
+    );
+    assertEquals(caller.connectionState, null);
+    const again = await TestClient.joined(server.url, "b", "studio");
+    assertEquals(
+      (await again.next((m) => m.type === "call")).offer,
+      "offer a 2",
+    );
+    await again.close();
+  } finally {
+    await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("a failed connection restarts signalling at once on either side", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const caller = new RecordingSession("a");
+  const answerer = new RecordingSession("b");
+  const running = [
+    startWebSocketSignalling(
+      config(server.url, "b", null),
+      answerer,
+      log,
+      FAST,
+    ),
+    startWebSocketSignalling(config(server.url, "a", "b"), caller, log, FAST),
+  ];
+  try {
+    await until(() => caller.work.length === 2, "the first call is made");
+    caller.reach("failed");
+    await until(() => caller.work.length === 4, "the caller called again");
+    assertEquals(caller.work.slice(2), [
+      "createOffer",
+      "acceptAnswer answer b to offer a 2",
+    ]);
+    answerer.reach("closed");
+    // The answerer rejoins; the caller sees it come back and calls again.
+    await until(
+      () => caller.work.length === 6,
+      "the caller called a third time",
+    );
+    assertEquals(answerer.work, [
+      "acceptOffer offer a 1",
+      "acceptOffer offer a 2",
+      "acceptOffer offer a 3",
+    ]);
+    caller.reach("connected");
+    answerer.reach("connected");
+    assertEquals(caller.work.length, 6);
+  } finally {
+    for (const signalling of running) await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("a taken ID gets the server's error; the client retries and gets in once it is free", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const squatter = await TestClient.joined(server.url, "a", "studio");
+  const caller = new RecordingSession("a");
+  const signalling = startWebSocketSignalling(
+    config(server.url, "a", "b"),
+    caller,
+    log,
+    FAST,
+  );
+  try {
+    const peer = await TestClient.joined(server.url, "b", "studio");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assertEquals(caller.work, [], "no call while the ID is taken");
+    await squatter.close();
+    assertEquals((await peer.next((m) => m.type === "call")).from, "a");
+    await peer.close();
+  } finally {
+    await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("an undecodable message makes the client reconnect, and signalling then completes", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const answerer = new RecordingSession("b");
+  const signalling = startWebSocketSignalling(
+    config(server.url, "b", null),
+    answerer,
+    log,
+    FAST,
+  );
+  try {
+    const raw = await TestClient.joined(server.url, "a", "studio");
+    await raw.latestMembers((m) => m.includes("b"));
+    // The server relays anything with "to": here a members list that is not a list.
+    raw.send({ type: "members", to: "b", members: "everyone" });
+    await raw.members((m) => !m.includes("b"));
+    await raw.latestMembers((m) => m.includes("b"));
+    raw.send({ type: "call", to: "b", offer: "after reconnecting" });
+    assertEquals(
+      (await raw.next((m) => m.type === "answer")).answer,
+      "answer b to after reconnecting",
+    );
+    await raw.close();
+  } finally {
+    await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("verify=false reaches a TLS server with a self-signed certificate; verify=true refuses it", async () => {
+  const dir = await Deno.makeTempDir();
+  const { certificate, key } = await selfSignedCertificate(dir);
+  const server = await startSignallingServer({
+    host: "127.0.0.1",
+    port: 0,
+    certificate,
+    key,
+  });
+  const trusting = new RecordingSession("a");
+  const checking = new RecordingSession("c");
+  const running = [
+    startWebSocketSignalling(
+      { ...config(server.url, "c", "b"), verify: true },
+      checking,
+      log,
+      FAST,
+    ),
+    startWebSocketSignalling(
+      { ...config(server.url, "a", "b"), verify: false },
+      trusting,
+      log,
+      FAST,
+    ),
+  ];
+  try {
+    const peer = await TestClient.connect(server.url, false);
+    peer.send({ type: "join", id: "b", room: "studio" });
+    assertEquals((await peer.next((m) => m.type === "call")).from, "a");
+    assert(!server.rooms.members("studio").includes("c"));
+    assertEquals(checking.work, []);
+    await peer.close();
+  } finally {
+    for (const signalling of running) await signalling.close();
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
