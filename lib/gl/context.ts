@@ -103,6 +103,7 @@ export class GLContext {
   #unpackAlignment = 4;
   #vertexArray = 0;
   #blend = false;
+  #scratchUnit = 31;
   // Lazily created helpers.
   #quadArray = 0;
   #quadBuffer = 0;
@@ -123,6 +124,12 @@ export class GLContext {
     this.hasImplicitConversions = (major > 3 || minor >= 1) &&
       this.extensions.has("GL_EXT_shader_implicit_conversions");
     this.gl.glDisable(GL.DITHER);
+    const units = new Int32Array(1);
+    this.gl.glGetIntegerv(GL.MAX_COMBINED_TEXTURE_IMAGE_UNITS, units);
+    this.#scratchUnit = Math.max(
+      1,
+      Math.min(units[0], this.#boundTextures.length) - 1,
+    );
   }
 
   /**
@@ -178,6 +185,14 @@ export class GLContext {
     }
     this.gl.glBindTexture(GL.TEXTURE_2D, id);
     this.#boundTextures[unit] = id;
+  }
+
+  /**
+   * Binds texture `id` on a scratch unit kept for uploads and parameter
+   * changes, so the units bound for drawing stay as they are.
+   */
+  bindTextureForEdit(id: number): void {
+    this.bindTexture(this.#scratchUnit, id);
   }
 
   /** Sets `GL_UNPACK_ALIGNMENT` unless it has that value. */
@@ -267,6 +282,32 @@ export class GLContext {
     program.use();
     this.setBlend(false);
     this.drawQuad();
+  }
+
+  /**
+   * Copies all of `source` into `dest` (same format family; scaled with
+   * linear filtering when sizes differ) with a framebuffer blit.
+   */
+  copyTarget(source: RenderTarget, dest: RenderTarget): void {
+    const gl = this.gl;
+    gl.glBindFramebuffer(GL.READ_FRAMEBUFFER, source.framebuffer);
+    gl.glBindFramebuffer(GL.DRAW_FRAMEBUFFER, dest.framebuffer);
+    const same = source.width === dest.width && source.height === dest.height;
+    gl.glBlitFramebuffer(
+      0,
+      0,
+      source.width,
+      source.height,
+      0,
+      0,
+      dest.width,
+      dest.height,
+      GL.COLOR_BUFFER_BIT,
+      same ? GL.NEAREST : GL.LINEAR,
+    );
+    // Both bindings changed behind the cache: bind one framebuffer for both.
+    gl.glBindFramebuffer(GL.FRAMEBUFFER, dest.framebuffer);
+    this.#framebuffer = dest.framebuffer;
   }
 
   /**

@@ -119,7 +119,7 @@ export class Texture {
     const ids = new Uint32Array(1);
     gl.glGenTextures(1, ids);
     this.id = ids[0];
-    ctx.bindTexture(0, this.id);
+    ctx.bindTextureForEdit(this.id);
     gl.glTexStorage2D(
       GL.TEXTURE_2D,
       1,
@@ -155,7 +155,7 @@ export class Texture {
         `Texture upload needs ${needed} bytes for ${width}x${height} ${this.format}, got ${data.byteLength}`,
       );
     }
-    this.ctx.bindTexture(0, this.id);
+    this.ctx.bindTextureForEdit(this.id);
     this.ctx.setUnpackAlignment(info.bytesPerPixel % 4 === 0 ? 4 : 1);
     this.ctx.gl.glTexSubImage2D(
       GL.TEXTURE_2D,
@@ -182,7 +182,7 @@ export class Texture {
     }
     let bound = false;
     const bind = () => {
-      if (!bound) this.ctx.bindTexture(0, this.id);
+      if (!bound) this.ctx.bindTextureForEdit(this.id);
       bound = true;
     };
     if (filter !== this.#filter) {

@@ -1,0 +1,223 @@
+/**
+ * `!record filename=…`: composites its children (normally one), passes the
+ * result on as its output, and writes it to a file:
+ *
+ * - `.png`, `.jpg`/`.jpeg`: the frame when the filename first appears, the
+ *   latest frame again at most once a second, and the final frame when the
+ *   node goes away (atomically: temporary file, then rename). `quality=`
+ *   for JPEG.
+ * - `.mp4`, `.mov`, `.m4v`, `.mkv`, `.webm`, `.ogg`: every frame piped to
+ *   ffmpeg (`codec=` e.g. `:h264`, `:vp9`; `crf=`; `limit=` seconds), at the
+ *   engine's fps. The file is finished when the limit is reached, the
+ *   filename changes, or the node is destroyed; await
+ *   {@linkcode settleRecordings} before exiting so ffmpeg can finish.
+ *
+ * `filename=null` records nothing.
+ *
+ * @module
+ */
+
+import type { Attributes } from "../../scene/attributes.ts";
+import { writeImageFileSync } from "../../media/image_file.ts";
+import { VideoWriter } from "../../media/video_writer.ts";
+import { getLogger } from "../../log/logger.ts";
+import {
+  registerNodeKind,
+  type RenderContext,
+  type SceneNode,
+} from "../node.ts";
+import { ProgramNode } from "../program_node.ts";
+import { PROGRAM_ATTRIBUTES } from "./window.ts";
+
+const log = getLogger("record");
+
+/** How often an image file is rewritten with the latest frame, in ms. */
+export const IMAGE_REWRITE_MS = 1000;
+
+const IMAGE_EXTENSIONS = new Set(["png", "jpg", "jpeg"]);
+const VIDEO_EXTENSIONS = new Set(["mp4", "mov", "m4v", "mkv", "webm", "ogg"]);
+
+const closing = new Set<Promise<void>>();
+
+/**
+ * Resolves when every video that a destroyed (or re-targeted) `!record`
+ * node was closing is complete. Await it before the process exits.
+ */
+export async function settleRecordings(): Promise<void> {
+  while (closing.size > 0) await Promise.allSettled([...closing]);
+}
+
+function track(promise: Promise<void>, path: string): void {
+  const tracked = promise.catch((error) => {
+    log.error(
+      `${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }).finally(() => closing.delete(tracked));
+  closing.add(tracked);
+}
+
+function extensionOf(path: string): string {
+  const dot = path.lastIndexOf(".");
+  return dot < 0 || dot < path.lastIndexOf("/")
+    ? ""
+    : path.slice(dot + 1).toLowerCase();
+}
+
+/** A `!record` node. */
+export class RecordNode extends ProgramNode {
+  #path: string | null = null;
+  #kind: "image" | "video" | null = null;
+  #pixels = new Uint8Array(0);
+  #video: VideoWriter | null = null;
+  #videoKey = "";
+  #writtenAt = -Infinity;
+  #imageDirty = false;
+  #ctx: RenderContext | null = null;
+
+  /** Composites the children, then writes the frame. */
+  override render(ctx: RenderContext, children: readonly SceneNode[]): void {
+    super.render(ctx, children);
+    this.#ctx = ctx;
+    const attrs = this.attrs!;
+    const filename = attrs.string("filename", null);
+    const path = filename === null || filename === ""
+      ? null
+      : ctx.resolvePath(filename);
+    if (path !== this.#path) {
+      this.#finish();
+      this.#path = path;
+      this.#kind = null;
+      if (path !== null) {
+        const extension = extensionOf(path);
+        if (IMAGE_EXTENSIONS.has(extension)) this.#kind = "image";
+        else if (VIDEO_EXTENSIONS.has(extension)) this.#kind = "video";
+        else {
+          throw new Error(
+            `Cannot record to "${path}": use .png, .jpg or .jpeg for images, or .mp4, .mov, .m4v, .mkv, .webm or .ogg for video`,
+          );
+        }
+        this.#writtenAt = -Infinity;
+      }
+    }
+    if (path === null) return;
+    if (this.#kind === "image") {
+      this.#imageDirty = true;
+      if (performance.now() - this.#writtenAt >= IMAGE_REWRITE_MS) {
+        this.#writeImage(attrs);
+      }
+    } else this.#writeVideo(ctx, attrs, path);
+  }
+
+  #read(unpremultiply: boolean, flip: boolean): Uint8Array<ArrayBuffer> {
+    const target = this.target!;
+    const bytes = target.width * target.height * 4;
+    if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
+    return this.#ctx!.gl.readTarget(target, this.#pixels, {
+      flip,
+      unpremultiply,
+    });
+  }
+
+  #writeImage(attrs: Attributes | null): void {
+    const path = this.#path!;
+    const target = this.target;
+    if (target === null) return;
+    const png = extensionOf(path) === "png";
+    const data = this.#read(png, true);
+    const quality = attrs?.number("quality", null) ?? undefined;
+    writeImageFileSync(path, {
+      width: target.width,
+      height: target.height,
+      data,
+    }, { quality });
+    this.#writtenAt = performance.now();
+    this.#imageDirty = false;
+  }
+
+  #writeVideo(ctx: RenderContext, attrs: Attributes, path: string): void {
+    const target = this.target;
+    if (target === null) return;
+    // 8-bit sRGB targets are read as they are and flipped by ffmpeg; others
+    // go through the GPU conversion, which flips for free.
+    const direct = target.format === "srgb8";
+    const key = `${target.width}x${target.height} ${target.format}`;
+    if (this.#video !== null && key !== this.#videoKey) {
+      log.warn(
+        `${path}: the recorded image changed size or format; restarting the video`,
+      );
+      this.#closeVideo();
+    }
+    if (this.#video === null) {
+      if (this.#videoKey === `done ${path}`) return;
+      const codec = attrs.string("codec", null) ?? undefined;
+      const crf = attrs.number("crf", null) ?? undefined;
+      const limit = attrs.number("limit", null) ?? undefined;
+      this.#video = VideoWriter.start(path, {
+        width: target.width,
+        height: target.height,
+        fps: ctx.frame.fps > 0 ? ctx.frame.fps : 60,
+        codec,
+        crf,
+        limit,
+        bottomUp: direct,
+      });
+      this.#videoKey = key;
+      log.info(
+        `${path}: recording ${target.width}x${target.height} with ${this.#video.encoder}`,
+      );
+    }
+    const video = this.#video;
+    if (video.finished) {
+      this.#closeVideo();
+      this.#videoKey = `done ${path}`;
+      return;
+    }
+    video.write(this.#read(false, !direct));
+  }
+
+  #closeVideo(): void {
+    if (this.#video === null) return;
+    const video = this.#video;
+    this.#video = null;
+    this.#videoKey = "";
+    track(video.close(), video.path);
+  }
+
+  /** Writes the pending image frame / closes the video of the current filename. */
+  #finish(): void {
+    if (this.#path === null) return;
+    if (this.#kind === "image" && this.#imageDirty) {
+      try {
+        this.#writeImage(this.attrs);
+      } catch (error) {
+        log.error(
+          `${this.#path}: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      }
+    }
+    this.#closeVideo();
+  }
+
+  /** Writes the last frame of an image / finishes the video, then frees GL objects. */
+  override destroy(): void {
+    this.#finish();
+    this.#path = null;
+    super.destroy();
+  }
+}
+
+registerNodeKind({
+  name: "record",
+  attributes: [
+    ...PROGRAM_ATTRIBUTES,
+    "filename",
+    "codec",
+    "crf",
+    "limit",
+    "quality",
+    "preset",
+  ],
+  create: () => new RecordNode(),
+});

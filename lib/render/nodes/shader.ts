@@ -1,0 +1,22 @@
+/**
+ * `!shader`: runs a custom GLSL program (`fragment=`, `vertex=`) or, without
+ * one, composites its children. Standard uniforms (`size time clock beat
+ * tempo delta fps alpha gamma pass passes last first texture0…`) are set when
+ * declared; any other numeric uniform takes the attribute of the same name.
+ *
+ * @module
+ */
+
+import { registerNodeKind } from "../node.ts";
+import { ProgramNode } from "../program_node.ts";
+import { PROGRAM_ATTRIBUTES } from "./window.ts";
+
+/** A `!shader` node. */
+export class ShaderNode extends ProgramNode {}
+
+registerNodeKind({
+  name: "shader",
+  attributes: PROGRAM_ATTRIBUTES,
+  openAttributes: true,
+  create: () => new ShaderNode(),
+});

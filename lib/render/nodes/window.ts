@@ -1,0 +1,79 @@
+/**
+ * `!window` and `!offscreen`: top-level nodes that composite their children
+ * into an image (`size=` default 512x512, `colorbits=` default 16 for the
+ * whole tree, `composite=`, `alpha=`, `gamma=`, or a custom `fragment=`).
+ * There is no display here, so `!window` renders offscreen too; its output
+ * can be referenced (`!reference id=…`), recorded or streamed.
+ *
+ * @module
+ */
+
+import { getLogger } from "../../log/logger.ts";
+import type { Attributes } from "../../scene/attributes.ts";
+import {
+  COMMON_ATTRIBUTES,
+  registerNodeKind,
+  type RenderContext,
+  type Size,
+} from "../node.ts";
+import { ProgramNode, setTreeColorbits } from "../program_node.ts";
+
+const log = getLogger("render");
+let warnedNoDisplay = false;
+
+/** Attributes of every program node. */
+export const PROGRAM_ATTRIBUTES: readonly string[] = [
+  ...COMMON_ATTRIBUTES,
+  "colorbits",
+  "composite",
+  "blend",
+  "alpha",
+  "gamma",
+  "fragment",
+  "vertex",
+  "passes",
+  "border",
+  "repeat",
+  "nearest",
+];
+
+/** A top-level compositing node (`!window`, `!offscreen`). */
+export class OutputNode extends ProgramNode {
+  /** @param kind the node kind, for messages */
+  constructor(readonly kind: "window" | "offscreen") {
+    super();
+  }
+
+  /** Top-level size default: what the engine passes (512x512 normally). */
+  protected override defaultSize(inherited: Size): Size {
+    return inherited;
+  }
+
+  /** Also sets the tree's default `colorbits=`. */
+  override prepare(
+    ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Size,
+  ): Size {
+    setTreeColorbits(ctx.gl, attrs.number("colorbits", null));
+    if (this.kind === "window" && !warnedNoDisplay) {
+      warnedNoDisplay = true;
+      log.info("!window: no display here, rendering offscreen");
+    }
+    return super.prepare(ctx, attrs, inherited);
+  }
+}
+
+for (const kind of ["window", "offscreen"] as const) {
+  registerNodeKind({
+    name: kind,
+    attributes: [
+      ...PROGRAM_ATTRIBUTES,
+      ...(kind === "window"
+        ? ["title", "screen", "fullscreen", "vsync", "linear"]
+        : ["linear"]),
+    ],
+    openAttributes: true,
+    create: () => new OutputNode(kind),
+  });
+}
