@@ -34,6 +34,7 @@ import {
   rangeValue,
   subtract,
 } from "./operators.ts";
+import { RANDOM_SOURCES, randomItems, type RandomSource } from "./random.ts";
 import { isTruthy, items, type Value } from "./values.ts";
 import { getLogger } from "../log/logger.ts";
 
@@ -202,6 +203,16 @@ class Compiler {
           rangeValue,
         );
       case "index":
+        if (
+          expr.target.kind === "call" && RANDOM_SOURCES.has(expr.target.name) &&
+          expr.target.args.length === 1
+        ) {
+          const source = expr.target.name as RandomSource;
+          return this.#fold(
+            [this.compile(expr.target.args[0]), this.compile(expr.index)],
+            (seed, index) => randomItems(source, seed, index),
+          );
+        }
         return this.#fold(
           [this.compile(expr.target), this.compile(expr.index)],
           indexValue,

@@ -4,7 +4,8 @@
  * a wrong type gives `null` instead of an error.
  *
  * Extensions beyond Flitter: `atan`, `atan2(y, x)`, `clamp`, `mix`, `sign`
- * and `str`.
+ * and `str`. `uniform`, `normal` and `beta` give numbers only when indexed
+ * directly (`uniform(:x;i)[beat]`, see `random.ts`); alone they are null.
  *
  * @module
  */
@@ -390,6 +391,13 @@ define("split", 1, 1, ([text]) => {
 });
 
 define("str", 1, 1, ([value]) => asString(value));
+
+// Pseudo-random sources: only meaningful indexed, `uniform(seed)[i]`, which
+// the compiler handles (see random.ts); on their own they are null.
+
+for (const name of ["uniform", "normal", "beta"]) {
+  define(name, 1, 1, () => null);
+}
 
 // Files
 

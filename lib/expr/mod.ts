@@ -22,6 +22,7 @@ export {
 } from "./expression.ts";
 export { ExpressionSyntaxError } from "./syntax_error.ts";
 export { type BuiltinFunction, BUILTINS, type FileReader } from "./builtins.ts";
+export { randomItems, type RandomSource } from "./random.ts";
 export {
   add,
   compareValues,

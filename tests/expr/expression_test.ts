@@ -345,6 +345,59 @@ exactTable("inline for and where bind local names as in Flitter", [
   ["((k where k=j*10) for j in ..3)", [0, 10, 20]],
 ]);
 
+Deno.test("uniform, normal and beta streams are reproducible and indexable", () => {
+  const scope = new TableScope({ beat: 7.3, i: 2 });
+  const first = evaluate("uniform(:x)[0]", scope);
+  ok(typeof first === "number" && first >= 0 && first < 1);
+  assertEquals(evaluate("uniform(:x)[0.9]", scope), first);
+  assertEquals(evaluate("uniform(:x)[0;0]", scope), [first, first]);
+  ok(evaluate("uniform(:x)[1]", scope) !== first);
+  ok(evaluate("uniform(:y)[0]", scope) !== first);
+  assertEquals(
+    evaluate("uniform(:x;i)[beat]", scope),
+    evaluate("uniform(:x;2.9)[7]", scope),
+  );
+  for (const source of ["uniform", "normal", "beta"]) {
+    const values = evaluate(`${source}(:s)[-2..3]`, scope);
+    ok(Array.isArray(values) && values.length === 5, source);
+    assertEquals(evaluate(`${source}(:s)`, scope), null);
+    assertEquals(evaluate(`${source}(null)[0]`, scope), null);
+    assertEquals(evaluate(`${source}(:s)['a']`, scope), null);
+  }
+  ok(compileExpression("normal(:n)[..4]").isConstant);
+  ok(!compileExpression("uniform(:x)[beat]").isConstant);
+});
+
+Deno.test("random streams have the documented distributions", () => {
+  const n = 20000;
+  const moments = (source: string) => {
+    const xs = evaluate(`${source}[..${n}]`) as number[];
+    const mean = xs.reduce((a, x) => a + x, 0) / n;
+    const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / n);
+    let lag = 0;
+    for (let i = 1; i < n; i++) lag += (xs[i] - mean) * (xs[i - 1] - mean);
+    return { mean, sd, lag1: lag / (n - 1) / (sd * sd), xs };
+  };
+  const near = (actual: number, expected: number, tolerance: number) =>
+    Math.abs(actual - expected) < tolerance;
+  const uniform = moments("uniform(:u)");
+  ok(uniform.xs.every((x) => x >= 0 && x < 1));
+  ok(
+    near(uniform.mean, 0.5, 0.01) && near(uniform.sd, Math.sqrt(1 / 12), 0.01),
+  );
+  ok(near(uniform.lag1, 0, 0.03), `lag-1 correlation ${uniform.lag1}`);
+  const normal = moments("normal(:n)");
+  ok(near(normal.mean, 0, 0.03) && near(normal.sd, 1, 0.03));
+  ok(near(normal.lag1, 0, 0.03), `lag-1 correlation ${normal.lag1}`);
+  const beta = moments("beta(:b)");
+  ok(beta.xs.every((x) => x >= 0 && x < 1));
+  ok(near(beta.mean, 0.5, 0.01) && near(beta.sd, Math.sqrt(1 / 20), 0.01));
+  const other = evaluate(`uniform(:u;1)[..${n}]`) as number[];
+  let cross = 0;
+  for (let i = 0; i < n; i++) cross += (uniform.xs[i] - 0.5) * (other[i] - 0.5);
+  ok(near(cross / n * 12, 0, 0.03), "streams of different seeds correlate");
+});
+
 exactTable("$ looks up state by the key's value", [
   ["$:webrtc", sym("connected")],
   ["$:webrtc == :connected", 1],
