@@ -36,6 +36,7 @@ import {
   type BroadcastMessage,
   DEFAULT_SECRET,
   InvalidMessageError,
+  MAX_DATAGRAM_BYTES,
 } from "./broadcast_cipher.ts";
 import { DeadlineQueue, QueueAbortedError } from "./_broadcast_queue.ts";
 import { type Datagram, UdpSocket } from "./_udp_socket.ts";
@@ -513,6 +514,13 @@ export class BroadcastSignalling implements Signalling {
     port: number,
   ): Promise<void> {
     const datagram = await cipher.encode(message);
+    if (datagram.length > MAX_DATAGRAM_BYTES) {
+      this.#warn(
+        `sending ${
+          Object.keys(message)
+        } of ${datagram.length} bytes: peers read at most ${MAX_DATAGRAM_BYTES} and will reject it`,
+      );
+    }
     try {
       await socket.send(datagram, port, address);
       log.trace(
