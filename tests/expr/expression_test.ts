@@ -321,6 +321,13 @@ exactTable("ranges run from start by step up to but not including stop", [
   ["0..(1;2)", null],
   ["1..x", [1, 2]],
   ["0..1/0", null],
+  // Flitter's own range tests: the count is ceil((stop - start) / step)
+  ["..9.9", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]],
+  ["..10.3", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+  ["0.5..10.5|1.5", [0.5, 2, 3.5, 5, 6.5, 8, 9.5]],
+  ["0.5..10.5|-1.5", null],
+  ["10.5..0.5|-1.5", [10.5, 9, 7.5, 6, 4.5, 3, 1.5]],
+  ["10.5..0.5|-10.5", 10.5],
 ]);
 
 exactTable("inline for and where bind local names as in Flitter", [
