@@ -5,12 +5,13 @@
  * @module
  */
 
-import { fromFileUrl, resolve } from "node:path";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Engine } from "../engine/engine.ts";
 import { getLogger } from "../log/logger.ts";
 
 /** The demo scene shipped with the project. */
-export const DEMO_SCENE = fromFileUrl(
+export const DEMO_SCENE = fileURLToPath(
   new URL("../../examples/demo.toml", import.meta.url),
 );
 

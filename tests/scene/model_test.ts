@@ -1,16 +1,27 @@
-import { assert, assertEquals, assertInstanceOf, assertThrows } from "node:assert";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws as assertThrows,
+} from "node:assert/strict";
 import { loadSceneText } from "../../lib/scene/load_scene.ts";
 import { SceneError } from "../../lib/scene/errors.ts";
 import { FlitterSymbol } from "../../lib/expr/values.ts";
-import { parseDefineValue } from "../../lib/scene/model.ts";
+import { type AttributeSource, parseDefineValue } from "../../lib/scene/model.ts";
 import "../../lib/kinds.ts";
+
+function constantOf(source: AttributeSource | undefined) {
+  if (source === undefined || !source.constant) {
+    throw new Error("expected a constant attribute");
+  }
+  return source.value;
+}
 
 function sceneError(text: string, file = "scene.toml"): SceneError {
   try {
     loadSceneText(text, file);
   } catch (error) {
-    assertInstanceOf(error, SceneError);
-    return error;
+    if (error instanceof SceneError) return error;
+    throw error;
   }
   throw new Error("expected a SceneError");
 }
@@ -38,17 +49,14 @@ size = [320, 240]
   const window = model.nodes[0];
   assertEquals(window.kind, "window");
   assertEquals(window.path, "nodes[0]");
-  const size = window.attributes.get("size")!;
-  assert(size.constant);
-  assertEquals(size.value, [320, 240]);
+  const size = window.attributes.get("size");
+  assertEquals(constantOf(size), [320, 240]);
   const shader = window.children[0];
   assertEquals(shader.path, "nodes[0].children[0]");
-  const mode = shader.attributes.get("mode")!;
-  assert(mode.constant);
-  assertEquals(mode.value, FlitterSymbol.for("over"));
-  const label = shader.attributes.get("label")!;
-  assert(label.constant);
-  assertEquals(label.value, "=not an expression");
+  const mode = shader.attributes.get("mode");
+  assertEquals(constantOf(mode), FlitterSymbol.for("over"));
+  const label = shader.attributes.get("label");
+  assertEquals(constantOf(label), "=not an expression");
   assertEquals(shader.dynamic, ["speed"]);
   assert(shader.condition !== null && !shader.condition.constant);
   assertEquals(model.lets.map(([name]) => name), ["SPEED"]);
@@ -60,17 +68,15 @@ Deno.test("a JSON scene may be a bare array of nodes", () => {
     "scene.json",
   );
   assertEquals(model.nodes[0].kind, "offscreen");
-  const hidden = model.nodes[0].attributes.get("hidden")!;
-  assert(hidden.constant);
-  assertEquals(hidden.value, 1);
+  const hidden = model.nodes[0].attributes.get("hidden");
+  assertEquals(constantOf(hidden), 1);
   assertEquals(model.nodes[0].children[0].kind, "shader");
 });
 
 Deno.test("constant expressions are folded when the scene loads", () => {
   const model = loadSceneText(`[[nodes]]\nkind = "!shader"\nalpha = "=1/2"\n`, "s.toml");
-  const alpha = model.nodes[0].attributes.get("alpha")!;
-  assert(alpha.constant);
-  assertEquals(alpha.value, 0.5);
+  const alpha = model.nodes[0].attributes.get("alpha");
+  assertEquals(constantOf(alpha), 0.5);
   assertEquals(model.nodes[0].dynamic, []);
 });
 
@@ -127,9 +133,9 @@ Deno.test("an unexpected top-level key is an error with a hint", () => {
 });
 
 Deno.test("an unknown attribute is a warning with a did-you-mean hint, not an error", () => {
-  const model = loadSceneText(`[[nodes]]\nkind = "!window"\nsise = 3\n`, "scene.toml");
+  const model = loadSceneText(`[[nodes]]\nkind = "!transform"\nscael = 3\n`, "scene.toml");
   assertEquals(model.warnings, [
-    `scene.toml: nodes[0].sise: unknown attribute "sise" of !window; did you mean "size"?`,
+    `scene.toml: nodes[0].scael: unknown attribute "scael" of !transform; did you mean "scale"?`,
   ]);
 });
 
@@ -143,7 +149,7 @@ Deno.test("--define values are numbers, symbols or text", () => {
 Deno.test("a vector holding a table is an error naming the element", () => {
   assertThrows(
     () => loadSceneText(`[{"kind": "!shader", "size": [1, {"a": 2}]}]`, "s.json"),
-    SceneError,
-    "nodes[0].size[1]",
+    (error: unknown) =>
+      error instanceof SceneError && error.path === "nodes[0].size[1]",
   );
 });
