@@ -44,6 +44,7 @@ export interface EvaluationScope {
 
 /** An expression compiled to closures, ready to evaluate many times. */
 export interface CompiledExpression {
+  /** The expression text it was compiled from. */
   readonly source: string;
   /** Free names the expression reads (not counting built-in function names that are called). */
   readonly names: ReadonlySet<string>;

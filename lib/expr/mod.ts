@@ -34,6 +34,8 @@ export {
   modulo,
   multiply,
   negate,
+  type NumberOperation,
+  type Ordering,
   power,
   rangeValue,
   subtract,

@@ -28,6 +28,13 @@ export class ExpressionSyntaxError extends Error {
   /** The problem without its place, e.g. `Unexpected ")"`. */
   readonly detail: string;
 
+  /**
+   * Creates the error for `detail` at `column` of `source`.
+   *
+   * @param source the whole expression text
+   * @param column 1-based column of the problem
+   * @param detail the problem, starting with a capital
+   */
   constructor(source: string, column: number, detail: string) {
     super(`${detail} at column ${column}`);
     this.name = "ExpressionSyntaxError";
