@@ -31,7 +31,7 @@ export function closestMatch(
       bestDistance = distance;
     }
   }
-  const limit = Math.max(1, Math.floor(word.length / 3));
+  const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   return bestDistance <= limit ? best : undefined;
 }
 
