@@ -192,7 +192,8 @@ export class Fernet {
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const timestamp = Number(view.getBigUint64(1));
-    const now = options.now ?? Date.now() / 1000;
+    // Whole seconds, as Python's cryptography compares them.
+    const now = Math.floor(options.now ?? Date.now() / 1000);
     if (options.ttl !== undefined && timestamp + options.ttl < now) {
       throw new InvalidTokenError("expired");
     }

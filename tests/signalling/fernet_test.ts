@@ -82,6 +82,7 @@ Deno.test("fernet accepts a token at exactly its ttl and rejects it a second lat
   const fernet = await Fernet.fromKey(Fernet.generateKey());
   const token = await fernet.encrypt(new Uint8Array([7]), { time: 1000 });
   assertEquals([...await fernet.decrypt(token, { ttl: 10, now: 1010 })], [7]);
+  assertEquals([...await fernet.decrypt(token, { ttl: 10, now: 1010.9 })], [7]);
   await rejects(fernet.decrypt(token, { ttl: 10, now: 1011 }), /expired/);
   assertEquals([...await fernet.decrypt(token, { now: 99999 })], [7]);
   await rejects(fernet.decrypt(token, { ttl: 10, now: 939 }), /future/);
