@@ -34,7 +34,9 @@ export async function runDemo(outputFolder = "out"): Promise<number> {
   await engine.run();
   const seconds = (performance.now() - began) / 1000;
   console.log(
-    `Demo rendered in ${seconds.toFixed(1)} s:\n  video: ${video}\n  last frame: ${still}`,
+    `Demo rendered in ${
+      seconds.toFixed(1)
+    } s:\n  video: ${video}\n  last frame: ${still}`,
   );
   return 0;
 }

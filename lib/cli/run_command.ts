@@ -75,11 +75,15 @@ export function parseRunArgs(args: string[]): RunOptions {
   }
   const fps = values.fps === undefined ? 60 : Number(values.fps);
   if (!(fps > 0 && fps <= 1000)) {
-    throw new UsageError(`--fps "${values.fps}": expected a number from 1 to 1000`);
+    throw new UsageError(
+      `--fps "${values.fps}": expected a number from 1 to 1000`,
+    );
   }
   const runtime = values.runtime === undefined ? null : Number(values.runtime);
   if (runtime !== null && !(runtime >= 0)) {
-    throw new UsageError(`--runtime "${values.runtime}": expected seconds (≥ 0)`);
+    throw new UsageError(
+      `--runtime "${values.runtime}": expected seconds (≥ 0)`,
+    );
   }
   return {
     file: positionals[0],

@@ -10,7 +10,12 @@ import { dirname, resolve } from "node:path";
 import type { Value } from "../expr/values.ts";
 import { GLContext } from "../gl/context.ts";
 import { getLogger, isVerbose, type Logger } from "../log/logger.ts";
-import type { FrameInfo, RenderContext, SceneNode, Size } from "../render/node.ts";
+import type {
+  FrameInfo,
+  RenderContext,
+  SceneNode,
+  Size,
+} from "../render/node.ts";
 import { SceneError } from "../scene/errors.ts";
 import { loadSceneFile, loadSceneText } from "../scene/load_scene.ts";
 import type { SceneModel } from "../scene/model.ts";
@@ -63,6 +68,7 @@ export class Engine {
   readonly #defaultSize: Size;
   #watcher: FileWatcher | null = null;
   #stopped = false;
+  #closed = false;
   #wake: (() => void) | null = null;
   #startMs = 0;
   #reloads = 0;
@@ -113,7 +119,10 @@ export class Engine {
    * Loads the scene file `file` and creates an engine for it; throws
    * {@linkcode SceneError} when the scene cannot be loaded.
    */
-  static async open(file: string, options: EngineOptions = {}): Promise<Engine> {
+  static async open(
+    file: string,
+    options: EngineOptions = {},
+  ): Promise<Engine> {
     const model = await loadSceneFile(file);
     const engine = new Engine(file, model, options);
     if (options.watch ?? true) engine.#startWatching();
@@ -142,6 +151,20 @@ export class Engine {
   /** The node with `id=ID`, if present. */
   node(id: string): SceneNode | undefined {
     return this.#ids.get(id);
+  }
+
+  /**
+   * The output image of the node with `id=ID` as 8-bit sRGB RGBA, top row
+   * first (reads back from the GPU: for tests and tools, not per frame).
+   */
+  readImage(id: string): { width: number; height: number; data: Uint8Array } {
+    const output = this.#ids.get(id)?.output;
+    if (!output) {
+      throw new RangeError(`No node with id "${id}" has an output image`);
+    }
+    const converted = this.gl.convert(output, { flip: true });
+    const data = this.gl.readPixels(0, 0, converted.width, converted.height);
+    return { width: converted.width, height: converted.height, data };
   }
 
   /** Instances of the top-level nodes present in the last frame. */
@@ -210,9 +233,10 @@ export class Engine {
   /** Advances the clock to `time` seconds and renders one frame. */
   renderFrame(time?: number): void {
     const frame = this.frame;
-    const now = time ?? (this.lockstep
-      ? frame.frame / this.fps
-      : (performance.now() - this.#startMs) / 1000);
+    const now = time ??
+      (this.lockstep
+        ? frame.frame / this.fps
+        : (performance.now() - this.#startMs) / 1000);
     frame.delta = frame.frame === 0 ? 0 : now - frame.time;
     frame.time = now;
     frame.clock = Date.now() / 1000;
@@ -290,6 +314,8 @@ export class Engine {
 
   /** Destroys all nodes (files are completed) and the GL context. */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#stopped = true;
     this.#watcher?.close();
     this.#watcher = null;

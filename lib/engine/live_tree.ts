@@ -59,7 +59,9 @@ export class LiveNode {
     log: Logger,
   ): boolean {
     const model = this.model;
-    if (model.condition !== null && !isTruthy(evaluate(model.condition, scope))) {
+    if (
+      model.condition !== null && !isTruthy(evaluate(model.condition, scope))
+    ) {
       if (this.instance !== null) this.destroy(ids);
       return false;
     }
@@ -118,7 +120,9 @@ export class LiveNode {
   destroy(ids: Map<string, SceneNode>): void {
     for (const child of this.children) child.destroy(ids);
     if (this.instance !== null) {
-      if (this.instance.id !== null && ids.get(this.instance.id) === this.instance) {
+      if (
+        this.instance.id !== null && ids.get(this.instance.id) === this.instance
+      ) {
         ids.delete(this.instance.id);
       }
       try {
@@ -135,7 +139,11 @@ export class LiveNode {
     const message = error instanceof Error ? error.message : String(error);
     if (message === this.#failure) return;
     this.#failure = message;
-    log.error(`${this.model.path} (!${this.model.kind}): ${message}`);
+    log.error(
+      message.includes(this.model.path)
+        ? message
+        : `${this.attributes.file}: ${this.model.path} (!${this.model.kind}): ${message}`,
+    );
   }
 }
 
@@ -170,7 +178,9 @@ export function reconcile(
       if (candidate && unmatched.has(candidate)) match = candidate;
     }
     if (match === undefined) {
-      const ordinal = models.slice(0, index).filter((m) => m.kind === model.kind)
+      const ordinal = models.slice(0, index).filter((m) =>
+        m.kind === model.kind
+      )
         .length;
       const candidate = previous.filter((old) => old.model.kind === model.kind)[
         ordinal

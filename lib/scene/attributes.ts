@@ -88,8 +88,16 @@ export class Attributes {
 
   /** `length` numbers (a single number is repeated), or `fallback`. */
   vector(name: string, length: number, fallback: number[]): number[];
-  vector(name: string, length: number, fallback: number[] | null): number[] | null;
-  vector(name: string, length: number, fallback: number[] | null): number[] | null {
+  vector(
+    name: string,
+    length: number,
+    fallback: number[] | null,
+  ): number[] | null;
+  vector(
+    name: string,
+    length: number,
+    fallback: number[] | null,
+  ): number[] | null {
     const value = this.get(name);
     if (value === null) return fallback;
     const vector = asVector(value, length);
@@ -136,12 +144,17 @@ export class Attributes {
     this.#warned.add(name);
     const where = this.file ? `${this.file}: ` : "";
     log.warn(
-      `${where}${this.path}.${name}: expected ${expected}, got ${formatValue(value)}`,
+      `${where}${this.path}.${name}: expected ${expected}, got ${
+        formatValue(value)
+      }`,
     );
   }
 
   /** Whether both hold the same names with equal values. */
-  equals(other: Attributes, valuesEqual: (a: Value, b: Value) => boolean): boolean {
+  equals(
+    other: Attributes,
+    valuesEqual: (a: Value, b: Value) => boolean,
+  ): boolean {
     if (other.#values.size !== this.#values.size) return false;
     for (const [name, value] of this.#values) {
       if (!other.#values.has(name)) return false;

@@ -30,7 +30,11 @@ export class SceneError extends Error {
   readonly problem: string;
 
   /** @param location where @param problem what is wrong */
-  constructor(location: SceneLocation, problem: string, options?: ErrorOptions) {
+  constructor(
+    location: SceneLocation,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
     super(`${formatLocation(location)}: ${problem}`, options);
     this.name = "SceneError";
     this.file = location.file;

@@ -17,8 +17,17 @@ import {
   compileExpression,
   ExpressionSyntaxError,
 } from "../expr/expression.ts";
-import { FlitterSymbol, type Scalar, type Value, vectorOf } from "../expr/values.ts";
-import { COMMON_ATTRIBUTES, getNodeKind, nodeKindNames } from "../render/node.ts";
+import {
+  FlitterSymbol,
+  type Scalar,
+  type Value,
+  vectorOf,
+} from "../expr/values.ts";
+import {
+  COMMON_ATTRIBUTES,
+  getNodeKind,
+  nodeKindNames,
+} from "../render/node.ts";
 import { SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
 
@@ -61,7 +70,9 @@ const SYMBOL_PATTERN = /^:[A-Za-z_][A-Za-z0-9_]*$/;
 /** Converts a `--define NAME=VALUE` value: a number if numeric, a symbol for `:name`, else text. */
 export function parseDefineValue(text: string): Value {
   const trimmed = text.trim();
-  if (trimmed !== "" && Number.isFinite(Number(trimmed))) return Number(trimmed);
+  if (trimmed !== "" && Number.isFinite(Number(trimmed))) {
+    return Number(trimmed);
+  }
   if (SYMBOL_PATTERN.test(trimmed)) return FlitterSymbol.for(trimmed.slice(1));
   return text;
 }
@@ -89,7 +100,7 @@ export function buildSceneModel(data: unknown, file: string): SceneModel {
   } else {
     throw new SceneError(
       { file },
-      "A scene must be an array of nodes, or a table with \"nodes\" and optional \"let\"",
+      'A scene must be an array of nodes, or a table with "nodes" and optional "let"',
     );
   }
   if (!Array.isArray(nodesData)) {
@@ -123,14 +134,17 @@ function buildNode(
   warnings: string[],
 ): NodeModel {
   if (!isTable(data)) {
-    throw new SceneError({ file, path }, "Expected a node (a table with \"kind\")");
+    throw new SceneError(
+      { file, path },
+      'Expected a node (a table with "kind")',
+    );
   }
   const rawKind = data.kind;
   if (typeof rawKind !== "string" || rawKind.replace(/^!/, "") === "") {
     throw new SceneError(
       { file, path: `${path}.kind` },
       rawKind === undefined
-        ? "Missing \"kind\" (e.g. kind = \"!shader\")"
+        ? 'Missing "kind" (e.g. kind = "!shader")'
         : `Expected the node kind as a string, got ${JSON.stringify(rawKind)}`,
     );
   }
@@ -218,7 +232,9 @@ function constantValue(raw: unknown, file: string, path: string): Value {
       if (value === undefined) {
         throw new SceneError(
           { file, path: `${path}[${index}]` },
-          `Expected a number, string or boolean in a vector, got ${describe(item)}`,
+          `Expected a number, string or boolean in a vector, got ${
+            describe(item)
+          }`,
         );
       }
       return value;
@@ -229,7 +245,9 @@ function constantValue(raw: unknown, file: string, path: string): Value {
   if (value === undefined) {
     throw new SceneError(
       { file, path },
-      `Expected a number, string, boolean, null or vector, got ${describe(raw)}`,
+      `Expected a number, string, boolean, null or vector, got ${
+        describe(raw)
+      }`,
     );
   }
   return value;

@@ -6,7 +6,10 @@ import {
 import { loadSceneText } from "../../lib/scene/load_scene.ts";
 import { SceneError } from "../../lib/scene/errors.ts";
 import { FlitterSymbol } from "../../lib/expr/values.ts";
-import { type AttributeSource, parseDefineValue } from "../../lib/scene/model.ts";
+import {
+  type AttributeSource,
+  parseDefineValue,
+} from "../../lib/scene/model.ts";
 import "../../lib/kinds.ts";
 
 function constantOf(source: AttributeSource | undefined) {
@@ -74,7 +77,10 @@ Deno.test("a JSON scene may be a bare array of nodes", () => {
 });
 
 Deno.test("constant expressions are folded when the scene loads", () => {
-  const model = loadSceneText(`[[nodes]]\nkind = "!shader"\nalpha = "=1/2"\n`, "s.toml");
+  const model = loadSceneText(
+    `[[nodes]]\nkind = "!shader"\nalpha = "=1/2"\n`,
+    "s.toml",
+  );
   const alpha = model.nodes[0].attributes.get("alpha");
   assertEquals(constantOf(alpha), 0.5);
   assertEquals(model.nodes[0].dynamic, []);
@@ -109,7 +115,7 @@ Deno.test("an unknown node kind is an error with a did-you-mean hint", () => {
 Deno.test("a node without a kind is an error naming its place", () => {
   const error = sceneError(`[[nodes]]\nsize = 3\n`);
   assertEquals(error.path, "nodes[0].kind");
-  assert(error.problem.startsWith("Missing \"kind\""));
+  assert(error.problem.startsWith('Missing "kind"'));
 });
 
 Deno.test("a bad expression is an error naming the attribute and column", () => {
@@ -121,7 +127,9 @@ Deno.test("a bad expression is an error naming the attribute and column", () => 
 });
 
 Deno.test("a table where a value is expected is an error naming the attribute", () => {
-  const error = sceneError(`[[nodes]]\nkind = "!shader"\n[nodes.size]\nx = 1\n`);
+  const error = sceneError(
+    `[[nodes]]\nkind = "!shader"\n[nodes.size]\nx = 1\n`,
+  );
   assertEquals(error.path, "nodes[0].size");
   assert(error.problem.includes("got a table"), error.problem);
 });
@@ -133,7 +141,10 @@ Deno.test("an unexpected top-level key is an error with a hint", () => {
 });
 
 Deno.test("an unknown attribute is a warning with a did-you-mean hint, not an error", () => {
-  const model = loadSceneText(`[[nodes]]\nkind = "!transform"\nscael = 3\n`, "scene.toml");
+  const model = loadSceneText(
+    `[[nodes]]\nkind = "!transform"\nscael = 3\n`,
+    "scene.toml",
+  );
   assertEquals(model.warnings, [
     `scene.toml: nodes[0].scael: unknown attribute "scael" of !transform; did you mean "scale"?`,
   ]);
@@ -148,7 +159,8 @@ Deno.test("--define values are numbers, symbols or text", () => {
 
 Deno.test("a vector holding a table is an error naming the element", () => {
   assertThrows(
-    () => loadSceneText(`[{"kind": "!shader", "size": [1, {"a": 2}]}]`, "s.json"),
+    () =>
+      loadSceneText(`[{"kind": "!shader", "size": [1, {"a": 2}]}]`, "s.json"),
     (error: unknown) =>
       error instanceof SceneError && error.path === "nodes[0].size[1]",
   );
