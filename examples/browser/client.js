@@ -38,7 +38,7 @@
  *
  * For tests, the page shows its state in `<body data-signalling
  * data-connection data-remote-frames>` and as `window.flitterCall`
- * (`state()`, `sampleRemote(x, y)`, `remoteSize()`).
+ * (`state()`, `stats()`, `sampleRemote(x, y)`, `remoteSize()`).
  */
 
 const RETRY_DELAY_MS = 5000;
@@ -289,6 +289,33 @@ class Endpoint {
       remoteFrames,
       joined: this.ws?.readyState === WebSocket.OPEN,
     };
+  }
+
+  /** Codecs and frame counts of the current call, from `getStats`. */
+  async stats() {
+    if (!this.pc) return null;
+    const report = await this.pc.getStats();
+    const codecs = new Map();
+    const result = {
+      sendCodec: null,
+      receiveCodec: null,
+      framesEncoded: 0,
+      framesDecoded: 0,
+    };
+    report.forEach((entry) => {
+      if (entry.type === "codec") codecs.set(entry.id, entry.mimeType);
+    });
+    report.forEach((entry) => {
+      if (entry.kind !== "video") return;
+      if (entry.type === "outbound-rtp") {
+        result.sendCodec = codecs.get(entry.codecId) ?? null;
+        result.framesEncoded = entry.framesEncoded ?? 0;
+      } else if (entry.type === "inbound-rtp") {
+        result.receiveCodec = codecs.get(entry.codecId) ?? null;
+        result.framesDecoded = entry.framesDecoded ?? 0;
+      }
+    });
+    return result;
   }
 
   setPhase(phase) {
@@ -549,6 +576,7 @@ async function main() {
   globalThis.flitterCall = {
     config,
     state: () => endpoint.state(),
+    stats: () => endpoint.stats(),
     sampleRemote,
     remoteSize: () => [ui.remote.videoWidth, ui.remote.videoHeight],
   };
