@@ -1,8 +1,12 @@
 /**
  * Registers every built-in node kind and signalling kind (import for its
- * side effect).
+ * side effect): the render nodes, `!webrtc`, `!broadcast` and `!websocket`.
  *
  * @module
  */
 
 import "./render/nodes/mod.ts";
+import "./signalling/broadcast.ts";
+import "./signalling/websocket.ts";
+import "./webrtc/signalling_node.ts";
+import "./webrtc/webrtc_node.ts";

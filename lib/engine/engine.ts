@@ -25,6 +25,8 @@ import { FrameScope } from "./frame_scope.ts";
 import { FrameStatistics } from "./frame_statistics.ts";
 import { type LiveNode, reconcile } from "./live_tree.ts";
 import { MapStateStore } from "./state_store.ts";
+import { settleRecordings } from "../render/nodes/record.ts";
+import { settleWebrtcNodes } from "../webrtc/webrtc_node.ts";
 import "../kinds.ts";
 
 /** How an engine runs. */
@@ -69,6 +71,7 @@ export class Engine {
   #watcher: FileWatcher | null = null;
   #stopped = false;
   #closed = false;
+  #deferred: Promise<unknown>[] = [];
   #wake: (() => void) | null = null;
   #startMs = 0;
   #reloads = 0;
@@ -103,14 +106,17 @@ export class Engine {
       dirname(resolve(file)),
     );
     this.gl = GLContext.create();
-    const engine = this;
     this.#context = {
       gl: this.gl,
       frame: this.frame,
       state: this.state,
       log: this.log,
-      lookup: (id) => engine.#ids.get(id),
-      resolvePath: (path) => resolve(engine.#scope.folder, path),
+      lookup: (id) => this.#ids.get(id),
+      resolvePath: (path) => resolve(this.#scope.folder, path),
+      lockstep: this.lockstep,
+      defer: (work) => {
+        if (this.lockstep) this.#deferred.push(work);
+      },
     };
     this.#install(model);
   }
@@ -280,6 +286,11 @@ export class Engine {
           this.log.info(this.#statistics.takeSummary());
         }
         if (this.lockstep) {
+          if (this.#deferred.length > 0) {
+            const work = this.#deferred;
+            this.#deferred = [];
+            await Promise.allSettled(work);
+          }
           await this.#pause(0);
         } else {
           next += frameMs;
@@ -288,8 +299,17 @@ export class Engine {
         }
       }
     } finally {
-      this.close();
+      await this.dispose();
     }
+  }
+
+  /**
+   * Closes the engine and waits until recordings are complete and calls
+   * are hung up; await it before the process exits.
+   */
+  async dispose(): Promise<void> {
+    this.close();
+    await Promise.allSettled([settleRecordings(), settleWebrtcNodes()]);
   }
 
   #pause(milliseconds: number): Promise<void> {

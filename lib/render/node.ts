@@ -59,6 +59,16 @@ export interface RenderContext {
   lookup(id: string): SceneNode | undefined;
   /** A path from the scene resolved relative to the scene file's folder. */
   resolvePath(path: string): string;
+  /**
+   * Whether the engine runs in lockstep (every frame matters, none may be
+   * dropped: recorders wait rather than skip).
+   */
+  readonly lockstep: boolean;
+  /**
+   * Hands the engine work that must finish before the next frame in
+   * lockstep (e.g. a video encoder draining); ignored in real time.
+   */
+  defer(work: Promise<unknown>): void;
 }
 
 /** Width and height in pixels. */

@@ -51,8 +51,15 @@ export class TestScene {
   roots: Live[] = [];
   /** Errors thrown by nodes in the last frame. */
   errors: unknown[] = [];
+  /** Work handed to `ctx.defer` during the last frame. */
+  deferred: Promise<unknown>[] = [];
 
-  constructor(roots: TestNode[], readonly folder = ".") {
+  /**
+   * @param roots the scene's top-level nodes
+   * @param folder where relative file names resolve
+   * @param lockstep what `ctx.lockstep` says (then await {@linkcode settle} after each frame)
+   */
+  constructor(roots: TestNode[], readonly folder = ".", lockstep = false) {
     this.gl = GLContext.create();
     const state = new Map<unknown, Value>();
     this.ctx = {
@@ -66,6 +73,8 @@ export class TestScene {
       lookup: (id) => this.ids.get(id),
       resolvePath: (path) =>
         path.startsWith("/") ? path : `${this.folder}/${path}`,
+      lockstep: false,
+      defer: () => {},
     };
     this.roots = roots.map((root, i) => this.#build(root, `nodes[${i}]`));
   }
@@ -104,6 +113,7 @@ export class TestScene {
   /** Renders one frame; `beat` advances by `beats` (time by the same seconds at 60 bpm). */
   render(beats = 1): void {
     this.errors = [];
+    this.deferred = [];
     for (const root of this.roots) this.#update(root, [512, 512]);
     this.frame.frame++;
     this.frame.beat += beats;
@@ -134,26 +144,17 @@ export class TestScene {
     }
   }
 
+  /** Waits for the work nodes deferred in the last frame (lockstep). */
+  async settle(): Promise<void> {
+    await Promise.all(this.deferred);
+  }
+
   /** RGBA8 (sRGB, top row first) of the node at `path`. */
-  read(
-    path: number[],
-    unpremultiply = false,
-  ): { width: number; height: number; data: Uint8Array } {
+  read(path: number[], unpremultiply = false): { width: number; height: number; data: Uint8Array } {
     const output = this.node(path).output;
     if (output === null) throw new Error(`Node ${path} has no output`);
-    const target = (this.node(path) as unknown as {
-      target?: import("../../lib/gl/texture.ts").RenderTarget;
-    }).target;
-    if (target) {
-      return {
-        width: target.width,
-        height: target.height,
-        data: this.gl.readTarget(target, undefined, { unpremultiply }),
-      };
-    }
-    const converted = this.gl.convert(output, { flip: true, unpremultiply });
-    const data = this.gl.readPixels(0, 0, output.width, output.height);
-    return { width: converted.width, height: converted.height, data };
+    const data = this.gl.readTarget(output, undefined, { unpremultiply });
+    return { width: output.width, height: output.height, data };
   }
 
   /** Destroys every node (children first) and the GL context. */
