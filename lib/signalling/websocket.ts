@@ -190,6 +190,22 @@ function field(message: Record<string, unknown>, name: string): string {
   return value;
 }
 
+/** Closes `socket` (1000), resolving once it is closed; cut off after a second. */
+function closeSocket(socket: WebSocket): Promise<void> {
+  socket.removeAllListeners();
+  socket.on("error", () => {});
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), 1000);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+    else socket.close(1000);
+  });
+}
+
 /** A running `!websocket` signalling. */
 class WebSocketSignalling implements Signalling {
   readonly #config: WebSocketConfig;
@@ -202,6 +218,7 @@ class WebSocketSignalling implements Signalling {
   #stopped = false;
   #events: EventQueue<Event> | null = null;
   #wakeSleep: (() => void) | null = null;
+  #socketClosed: Promise<void> = Promise.resolve();
   readonly #finished: Promise<void>;
 
   // State of the current server connection.
@@ -234,6 +251,7 @@ class WebSocketSignalling implements Signalling {
     this.#events?.push({ kind: "stop" });
     this.#wakeSleep?.();
     await this.#finished;
+    await this.#socketClosed;
   }
 
   async #run(): Promise<void> {
@@ -382,10 +400,7 @@ class WebSocketSignalling implements Signalling {
       this.#cancelTimeout();
       this.#events = null;
       this.#socket = null;
-      socket.removeAllListeners();
-      socket.on("error", () => {});
-      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-      else socket.close(1000);
+      this.#socketClosed = closeSocket(socket);
     }
   }
 

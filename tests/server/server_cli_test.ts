@@ -13,56 +13,9 @@ import {
 } from "../../lib/server/pem.ts";
 import { TestClient } from "./_ws_client.ts";
 import { selfSignedCertificate } from "./_certificate.ts";
+import { startServer } from "./_server_process.ts";
 
 const SERVER = new URL("../../server.ts", import.meta.url).pathname;
-
-/** A running server process and its output. */
-interface ServerProcess {
-  child: Deno.ChildProcess;
-  url: string;
-  output: () => string;
-  stop: () => Promise<{ code: number; output: string }>;
-}
-
-async function startServer(args: string[]): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER, "--host=127.0.0.1", "--port=0", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-    }
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const deadline = Date.now() + 15_000;
-  let url: string | undefined;
-  while (url === undefined) {
-    url = text.match(/listening on (\S+)/)?.[1];
-    if (url) break;
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      await child.status;
-      await pumps;
-      throw new Error(`The server printed no URL:\n${text}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    child,
-    url,
-    output: () => text,
-    stop: async () => {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await pumps;
-      return { code: status.code, output: text };
-    },
-  };
-}
 
 async function run(args: string[]): Promise<{ code: number; output: string }> {
   const result = await new Deno.Command(Deno.execPath(), {

@@ -1,0 +1,57 @@
+/**
+ * Runs the signalling server as a real process (`deno run -A server.ts
+ * --host=127.0.0.1 --port=0 …`) and finds its URL in its output.
+ *
+ * @module
+ */
+
+const SERVER = new URL("../../server.ts", import.meta.url).pathname;
+
+/** A running server process and its output. */
+export interface ServerProcess {
+  child: Deno.ChildProcess;
+  url: string;
+  output: () => string;
+  stop: () => Promise<{ code: number; output: string }>;
+}
+
+/** Starts `server.ts` with `args` (after `--host=127.0.0.1 --port=0`) and waits for its URL. */
+export async function startServer(args: string[]): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SERVER, "--host=127.0.0.1", "--port=0", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const deadline = Date.now() + 15_000;
+  let url: string | undefined;
+  while (url === undefined) {
+    url = text.match(/listening on (\S+)/)?.[1];
+    if (url) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      await pumps;
+      throw new Error(`The server printed no URL:\n${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    child,
+    url,
+    output: () => text,
+    stop: async () => {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await pumps;
+      return { code: status.code, output: text };
+    },
+  };
+}
