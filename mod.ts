@@ -1,0 +1,94 @@
+/**
+ * flitter-webrtc for Deno: render Flitter-like scenes headless with OpenGL
+ * ES and stream them as two-way WebRTC video calls.
+ *
+ * ```ts
+ * import { Engine } from "./mod.ts";
+ *
+ * const engine = Engine.fromText(`
+ * [[nodes]]
+ * kind = "!offscreen"
+ * id = "out"
+ * size = [32, 32]
+ * colorbits = 8
+ *
+ *   [[nodes.children]]
+ *   kind = "!shader"
+ *   fragment = "\${HEADER}\\nout vec4 color;\\nvoid main() { color = vec4(1.0, 0.0, 0.0, 1.0); }"
+ * `);
+ * engine.renderFrame();
+ * const image = engine.readImage("out");
+ * console.log(image.width, image.data.slice(0, 4)); // 32 Uint8Array [255, 0, 0, 255]
+ * await engine.dispose();
+ * ```
+ *
+ * Extension points: {@linkcode registerNodeKind} adds a node kind,
+ * {@linkcode registerSignallingKind} a signalling protocol usable inside
+ * `!webrtc` (see `examples/custom_signalling.ts`).
+ *
+ * @module
+ */
+
+export { Engine, type EngineOptions } from "./lib/engine/engine.ts";
+export { MapStateStore } from "./lib/engine/state_store.ts";
+export {
+  type CompiledExpression,
+  compileExpression,
+  type EvaluationScope,
+  ExpressionSyntaxError,
+} from "./lib/expr/expression.ts";
+export {
+  asNumber,
+  asString,
+  asVector,
+  FlitterSymbol,
+  isTruthy,
+  type Scalar,
+  sym,
+  type Value,
+} from "./lib/expr/values.ts";
+export {
+  getLogger,
+  type LogLevel,
+  Logger,
+  setLogLevel,
+} from "./lib/log/logger.ts";
+export { SceneError } from "./lib/scene/errors.ts";
+export { Attributes } from "./lib/scene/attributes.ts";
+export { loadSceneFile, loadSceneText } from "./lib/scene/load_scene.ts";
+export type {
+  AttributeSource,
+  NodeModel,
+  SceneModel,
+} from "./lib/scene/model.ts";
+export {
+  type FrameInfo,
+  getNodeKind,
+  type NodeKind,
+  registerNodeKind,
+  type RenderContext,
+  SceneNode,
+  type Size,
+  type StateStore,
+} from "./lib/render/node.ts";
+export { GLContext } from "./lib/gl/context.ts";
+export { ShaderError } from "./lib/gl/shader.ts";
+export {
+  type ConnectionState,
+  getSignallingKind,
+  type PeerSession,
+  registerSignallingKind,
+  type Signalling,
+  SignallingError,
+  type SignallingKind,
+} from "./lib/signalling/signalling.ts";
+export {
+  type PeerSessionOptions,
+  type ReceivedFrame,
+  WrtcPeerSession,
+} from "./lib/webrtc/peer_session.ts";
+export {
+  type SignallingServer,
+  type SignallingServerOptions,
+  startSignallingServer,
+} from "./lib/server/signalling_server.ts";
