@@ -556,3 +556,42 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
     await answering.close();
   }
 });
+
+Deno.test("broadcast signalling rides out a short disconnection but restarts after a long one", async () => {
+  const [caller, answerer] = linkedPair();
+  const { call, answer } = configs(await freePort());
+  const timings: Partial<BroadcastTimings> = { disconnectedGraceMs: 300 };
+  const answering = startBroadcast(answer, answerer, timings);
+  const calling = startBroadcast(call, caller, timings);
+  try {
+    await waitFor(
+      "first connection",
+      () =>
+        caller.connectionState === "connected" &&
+        answerer.connectionState === "connected",
+    );
+    const closesBefore = caller.closes;
+    caller.setState("disconnected");
+    await sleep(50);
+    caller.setState("connected");
+    await sleep(600); // twice the grace period
+    assertEquals(caller.offers.length, 1);
+    assertEquals(caller.closes, closesBefore);
+    caller.setState("disconnected");
+    answerer.setState("disconnected");
+    await waitFor(
+      "a new offer after the grace period",
+      () => caller.offers.length === 2,
+    );
+    await waitFor(
+      "second connection",
+      () =>
+        caller.connectionState === "connected" &&
+        answerer.connectionState === "connected",
+    );
+    assertEquals(answerer.acceptedOffers, caller.offers);
+  } finally {
+    await calling.close();
+    await answering.close();
+  }
+});
