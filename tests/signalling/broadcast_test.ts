@@ -595,3 +595,38 @@ Deno.test("broadcast signalling rides out a short disconnection but restarts aft
     await answering.close();
   }
 });
+
+Deno.test("broadcast warns about a burst of bad datagrams once, and keeps answering", async () => {
+  const answerer = new PeerDouble("answerer");
+  const port = await freePort();
+  const answering = startBroadcast(configs(port).answer, answerer, {
+    warningIntervalMs: 60_000,
+  });
+  const raw = await RawPeer.open();
+  const warnings: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) =>
+    warnings.push(args.map(String).join(" "));
+  try {
+    await waitFor("answerer bound", () => answering.localPort === port);
+    const cipher = await BroadcastCipher.forId(SECRET, "cam-test");
+    for (let i = 0; i < 20; i++) {
+      await raw.send(crypto.getRandomValues(new Uint8Array(100)), port);
+    }
+    const offer = fakeSdp("offer", 3001, "after the burst");
+    await raw.send(await cipher.encode({ offer }), port);
+    await waitFor("the answer", () => raw.received.length === 1);
+    assertEquals(await cipher.decode(raw.received[0].data), {
+      answer: answerer.answers[0],
+    });
+    const broadcastWarnings = warnings.filter((line) =>
+      line.includes("broadcast:")
+    );
+    assertEquals(broadcastWarnings.length, 1);
+    assert(broadcastWarnings[0].includes("ignoring a datagram from 127.0.0.1"));
+  } finally {
+    console.error = consoleError;
+    await raw.close();
+    await answering.close();
+  }
+});
