@@ -50,18 +50,12 @@ in vec2 coord;
 out vec4 color;
 uniform sampler2D source;
 uniform int flip;
-uniform int encode;
 uniform int unpremultiply;
-vec3 srgb(vec3 c) {
-    c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
-}
 void main() {
     vec2 p = flip != 0 ? vec2(coord.x, 1.0 - coord.y) : coord;
-    vec4 c = texture(source, p);
-    c.a = clamp(c.a, 0.0, 1.0);
-    if (unpremultiply != 0) c.rgb = c.a > 0.0 ? c.rgb / c.a : vec3(0.0);
-    color = vec4(encode != 0 ? srgb(c.rgb) : clamp(c.rgb, 0.0, 1.0), c.a);
+    vec4 c = clamp(texture(source, p), 0.0, 1.0);
+    if (unpremultiply != 0) c.rgb = c.a > 0.0 ? min(c.rgb / c.a, 1.0) : vec3(0.0);
+    color = c;
 }
 `;
 
@@ -108,7 +102,8 @@ export class GLContext {
   #quadArray = 0;
   #quadBuffer = 0;
   #convertProgram: ShaderProgram | null = null;
-  #convertTarget: RenderTarget | null = null;
+  #convertRaw: RenderTarget | null = null;
+  #convertSRGB: RenderTarget | null = null;
 
   private constructor(session: EGLSession) {
     this.#session = session;
@@ -334,41 +329,38 @@ export class GLContext {
   }
 
   /**
-   * Reads `target` as 8-bit RGBA into `into` (allocated when not given):
-   * sRGB-encoded for `srgb8` and float targets (linear values are encoded),
-   * raw for `rgba8`; top row first unless `flip: false`. Float targets and
-   * flipping go through a conversion pass on the GPU, so the CPU only copies.
+   * Reads `source` (a render target, or a texture drawn by one) as 8-bit
+   * RGBA into `into` (allocated when not given): sRGB-encoded for `srgb8`
+   * and float formats (linear values are encoded), raw for `rgba8`; top row
+   * first unless `flip: false`. Only an 8-bit source read without flipping
+   * or unpremultiplying is read directly; anything else goes through one
+   * conversion pass on the GPU (which encodes to sRGB by writing an
+   * `SRGB8_ALPHA8` target), so the CPU only copies.
    */
   readTarget(
-    target: RenderTarget,
+    source: RenderTarget | Texture,
     into?: Uint8Array<ArrayBuffer>,
     options: ReadOptions = {},
   ): Uint8Array<ArrayBuffer> {
+    const texture = source instanceof RenderTarget ? source.texture : source;
     const flip = options.flip ?? true;
     const unpremultiply = options.unpremultiply ?? false;
-    const { width, height } = target;
-    const direct = (target.format === "srgb8" || target.format === "rgba8") &&
-      !flip && !unpremultiply;
+    const { width, height } = texture;
+    const direct = (texture.format === "srgb8" || texture.format === "rgba8") &&
+      texture.framebuffer !== 0 && !flip && !unpremultiply;
     if (direct) {
-      this.bindFramebuffer(target.framebuffer);
+      this.bindFramebuffer(texture.framebuffer);
       return this.readPixels(0, 0, width, height, into);
     }
-    const converted = this.convert(target.texture, { flip, unpremultiply });
-    return this.#readBound(converted, into);
-  }
-
-  #readBound(
-    target: RenderTarget,
-    into?: Uint8Array<ArrayBuffer>,
-  ): Uint8Array<ArrayBuffer> {
-    this.bindFramebuffer(target.framebuffer);
-    return this.readPixels(0, 0, target.width, target.height, into);
+    this.convert(texture, { flip, unpremultiply }); // leaves its target bound
+    return this.readPixels(0, 0, width, height, into);
   }
 
   /**
    * Renders `texture` into an internal 8-bit target of the same size
-   * (sRGB-encoding linear formats, optionally flipping and
-   * unpremultiplying) and leaves that target bound; returns it.
+   * (`srgb8` for sRGB and float formats, so linear values are encoded;
+   * `rgba8` for raw formats), optionally flipping and unpremultiplying,
+   * and leaves that target bound; returns it.
    */
   convert(texture: Texture, options: ReadOptions = {}): RenderTarget {
     const { width, height } = texture;
@@ -380,18 +372,17 @@ export class GLContext {
         "read-back",
       );
     }
-    if (this.#convertTarget === null) {
-      this.#convertTarget = new RenderTarget(this, width, height, "rgba8");
-    } else this.#convertTarget.resize(width, height);
+    const raw = texture.format === "rgba8" || texture.format === "r8";
+    let target = raw ? this.#convertRaw : this.#convertSRGB;
+    if (target === null) {
+      target = new RenderTarget(this, width, height, raw ? "rgba8" : "srgb8");
+      if (raw) this.#convertRaw = target;
+      else this.#convertSRGB = target;
+    } else target.resize(width, height);
     const program = this.#convertProgram;
-    const target = this.#convertTarget;
     program.use();
     program.set("source", 0);
     program.set("flip", options.flip ?? true ? 1 : 0);
-    program.set(
-      "encode",
-      texture.format === "rgba8" || texture.format === "r8" ? 0 : 1,
-    );
     program.set("unpremultiply", options.unpremultiply ? 1 : 0);
     texture.setSampling({ nearest: true });
     this.bindTexture(0, texture.id);
@@ -416,7 +407,8 @@ export class GLContext {
     this.#destroyed = true;
     const gl = this.gl;
     this.#convertProgram?.destroy();
-    this.#convertTarget?.destroy();
+    this.#convertRaw?.destroy();
+    this.#convertSRGB?.destroy();
     if (this.#quadArray) {
       gl.glDeleteVertexArrays(1, new Uint32Array([this.#quadArray]));
     }

@@ -85,6 +85,11 @@ export interface SamplingOptions {
 export class Texture {
   /** The GL texture name. */
   readonly id: number;
+  /**
+   * The framebuffer that draws into this texture (set by
+   * {@linkcode RenderTarget}), or 0; lets read-back skip a copy.
+   */
+  framebuffer = 0;
   #destroyed = false;
   // Current sampler state, to skip redundant glTexParameter calls.
   #filter = -1;
@@ -256,6 +261,7 @@ export class RenderTarget {
   #attach(): void {
     const gl = this.ctx.gl;
     this.ctx.bindFramebuffer(this.framebuffer);
+    this.#texture.framebuffer = this.framebuffer;
     gl.glFramebufferTexture2D(
       GL.FRAMEBUFFER,
       GL.COLOR_ATTACHMENT0,

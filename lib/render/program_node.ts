@@ -211,17 +211,35 @@ export abstract class ProgramNode extends SceneNode {
     repeat: [false, false],
     nearest: false,
   };
+  #passed: Texture | null = null;
   #beatBefore: number | null = null;
   #beatDelta = 0;
 
-  /** The output image: the last pass's target, once rendered. */
+  /**
+   * The output image once rendered: the last pass's target, or the only
+   * child's image when the node passes it through unchanged.
+   */
   override get output(): Texture | null {
-    return this.rendered ? this.#front?.texture ?? null : null;
+    if (!this.rendered) return null;
+    return this.#passed ?? this.#front?.texture ?? null;
   }
 
-  /** The render target holding the output (for read-back), once rendered. */
+  /**
+   * The node's own render target, when this frame drew into it (`null`
+   * when nothing was rendered or the child's image was passed through; use
+   * `output` with `GLContext.readTarget` to read either).
+   */
   get target(): RenderTarget | null {
-    return this.rendered ? this.#front : null;
+    return this.rendered && this.#passed === null ? this.#front : null;
+  }
+
+  /**
+   * Whether the default compositing may be skipped when it would copy one
+   * child's image unchanged (true for plain compositing nodes; filters
+   * with their own program say no).
+   */
+  protected allowsPassThrough(): boolean {
+    return true;
   }
 
   /** Size when `size=` is absent (default: the parent's size). */
@@ -311,14 +329,20 @@ export abstract class ProgramNode extends SceneNode {
       const output = child.output;
       if (output !== null) textures.push(output);
     }
-    const failure = this.#ensureProgram(gl, attrs, textures.length);
     const passes = Math.max(
       1,
       Math.min(64, Math.round(attrs.number("passes", 1))),
     );
+    this.#updateBeat(ctx);
+    if (this.#passesThrough(attrs, textures, passes)) {
+      this.#passed = textures[0];
+      this.rendered = true;
+      return;
+    }
+    this.#passed = null;
+    const failure = this.#ensureProgram(gl, attrs, textures.length);
     this.#ensureTargets(gl, passes);
     this.#updateSampling(attrs);
-    this.#updateBeat(ctx);
     this.beforeDraw(ctx);
     const program = this.#program!.program;
     program.use();
@@ -338,6 +362,32 @@ export abstract class ProgramNode extends SceneNode {
     }
     this.rendered = true;
     if (failure !== null) throw failure;
+  }
+
+  /**
+   * Whether the default composite of this frame would copy the only child
+   * pixel for pixel: no custom program, one pass, one child of the node's
+   * size, `alpha=1` and `gamma=1`.
+   */
+  #passesThrough(
+    attrs: Attributes,
+    textures: readonly Texture[],
+    passes: number,
+  ): boolean {
+    if (textures.length !== 1 || passes !== 1 || !this.allowsPassThrough()) {
+      return false;
+    }
+    const texture = textures[0];
+    if (texture.width !== this.width || texture.height !== this.height) {
+      return false;
+    }
+    if (attrs.has("fragment") && attrs.string("fragment", "").trim() !== "") {
+      return false;
+    }
+    if (attrs.has("vertex") && attrs.string("vertex", "").trim() !== "") {
+      return false;
+    }
+    return attrs.number("alpha", 1) === 1 && attrs.number("gamma", 1) === 1;
   }
 
   /** Hook before the passes are drawn (node uniforms may be computed here). */
@@ -566,6 +616,7 @@ export abstract class ProgramNode extends SceneNode {
     this.#back?.destroy();
     this.#first?.destroy();
     this.#front = this.#back = this.#first = null;
+    this.#passed = null;
     if (this.#program !== null && this.#gl !== null) {
       releaseProgram(this.#gl, this.#program);
     }

@@ -73,8 +73,8 @@ export class TestScene {
       lookup: (id) => this.ids.get(id),
       resolvePath: (path) =>
         path.startsWith("/") ? path : `${this.folder}/${path}`,
-      lockstep: false,
-      defer: () => {},
+      lockstep,
+      defer: (work) => void this.deferred.push(work),
     };
     this.roots = roots.map((root, i) => this.#build(root, `nodes[${i}]`));
   }
@@ -150,7 +150,10 @@ export class TestScene {
   }
 
   /** RGBA8 (sRGB, top row first) of the node at `path`. */
-  read(path: number[], unpremultiply = false): { width: number; height: number; data: Uint8Array } {
+  read(
+    path: number[],
+    unpremultiply = false,
+  ): { width: number; height: number; data: Uint8Array } {
     const output = this.node(path).output;
     if (output === null) throw new Error(`Node ${path} has no output`);
     const data = this.gl.readTarget(output, undefined, { unpremultiply });

@@ -239,3 +239,68 @@ Deno.test("a record node writes H.264 and VP9 videos that decode to its frames",
     Deno.removeSync(folder, { recursive: true });
   }
 });
+
+Deno.test("in lockstep a record node keeps every frame of its video", async () => {
+  const folder = Deno.makeTempDirSync();
+  const fragment = `\${HEADER}
+in vec2 coord;
+out vec4 color;
+uniform float beat;
+void main() {
+    color = vec4(beat / 10.0, 0.0, 0.0, 1.0);
+}
+`;
+  const scene = new TestScene(
+    [
+      {
+        kind: "record",
+        attrs: { filename: "every.mp4", size: [16, 16], colorbits: 8 },
+        children: [{ kind: "shader", attrs: { fragment } }],
+      },
+    ],
+    folder,
+    true,
+  );
+  try {
+    for (let i = 0; i < 10; i++) {
+      scene.render();
+      await scene.settle();
+    }
+    assertEquals(scene.errors, []);
+  } finally {
+    scene.destroy();
+    await settleRecordings();
+  }
+  try {
+    const output = await new Deno.Command("ffmpeg", {
+      args: [
+        "-v",
+        "error",
+        "-i",
+        `${folder}/every.mp4`,
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(output.success, new TextDecoder().decode(output.stderr));
+    const frameBytes = 16 * 16 * 3;
+    assertEquals(output.stdout.length, 10 * frameBytes);
+    // Red rises frame by frame (beat 0..9 → linear 0..0.9).
+    const reds = Array.from(
+      { length: 10 },
+      (_, i) => output.stdout[i * frameBytes + (8 * 16 + 8) * 3],
+    );
+    assertNear(reds.slice(0, 1), [0], 6);
+    assertNear(reds.slice(9), expectedBytes([0.9, 0, 0, 1]).slice(0, 1), 8);
+    for (let i = 1; i < 10; i++) {
+      assert(reds[i] > reds[i - 1], `frame ${i}: ${reds}`);
+    }
+  } finally {
+    Deno.removeSync(folder, { recursive: true });
+  }
+});

@@ -485,6 +485,50 @@ Deno.test("a shader error names the user's line and the node keeps its last good
   }
 });
 
+Deno.test("a plain window passes its only child's image through without a copy", () => {
+  const scene = new TestScene([
+    {
+      kind: "window",
+      attrs: { size: [8, 8] },
+      children: [{
+        kind: "shader",
+        attrs: { fragment: FILL_SHADER, fill: [0, 1, 0, 1] },
+      }],
+    },
+    {
+      kind: "window",
+      attrs: { size: [8, 8], alpha: 0.5 },
+      children: [{
+        kind: "shader",
+        attrs: { fragment: FILL_SHADER, fill: [0, 1, 0, 1] },
+      }],
+    },
+    {
+      kind: "window",
+      attrs: { size: [8, 8] },
+      children: [{
+        kind: "shader",
+        attrs: { fragment: FILL_SHADER, fill: [0, 1, 0, 1], size: [4, 4] },
+      }],
+    },
+  ]);
+  try {
+    scene.render();
+    assertEquals(scene.errors, []);
+    assert(scene.node([0]).output === scene.node([0, 0]).output);
+    assert(scene.node([1]).output !== scene.node([1, 0]).output);
+    assertNear(
+      pixelAt(scene.read([1]).data, 8, 4, 4),
+      expectedBytes([0, 0.5, 0, 0.5]),
+    );
+    // A smaller child is scaled up by the composite pass.
+    assertEquals([scene.read([2]).width, scene.read([2]).height], [8, 8]);
+    assertNear(pixelAt(scene.read([2]).data, 8, 4, 4), [0, 255, 0, 255], 0);
+  } finally {
+    scene.destroy();
+  }
+});
+
 Deno.test("nodes with the same shader source share one compiled program", () => {
   const scene = new TestScene([
     {
@@ -506,6 +550,12 @@ Deno.test("nodes with the same shader source share one compiled program", () => 
     scene.render();
     // One fill program shared by both children, one composite for the root.
     assertEquals(cachedProgramCount(scene.gl), 2);
+    scene.render();
+    assertEquals(cachedProgramCount(scene.gl), 2);
+    scene.set([0, 1], "fragment", FILL_SHADER + "// edited\n");
+    scene.render();
+    assertEquals(cachedProgramCount(scene.gl), 3);
+    scene.set([0, 0], "fragment", FILL_SHADER + "// edited\n");
     scene.render();
     assertEquals(cachedProgramCount(scene.gl), 2);
     assertNear(pixelAt(scene.read([0, 0]).data, 4, 0, 0), [255, 0, 0, 255], 0);

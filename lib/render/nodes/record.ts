@@ -65,6 +65,14 @@ function extensionOf(path: string): string {
 
 /** A `!record` node. */
 export class RecordNode extends ProgramNode {
+  /**
+   * Always draws into its own target: the final image is read when the node
+   * is destroyed, possibly after the node it shows.
+   */
+  protected override allowsPassThrough(): boolean {
+    return false;
+  }
+
   #path: string | null = null;
   #kind: "image" | "video" | null = null;
   #pixels = new Uint8Array(0);
@@ -109,10 +117,10 @@ export class RecordNode extends ProgramNode {
   }
 
   #read(unpremultiply: boolean, flip: boolean): Uint8Array<ArrayBuffer> {
-    const target = this.target!;
-    const bytes = target.width * target.height * 4;
+    const output = this.output!;
+    const bytes = output.width * output.height * 4;
     if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
-    return this.#ctx!.gl.readTarget(target, this.#pixels, {
+    return this.#ctx!.gl.readTarget(output, this.#pixels, {
       flip,
       unpremultiply,
     });
@@ -120,7 +128,7 @@ export class RecordNode extends ProgramNode {
 
   #writeImage(attrs: Attributes | null): void {
     const path = this.#path!;
-    const target = this.target;
+    const target = this.output;
     if (target === null) return;
     const png = extensionOf(path) === "png";
     const data = this.#read(png, true);
@@ -135,11 +143,11 @@ export class RecordNode extends ProgramNode {
   }
 
   #writeVideo(ctx: RenderContext, attrs: Attributes, path: string): void {
-    const target = this.target;
+    const target = this.output;
     if (target === null) return;
     // 8-bit sRGB targets are read as they are and flipped by ffmpeg; others
     // go through the GPU conversion, which flips for free.
-    const direct = target.format === "srgb8";
+    const direct = target.format === "srgb8" && target.framebuffer !== 0;
     const key = `${target.width}x${target.height} ${target.format}`;
     if (this.#video !== null && key !== this.#videoKey) {
       log.warn(
@@ -173,6 +181,8 @@ export class RecordNode extends ProgramNode {
       return;
     }
     video.write(this.#read(false, !direct));
+    // In lockstep every frame must reach the file: the engine waits.
+    if (ctx.lockstep) ctx.defer(video.flush());
   }
 
   #closeVideo(): void {

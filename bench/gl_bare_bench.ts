@@ -1,0 +1,230 @@
+/**
+ * Bare GL benchmark (no engine): what headless rendering and read-back cost
+ * through our FFI binding (`lib/gl`) on this machine's GL (llvmpipe here),
+ * and what the render-node layer adds on top.
+ *
+ * - gradient: a 1280x720 gradient fragment shader + RGBA8 read-back per frame
+ * - noise: a 1280x720 4-octave simplex-noise shader (finished with glFinish,
+ *   and with read-back)
+ * - read-back alone: 1280x720 and 1920x1080 RGBA8 (`glReadPixels` into a
+ *   preallocated buffer), and 1280x720 from a half-float target (GPU
+ *   conversion pass + read)
+ * - node path: the same gradient as a `!shader` inside an 8-bit `!offscreen`
+ *   driven through `prepare`/`render`, plus read-back
+ *
+ * Run: `deno run -A bench/gl_bare_bench.ts` → `bench/results/gl_bare.json`.
+ *
+ * @module
+ */
+
+import { DEFAULT_VERTEX_SOURCE, GLContext } from "../lib/gl/context.ts";
+import { ShaderProgram } from "../lib/gl/shader.ts";
+import { RenderTarget } from "../lib/gl/texture.ts";
+import { getLogger, setLogLevel } from "../lib/log/logger.ts";
+import { Attributes } from "../lib/scene/attributes.ts";
+import type { Value } from "../lib/expr/values.ts";
+import type { FrameInfo, RenderContext } from "../lib/render/node.ts";
+import { OutputNode, ShaderNode } from "../lib/render/nodes/mod.ts";
+
+setLogLevel("warn");
+
+const GRADIENT = `#version 330
+in vec2 coord;
+out vec4 color;
+uniform float time;
+void main() {
+    color = vec4(coord.x, coord.y, 0.5 + 0.5 * sin(time), 1.0);
+}
+`;
+
+const NOISE = `#version 330
+in vec2 coord;
+out vec4 color;
+uniform vec2 size;
+uniform float time;
+vec3 permute(vec3 x) { return mod(((x * 34.0) + 1.0) * x, 289.0); }
+float snoise(vec2 v) {
+    const vec4 C = vec4(0.211324865405187, 0.366025403784439, -0.577350269189626, 0.024390243902439);
+    vec2 i = floor(v + dot(v, C.yy));
+    vec2 x0 = v - i + dot(i, C.xx);
+    vec2 i1 = (x0.x > x0.y) ? vec2(1.0, 0.0) : vec2(0.0, 1.0);
+    vec4 x12 = x0.xyxy + C.xxzz;
+    x12.xy -= i1;
+    i = mod(i, 289.0);
+    vec3 p = permute(permute(i.y + vec3(0.0, i1.y, 1.0)) + i.x + vec3(0.0, i1.x, 1.0));
+    vec3 m = max(0.5 - vec3(dot(x0, x0), dot(x12.xy, x12.xy), dot(x12.zw, x12.zw)), 0.0);
+    m = m * m;
+    m = m * m;
+    vec3 x = 2.0 * fract(p * C.www) - 1.0;
+    vec3 h = abs(x) - 0.5;
+    vec3 ox = floor(x + 0.5);
+    vec3 a0 = x - ox;
+    m *= 1.79284291400159 - 0.85373472095314 * (a0 * a0 + h * h);
+    vec3 g;
+    g.x = a0.x * x0.x + h.x * x0.y;
+    g.yz = a0.yz * x12.xz + h.yz * x12.yw;
+    return 130.0 * dot(m, g);
+}
+void main() {
+    vec2 p = coord * size / 200.0 + time;
+    float n = 0.0, amplitude = 0.5;
+    for (int octave = 0; octave < 4; octave++) {
+        n += amplitude * snoise(p);
+        p *= 2.0;
+        amplitude *= 0.5;
+    }
+    color = vec4(vec3(0.5 + 0.5 * n), 1.0);
+}
+`;
+
+interface Figure {
+  frames: number;
+  median_ms: number;
+  mean_ms: number;
+  min_ms: number;
+}
+
+function measure(frames: number, body: (frame: number) => void): Figure {
+  for (let i = 0; i < 5; i++) body(i); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < frames; i++) {
+    const start = performance.now();
+    body(i);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    frames,
+    median_ms: round(times[Math.floor(frames / 2)]),
+    mean_ms: round(times.reduce((sum, time) => sum + time, 0) / frames),
+    min_ms: round(times[0]),
+  };
+}
+
+const ctx = GLContext.create();
+const results: Record<string, unknown> = {
+  renderer: ctx.renderer,
+  version: ctx.version,
+  platform: ctx.platform,
+  cpus: navigator.hardwareConcurrency,
+  date: new Date().toISOString(),
+};
+
+const gradient = ShaderProgram.compile(
+  ctx,
+  DEFAULT_VERTEX_SOURCE,
+  GRADIENT,
+  "gradient",
+);
+const noise = ShaderProgram.compile(ctx, DEFAULT_VERTEX_SOURCE, NOISE, "noise");
+const hd = new RenderTarget(ctx, 1280, 720, "rgba8");
+const fullHd = new RenderTarget(ctx, 1920, 1080, "rgba8");
+const hdFloat = new RenderTarget(ctx, 1280, 720, "rgba16f");
+const hdPixels = new Uint8Array(1280 * 720 * 4);
+const fullHdPixels = new Uint8Array(1920 * 1080 * 4);
+const gradientTime = gradient.uniforms.get("time")!;
+const noiseTime = noise.uniforms.get("time")!;
+const timeValue = new Float32Array(1);
+
+results.gradient_1280x720_with_readback = measure(200, (frame) => {
+  gradient.use();
+  timeValue[0] = frame / 60;
+  gradient.setArray(gradientTime, timeValue);
+  ctx.drawFullscreen(gradient, hd);
+  ctx.readPixels(0, 0, 1280, 720, hdPixels);
+});
+
+noise.use();
+noise.set("size", [1280, 720]);
+results.noise_1280x720_finish = measure(60, (frame) => {
+  noise.use();
+  timeValue[0] = frame / 60;
+  noise.setArray(noiseTime, timeValue);
+  ctx.drawFullscreen(noise, hd);
+  ctx.finish();
+});
+results.noise_1280x720_with_readback = measure(60, (frame) => {
+  noise.use();
+  timeValue[0] = frame / 60;
+  noise.setArray(noiseTime, timeValue);
+  ctx.drawFullscreen(noise, hd);
+  ctx.readPixels(0, 0, 1280, 720, hdPixels);
+});
+
+ctx.drawFullscreen(gradient, hd);
+ctx.drawFullscreen(gradient, fullHd);
+ctx.drawFullscreen(gradient, hdFloat);
+ctx.finish();
+results.readback_1280x720 = measure(200, () => {
+  ctx.bindFramebuffer(hd.framebuffer);
+  ctx.readPixels(0, 0, 1280, 720, hdPixels);
+});
+results.readback_1920x1080 = measure(200, () => {
+  ctx.bindFramebuffer(fullHd.framebuffer);
+  ctx.readPixels(0, 0, 1920, 1080, fullHdPixels);
+});
+results.readback_1280x720_half_float_converted_upright = measure(200, () => {
+  ctx.readTarget(hdFloat, hdPixels);
+});
+
+// The same gradient through the render-node layer.
+const frame: FrameInfo = {
+  time: 0,
+  clock: 0,
+  frame: 0,
+  fps: 60,
+  beat: 0,
+  tempo: 60,
+  delta: 1 / 60,
+};
+const renderContext: RenderContext = {
+  gl: ctx,
+  frame,
+  state: { get: () => null, set: () => {} },
+  log: getLogger("bench"),
+  lookup: () => undefined,
+  resolvePath: (path) => path,
+  lockstep: false,
+  defer: () => {},
+};
+const window = new OutputNode("offscreen");
+const windowAttrs = new Attributes(
+  "nodes[0]",
+  new Map<string, Value>([["size", [1280, 720]], ["colorbits", 8]]),
+);
+const shader = new ShaderNode();
+const shaderAttrs = new Attributes(
+  "nodes[0].children[0]",
+  new Map<string, Value>([["fragment", GRADIENT]]),
+);
+const children = [shader];
+results.node_gradient_1280x720_with_readback = measure(200, (index) => {
+  frame.frame = index;
+  frame.time = index / 60;
+  frame.beat = index / 60;
+  const size = window.prepare(renderContext, windowAttrs, [512, 512]);
+  shader.prepare(renderContext, shaderAttrs, size);
+  shader.render(renderContext, []);
+  window.render(renderContext, children);
+  ctx.readTarget(window.output!, hdPixels, { flip: false });
+});
+results.node_gradient_1280x720_no_readback_finish = measure(200, (index) => {
+  frame.time = index / 60;
+  const size = window.prepare(renderContext, windowAttrs, [512, 512]);
+  shader.prepare(renderContext, shaderAttrs, size);
+  shader.render(renderContext, []);
+  window.render(renderContext, children);
+  ctx.finish();
+});
+
+shader.destroy();
+window.destroy();
+for (const target of [hd, fullHd, hdFloat]) target.destroy();
+gradient.destroy();
+noise.destroy();
+ctx.destroy();
+
+const path = new URL("./results/gl_bare.json", import.meta.url);
+Deno.writeTextFileSync(path, JSON.stringify(results, null, 2) + "\n");
+console.log(JSON.stringify(results, null, 2));
