@@ -8,6 +8,12 @@
  * the render loop's time or unbounded memory. Frames are stamped at the
  * fixed `fps`, so dropped frames make the video shorter, not gappy.
  *
+ * ffmpeg runs in a session of its own: Ctrl-C in the terminal reaches this
+ * process only, which should end the recording with `close()`. A writer
+ * that is not writing does not keep this process alive; if the process
+ * ends without `close()`, ffmpeg sees the end of its input and still
+ * finishes the file with the frames it got.
+ *
  * @example
  * ```ts ignore
  * import { VideoWriter } from "./video_writer.ts";
@@ -146,6 +152,8 @@ export class VideoWriter {
     this.#log = options.log ?? getLogger("media");
     this.#frameBytes = options.width * options.height * 4;
     this.#child = child;
+    // Idle, the writer keeps nobody alive; close() refs the child again.
+    child.unref();
     this.#stdin = child.stdin.getWriter();
     this.#stderrDone = this.#readStderr(child.stderr);
     child.status.then((status) => {
@@ -326,6 +334,7 @@ export class VideoWriter {
   }
 
   async #finish(): Promise<void> {
+    this.#child.ref(); // keep this process alive until ffmpeg is done
     await this.flush();
     await this.#endInput();
     const status = await this.#child.status;

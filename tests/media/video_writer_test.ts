@@ -370,3 +370,42 @@ Deno.test("codec names map to the first encoder the ffmpeg has", () => {
     RangeError,
   );
 });
+
+Deno.test("a recording never closed is still finished by ffmpeg when the process ends", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/unclosed.mp4`;
+    const helper =
+      new URL("./_unclosed_recording.ts", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", helper, path],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Should the writer keep the helper alive, end it rather than hang.
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill();
+    }, 30_000);
+    const run = await child.output();
+    clearTimeout(timer);
+    assert(!killed, "the helper did not exit: the idle writer kept it alive");
+    assert(run.success, new TextDecoder().decode(run.stderr));
+    assertEquals(new TextDecoder().decode(run.stdout), "wrote 10\n");
+    // ffmpeg, in its own session, sees the end of its input and finishes
+    // the file after the helper has gone: wait for that (bounded).
+    let frames = 0;
+    for (let attempt = 0; attempt < 100 && frames !== 10; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const probe = await new Deno.Command("ffprobe", {
+        args: [
+          ...["-v", "error", "-count_frames", "-select_streams", "v:0"],
+          ...["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path],
+        ],
+        stderr: "null",
+      }).output();
+      frames = Number(new TextDecoder().decode(probe.stdout).trim()) || 0;
+    }
+    assertEquals(frames, 10);
+  });
+});
