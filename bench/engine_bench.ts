@@ -1,0 +1,217 @@
+/**
+ * Engine benchmark: a 1280x720 window of three shader nodes (gradient,
+ * plasma, simplex noise) rendered in lockstep, against a bare FFI replay of
+ * exactly the GL calls the engine issued for one frame (recorded, then
+ * called straight on the symbols, with no engine code in between). Both run
+ * in one process on one context, in alternating blocks, each frame finished
+ * with glFinish so the GL work is counted. Also read-back costs at 720p and
+ * 1080p.
+ *
+ * Run: `deno run -A bench/engine_bench.ts` → `bench/results/engine.json`.
+ *
+ * @module
+ */
+
+import { Engine } from "../lib/engine/engine.ts";
+import { setLogLevel } from "../lib/log/logger.ts";
+import { RenderTarget } from "../lib/gl/texture.ts";
+
+setLogLevel("warn");
+
+const SHADERS = {
+  gradient: `
+uniform float time;
+void main() { color = vec4(coord.x, coord.y, 0.5 + 0.5 * sin(time), 1.0); }`,
+  plasma: `
+uniform float time;
+uniform vec2 size;
+void main() {
+    vec2 p = (coord - 0.5) * vec2(size.x / size.y, 1.0) * 6.0;
+    float v = sin(p.x + time) + sin(p.y * 1.3 - time * 0.7) + sin(length(p) * 1.5 - time);
+    color = vec4(0.5 + 0.5 * cos(v + vec3(0.0, 2.1, 4.2)), 1.0) * 0.5;
+}`,
+  noise: `
+uniform float time;
+uniform vec2 size;
+vec3 permute(vec3 x) { return mod(((x * 34.0) + 1.0) * x, 289.0); }
+float snoise(vec2 v) {
+    const vec4 C = vec4(0.211324865405187, 0.366025403784439, -0.577350269189626, 0.024390243902439);
+    vec2 i = floor(v + dot(v, C.yy));
+    vec2 x0 = v - i + dot(i, C.xx);
+    vec2 i1 = (x0.x > x0.y) ? vec2(1.0, 0.0) : vec2(0.0, 1.0);
+    vec4 x12 = x0.xyxy + C.xxzz;
+    x12.xy -= i1;
+    i = mod(i, 289.0);
+    vec3 p = permute(permute(i.y + vec3(0.0, i1.y, 1.0)) + i.x + vec3(0.0, i1.x, 1.0));
+    vec3 m = max(0.5 - vec3(dot(x0, x0), dot(x12.xy, x12.xy), dot(x12.zw, x12.zw)), 0.0);
+    m = m * m;
+    m = m * m;
+    vec3 x = 2.0 * fract(p * C.www) - 1.0;
+    vec3 h = abs(x) - 0.5;
+    vec3 ox = floor(x + 0.5);
+    vec3 a0 = x - ox;
+    m *= 1.79284291400159 - 0.85373472095314 * (a0 * a0 + h * h);
+    vec3 g;
+    g.x = a0.x * x0.x + h.x * x0.y;
+    g.yz = a0.yz * x12.xz + h.yz * x12.yw;
+    return 130.0 * dot(m, g);
+}
+void main() {
+    float n = snoise(coord * size / 100.0 + time * 0.1);
+    color = vec4(vec3(0.5 + 0.5 * n), 1.0) * 0.3;
+}`,
+};
+
+function shaderNode(body: string, composite: string): string {
+  return `
+  [[nodes.children]]
+  kind = "!shader"
+  composite = "${composite}"
+  fragment = """\${HEADER}
+in vec2 coord;
+out vec4 color;
+${body}
+"""
+`;
+}
+
+const SCENE = `
+[[nodes]]
+kind = "!window"
+id = "out"
+size = [1280, 720]
+${shaderNode(SHADERS.gradient, ":over")}
+${shaderNode(SHADERS.plasma, ":add")}
+${shaderNode(SHADERS.noise, ":add")}
+`;
+
+type Call = [(...args: unknown[]) => unknown, unknown[]];
+
+function copyArgument(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    return (value as Uint8Array).slice();
+  }
+  return value;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function round(value: number, digits = 3): number {
+  return Number(value.toFixed(digits));
+}
+
+const engine = Engine.fromText(SCENE, "engine_bench.toml", {
+  lockstep: true,
+  fps: 60,
+  watch: false,
+});
+const gl = engine.gl;
+for (let i = 0; i < 10; i++) {
+  engine.renderFrame();
+  gl.finish();
+}
+
+// Record one steady-state frame's GL calls.
+const symbols = gl.gl as unknown as Record<string, (...args: unknown[]) => unknown>;
+const calls: Call[] = [];
+const recorder = new Proxy(symbols, {
+  get(target, name: string) {
+    const fn = target[name];
+    if (typeof fn !== "function") return fn;
+    return (...args: unknown[]) => {
+      calls.push([fn, args.map(copyArgument)]);
+      return fn(...args);
+    };
+  },
+});
+(gl as unknown as { gl: unknown }).gl = recorder;
+engine.renderFrame();
+(gl as unknown as { gl: unknown }).gl = symbols;
+gl.finish();
+
+function replayFrame(): void {
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i];
+    call[0](...call[1]);
+  }
+}
+
+const BLOCKS = 8;
+const FRAMES_PER_BLOCK = 15;
+const engineTimes: number[] = [];
+const bareTimes: number[] = [];
+for (let block = 0; block < BLOCKS; block++) {
+  for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
+    const began = performance.now();
+    engine.renderFrame();
+    gl.finish();
+    engineTimes.push(performance.now() - began);
+  }
+  for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
+    const began = performance.now();
+    replayFrame();
+    gl.finish();
+    bareTimes.push(performance.now() - began);
+  }
+}
+
+// The engine's own CPU cost per frame: the same frames with every GL call
+// answered by a no-op, so only expression evaluation, the tree walk and the
+// nodes' bookkeeping remain.
+const noOp = new Proxy(symbols, {
+  get(target, name: string) {
+    return typeof target[name] === "function" ? () => 0 : target[name];
+  },
+});
+(gl as unknown as { gl: unknown }).gl = noOp;
+const cpuTimes: number[] = [];
+for (let i = 0; i < 2000; i++) {
+  const began = performance.now();
+  engine.renderFrame();
+  cpuTimes.push(performance.now() - began);
+}
+(gl as unknown as { gl: unknown }).gl = symbols;
+
+function readbackMs(width: number, height: number): number {
+  const target = new RenderTarget(gl, width, height, "srgb8");
+  const buffer = new Uint8Array(width * height * 4);
+  const times: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    gl.finish();
+    const began = performance.now();
+    gl.bindFramebuffer(target.framebuffer);
+    gl.readPixels(0, 0, width, height, buffer);
+    times.push(performance.now() - began);
+  }
+  target.destroy();
+  return median(times);
+}
+
+const engineMs = median(engineTimes);
+const bareMs = median(bareTimes);
+const results = {
+  date: new Date().toISOString(),
+  renderer: gl.renderer,
+  cores: navigator.hardwareConcurrency,
+  scene: "1280x720 !window (colorbits 16) of three !shader nodes: gradient, plasma, simplex noise",
+  glCallsPerFrame: calls.length,
+  engineMsPerFrameMedian: round(engineMs),
+  bareReplayMsPerFrameMedian: round(bareMs),
+  engineOverheadPercent: round((engineMs / bareMs - 1) * 100, 1),
+  lockstepFps: round(1000 / engineMs, 1),
+  engineOwnCpuMsPerFrame: round(median(cpuTimes), 4),
+  readbackMs: {
+    "1280x720": round(readbackMs(1280, 720)),
+    "1920x1080": round(readbackMs(1920, 1080)),
+  },
+};
+await engine.dispose();
+await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL("./results/engine.json", import.meta.url),
+  JSON.stringify(results, null, 2) + "\n",
+);
+console.log(JSON.stringify(results, null, 2));
