@@ -89,6 +89,15 @@ class Room {
 interface Joined {
   readonly id: string;
   readonly room: Room;
+  /** `,"from":ID}`, appended to relayed JSON text. */
+  readonly fromSuffix: string;
+}
+
+/** JSON object text `text` (which holds at least one key) with `suffix` replacing its closing brace. */
+function withFrom(text: string, suffix: string): string {
+  let end = text.length - 1;
+  while (end > 0 && text.charCodeAt(end) !== 0x7d) end--; // skip trailing whitespace to "}"
+  return text.slice(0, end) + suffix;
 }
 
 function defaultSchedule(callback: () => void, delayMs: number): () => void {
@@ -138,7 +147,11 @@ export class RoomRegistry {
       this.#broadcast(target);
     }
     target.members.set(id, connection);
-    this.#joined.set(connection, { id, room: target });
+    this.#joined.set(connection, {
+      id,
+      room: target,
+      fromSuffix: `,"from":${JSON.stringify(id)}}`,
+    });
     this.#changed(target);
     return true;
   }
@@ -163,17 +176,24 @@ export class RoomRegistry {
 
   /**
    * Sends `message` to the member of the sender's room named by its `to`
-   * field, with `from` set to the sender's ID.
+   * field, with `from` set to the sender's ID. `text`, when given, must be
+   * the JSON text `message` was parsed from: if it has no `from` the
+   * relayed text is `text` with `"from"` appended, saving a re-encoding.
    */
   relay(
     connection: MemberConnection,
     message: Readonly<Record<string, unknown>> & { readonly to: string },
+    text?: string,
   ): RelayOutcome {
     const joined = this.#joined.get(connection);
     if (joined === undefined) return "not-joined";
     const recipient = joined.room.members.get(message.to);
     if (recipient === undefined) return "unknown-recipient";
-    recipient.send(JSON.stringify({ ...message, from: joined.id }));
+    recipient.send(
+      text !== undefined && !Object.hasOwn(message, "from")
+        ? withFrom(text, joined.fromSuffix)
+        : JSON.stringify({ ...message, from: joined.id }),
+    );
     return "sent";
   }
 

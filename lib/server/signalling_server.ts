@@ -268,7 +268,7 @@ export async function startSignallingServer(
           );
           return;
         }
-        const outcome = rooms.relay(connection, message.message);
+        const outcome = rooms.relay(connection, message.message, data);
         if (outcome === "unknown-recipient") {
           log.debug(
             `${label}: dropped a message to "${message.to}", not in room "${membership.room}"`,

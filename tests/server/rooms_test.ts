@@ -161,3 +161,28 @@ Deno.test("large rooms wait between broadcasts and send the then-current list", 
   assertEquals(inboxes[0].lists.length, 2);
   rooms.clear();
 });
+
+Deno.test("relaying the received text appends from, or re-encodes when the sender forged one", () => {
+  const rooms = new RoomRegistry();
+  const alice = new Inbox(), bob = new Inbox();
+  const raw: string[] = [];
+  bob.send = (text) => raw.push(text);
+  rooms.join(alice, 'al"ice', "one");
+  rooms.join(bob, "bob", "one");
+  const text = '{"type": "call", "to": "bob", "offer": "o"}\n ';
+  rooms.relay(alice, JSON.parse(text), text);
+  assertEquals(
+    raw[0],
+    '{"type": "call", "to": "bob", "offer": "o","from":"al\\"ice"}',
+  );
+  assertEquals(JSON.parse(raw[0]), {
+    type: "call",
+    to: "bob",
+    offer: "o",
+    from: 'al"ice',
+  });
+  const forged = '{"from": "mallory", "to": "bob"}';
+  rooms.relay(alice, JSON.parse(forged), forged);
+  assertEquals(raw[1], '{"from":"al\\"ice","to":"bob"}');
+  rooms.clear();
+});

@@ -1,0 +1,324 @@
+/**
+ * Signalling server benchmark, against `server.ts` running as its own
+ * process on 127.0.0.1 (clients are `npm:ws` in this process):
+ *
+ * - relay throughput: pairs of clients bounce 3 KB messages through the
+ *   server, each pair with a bounded number in flight; messages relayed per
+ *   second (the original Python server, aiohttp, manages about 24k/s);
+ * - round trip: one 3 KB message A → server → B → server → A at a time;
+ * - join storm: 1000 connected clients send `join` for one room at once;
+ *   time until every one has seen a members list of all 1000;
+ * - offer → answer: two `!websocket` state machines with instant sessions
+ *   (3 KB SDP), from the caller's offer being ready to its answer applied.
+ *
+ * Run: `deno run -A bench/server_bench.ts` → `bench/results/server.json`.
+ *
+ * @module
+ */
+
+import WebSocket from "ws";
+import { setLogLevel } from "../lib/log/logger.ts";
+import { startWebSocketSignalling } from "../lib/signalling/websocket.ts";
+import type {
+  ConnectionState,
+  PeerSession,
+} from "../lib/signalling/signalling.ts";
+
+setLogLevel("warn");
+
+const SDP = "v=0\r\n" +
+  "a=candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host generation 0\r\n"
+    .repeat(42);
+const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+};
+
+/** Starts server.ts as a process and returns its URL. */
+async function startServer(): Promise<
+  { url: string; stop: () => Promise<void> }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../server.ts", import.meta.url).pathname,
+      "--host=127.0.0.1",
+      "--port=0",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let url: string | undefined;
+  while (url === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server.ts printed no URL: ${text}`);
+    text += value;
+    url = text.match(/listening on (\S+)/)?.[1];
+  }
+  const drain = (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+      await drain;
+    },
+  };
+}
+
+function connect(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url);
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+async function join(url: string, id: string, room: string): Promise<WebSocket> {
+  const socket = await connect(url);
+  const joined = new Promise<void>((resolve) => {
+    const listener = (data: WebSocket.RawData) => {
+      const message = JSON.parse(String(data));
+      if (message.type === "members" && message.members.includes(id)) {
+        socket.off("message", listener);
+        resolve();
+      }
+    };
+    socket.on("message", listener);
+  });
+  socket.send(JSON.stringify({ type: "join", id, room }));
+  await joined;
+  return socket;
+}
+
+async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(sockets.map((socket) =>
+    new Promise<void>((resolve) => {
+      if (socket.readyState === WebSocket.CLOSED) return resolve();
+      socket.once("close", () => resolve());
+      socket.close();
+    })
+  ));
+}
+
+/** Pairs bounce 3 KB messages, `window` in flight per pair, for `seconds`. */
+async function relayThroughput(
+  url: string,
+  pairs: number,
+  window: number,
+  seconds: number,
+) {
+  const sockets: WebSocket[] = [];
+  let relayed = 0;
+  let counting = false;
+  let stopped = false;
+  const starts: Array<() => void> = [];
+  for (let p = 0; p < pairs; p++) {
+    const a = await join(url, "a", `pair ${p}`);
+    const b = await join(url, "b", `pair ${p}`);
+    sockets.push(a, b);
+    const toB = JSON.stringify({ type: "call", to: "b", offer: SDP });
+    const toA = JSON.stringify({ type: "answer", to: "a", answer: SDP });
+    b.on("message", () => {
+      if (counting) relayed++;
+      b.send(toA); // echo back
+    });
+    a.on("message", () => {
+      if (counting) relayed++;
+      if (!stopped) a.send(toB);
+    });
+    starts.push(() => {
+      for (let i = 0; i < window; i++) a.send(toB);
+    });
+  }
+  for (const start of starts) start();
+  await new Promise((resolve) => setTimeout(resolve, 500)); // warm up
+  counting = true;
+  const begin = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  counting = false;
+  const elapsed = (performance.now() - begin) / 1000;
+  stopped = true;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await closeAll(sockets);
+  return {
+    pairs,
+    inFlightPerPair: window,
+    messageBytes:
+      JSON.stringify({ type: "call", to: "b", offer: SDP, from: "a" }).length,
+    seconds: round(elapsed),
+    messagesPerSecond: Math.round(relayed / elapsed),
+    megabytesPerSecond: round((relayed / elapsed) * (SDP.length + 40) / 1e6, 1),
+  };
+}
+
+/** One message at a time: a → server → b → server → a. */
+async function roundTrip(url: string, count: number) {
+  const a = await join(url, "a", "rtt");
+  const b = await join(url, "b", "rtt");
+  const toB = JSON.stringify({ type: "call", to: "b", offer: SDP });
+  const toA = JSON.stringify({ type: "answer", to: "a", answer: SDP });
+  b.on("message", () => b.send(toA));
+  const times: number[] = [];
+  for (let i = 0; i < count + 100; i++) {
+    const start = performance.now();
+    const back = new Promise((resolve) => a.once("message", resolve));
+    a.send(toB);
+    await back;
+    if (i >= 100) times.push(performance.now() - start);
+  }
+  await closeAll([a, b]);
+  return {
+    messages: count,
+    p50Ms: round(percentile(times, 0.5)),
+    p99Ms: round(percentile(times, 0.99)),
+    maxMs: round(Math.max(...times)),
+  };
+}
+
+/** `clients` connected clients join one room at once. */
+async function joinStorm(url: string, clients: number) {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < clients; i += 100) {
+    sockets.push(
+      ...await Promise.all(
+        Array.from({ length: Math.min(100, clients - i) }, () => connect(url)),
+      ),
+    );
+  }
+  let settled = 0;
+  let listsReceived = 0;
+  let bytesReceived = 0;
+  const done = Promise.withResolvers<void>();
+  const start = performance.now();
+  const seenAt: number[] = [];
+  sockets.forEach((socket, i) => {
+    let complete = false;
+    socket.on("message", (data: WebSocket.RawData) => {
+      listsReceived++;
+      const text = String(data);
+      bytesReceived += text.length;
+      const message = JSON.parse(text);
+      if (
+        !complete && message.type === "members" &&
+        message.members.length === clients
+      ) {
+        complete = true;
+        seenAt[i] = performance.now() - start;
+        if (++settled === clients) done.resolve();
+      }
+    });
+  });
+  sockets.forEach((socket, i) =>
+    socket.send(
+      JSON.stringify({ type: "join", id: `client-${i}`, room: "storm" }),
+    )
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    done.promise,
+    new Promise((resolve) => timer = setTimeout(resolve, 30_000)),
+  ]);
+  clearTimeout(timer);
+  const settledMs = performance.now() - start;
+  await closeAll(sockets);
+  return {
+    clients,
+    settled: settled === clients,
+    settledMs: round(settledMs, 1),
+    firstCompleteListMs: round(
+      Math.min(...seenAt.filter((t) => t !== undefined)),
+      1,
+    ),
+    listsReceived,
+    listsPerClient: round(listsReceived / clients, 2),
+    megabytesReceived: round(bytesReceived / 1e6, 1),
+  };
+}
+
+/** A PeerSession whose SDP is ready at once, so only signalling is timed. */
+class InstantSession implements PeerSession {
+  connectionState: ConnectionState | null = null;
+  offerReadyAt = 0;
+  answered = Promise.withResolvers<number>();
+  createOffer(): Promise<string> {
+    this.connectionState = "new";
+    this.offerReadyAt = performance.now();
+    return Promise.resolve(SDP);
+  }
+  acceptOffer(): Promise<string> {
+    this.connectionState = "connecting";
+    return Promise.resolve(SDP);
+  }
+  acceptAnswer(): Promise<void> {
+    this.connectionState = "connecting";
+    this.answered.resolve(performance.now() - this.offerReadyAt);
+    return Promise.resolve();
+  }
+  close(): void {
+    this.connectionState = null;
+  }
+  onConnectionStateChange(): () => void {
+    return () => {};
+  }
+}
+
+/** Offer → answer over two `!websocket` state machines, `runs` times (fresh room each). */
+async function offerToAnswer(url: string, runs: number) {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const room = `signal ${i}`;
+    const caller = new InstantSession();
+    const answering = startWebSocketSignalling({
+      url,
+      room,
+      id: "b",
+      call: null,
+      verify: true,
+    }, new InstantSession());
+    const calling = startWebSocketSignalling({
+      url,
+      room,
+      id: "a",
+      call: "b",
+      verify: true,
+    }, caller);
+    times.push(await caller.answered.promise);
+    await calling.close();
+    await answering.close();
+  }
+  return {
+    runs,
+    p50Ms: round(percentile(times, 0.5)),
+    p99Ms: round(percentile(times, 0.99)),
+  };
+}
+
+const server = await startServer();
+try {
+  const results = {
+    date: new Date().toISOString(),
+    deno: Deno.version.deno,
+    cpus: navigator.hardwareConcurrency,
+    note:
+      "server.ts in its own process, clients (npm:ws) in the benchmark process, all on 127.0.0.1",
+    relay: await relayThroughput(server.url, 4, 32, 3),
+    roundTrip: await roundTrip(server.url, 2000),
+    joinStorm: await joinStorm(server.url, 1000),
+    offerToAnswer: await offerToAnswer(server.url, 50),
+  };
+  console.log(JSON.stringify(results, null, 2));
+  await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    new URL("results/server.json", import.meta.url),
+    JSON.stringify(results, null, 2) + "\n",
+  );
+} finally {
+  await server.stop();
+}
