@@ -182,3 +182,29 @@ export function encodeImage(
 function toPlainBytes(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
+
+/**
+ * A copy of `image` upside down: turns top-down rows into the bottom-up
+ * order of `glReadPixels` and `glTexImage2D`, and back.
+ *
+ * @example
+ * ```ts
+ * import { flipRows } from "./image_codec.ts";
+ * const image = { width: 1, height: 2, data: new Uint8Array([1, 1, 1, 1, 2, 2, 2, 2]) };
+ * console.assert(flipRows(image).data[0] === 2);
+ * ```
+ */
+export function flipRows(image: DecodedImage): DecodedImage {
+  assertImage(image);
+  const { width, height, data } = image;
+  const rowBytes = width * 4;
+  const flipped = new Uint8Array(data.length);
+  for (let row = 0; row < height; row++) {
+    const from = row * rowBytes;
+    flipped.set(
+      data.subarray(from, from + rowBytes),
+      (height - 1 - row) * rowBytes,
+    );
+  }
+  return { width, height, data: flipped };
+}

@@ -31,7 +31,7 @@ import {
 import { MediaError } from "./media_error.ts";
 
 export type { DecodedImage, ImageFormat } from "./image_codec.ts";
-export { detectImageFormat } from "./image_codec.ts";
+export { detectImageFormat, flipRows } from "./image_codec.ts";
 export { MediaError } from "./media_error.ts";
 
 /** Options of {@linkcode writeImageFile}. */

@@ -6,6 +6,7 @@ import {
 } from "./_assert.ts";
 import {
   detectImageFormat,
+  flipRows,
   MediaError,
   readImageFile,
   readImageFileSync,
@@ -277,4 +278,13 @@ Deno.test("grey, palette, 16-bit and grey-alpha PNGs and ffmpeg's JPEGs are read
       assertNear(mean, expected, 12);
     }
   });
+});
+
+Deno.test("flipRows turns an image upside down and back", () => {
+  const image = testImage();
+  const flipped = flipRows(image);
+  assertEquals(pixel(flipped, 0, 7), [0, 255, 0, 255]);
+  assertEquals(pixel(flipped, 0, 0), [255, 0, 0, 255]);
+  assertEquals(flipRows(flipped).data, image.data);
+  assertEquals(image.data, testImage().data); // the original is untouched
 });
