@@ -235,11 +235,12 @@ export abstract class ProgramNode extends SceneNode {
 
   /**
    * Whether the default compositing may be skipped when it would copy one
-   * child's image unchanged (true for plain compositing nodes; filters
-   * with their own program say no).
+   * child's image unchanged, making the child's image this node's `output`
+   * (and `target` null). Off by default; `!window`, `!offscreen` and
+   * `!shader` turn it on. Subclasses that read their own `target` keep it off.
    */
   protected allowsPassThrough(): boolean {
-    return true;
+    return false;
   }
 
   /** Size when `size=` is absent (default: the parent's size). */

@@ -27,11 +27,6 @@ const DEFAULTS: Readonly<Record<string, readonly number[]>> = {
 
 /** A `!feedback` node. */
 export class FeedbackNode extends ProgramNode {
-  /** Always draws its own program. */
-  protected override allowsPassThrough(): boolean {
-    return false;
-  }
-
   /** Flitter's feedback program over the children's composite. */
   protected override fragmentSource(
     attrs: Attributes,

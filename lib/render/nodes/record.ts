@@ -65,14 +65,6 @@ function extensionOf(path: string): string {
 
 /** A `!record` node. */
 export class RecordNode extends ProgramNode {
-  /**
-   * Always draws into its own target: the final image is read when the node
-   * is destroyed, possibly after the node it shows.
-   */
-  protected override allowsPassThrough(): boolean {
-    return false;
-  }
-
   #path: string | null = null;
   #kind: "image" | "video" | null = null;
   #pixels = new Uint8Array(0);

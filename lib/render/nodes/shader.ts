@@ -12,7 +12,12 @@ import { ProgramNode } from "../program_node.ts";
 import { PROGRAM_ATTRIBUTES } from "./window.ts";
 
 /** A `!shader` node. */
-export class ShaderNode extends ProgramNode {}
+export class ShaderNode extends ProgramNode {
+  /** Without `fragment=`, compositing a lone child is skipped (its image is the output). */
+  protected override allowsPassThrough(): boolean {
+    return true;
+  }
+}
 
 registerNodeKind({
   name: "shader",

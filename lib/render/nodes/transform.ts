@@ -44,11 +44,6 @@ export function inverseTransform(
 
 /** A `!transform` node. */
 export class TransformNode extends ProgramNode {
-  /** Always draws its own program. */
-  protected override allowsPassThrough(): boolean {
-    return false;
-  }
-
   /** The transform of the children's composite. */
   protected override fragmentSource(
     attrs: Attributes,

@@ -44,6 +44,11 @@ export class OutputNode extends ProgramNode {
     super();
   }
 
+  /** Plain compositing of a lone child is skipped (its image is the output). */
+  protected override allowsPassThrough(): boolean {
+    return true;
+  }
+
   /** Top-level size default: what the engine passes (512x512 normally). */
   protected override defaultSize(inherited: Size): Size {
     return inherited;
