@@ -6,6 +6,8 @@
  * @module
  */
 
+import { GL, loadGLES } from "./gles.ts";
+
 const EGL_NONE = 0x3038;
 const EGL_SUCCESS = 0x3000;
 const EGL_VENDOR = 0x3053;
@@ -44,6 +46,7 @@ const SYMBOLS = {
     result: "u32",
   },
   eglReleaseThread: { parameters: [], result: "u32" },
+  eglGetCurrentContext: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** EGL could not give us a context: no library, no display, no ES 3. */
@@ -219,9 +222,50 @@ function createContext(
   return null;
 }
 
+/** Sessions per display, so a display is terminated with its last session. */
+const displayUsers = new Map<bigint, number>();
+
+function retainDisplay(display: Deno.PointerObject): void {
+  const key = BigInt(Deno.UnsafePointer.value(display));
+  displayUsers.set(key, (displayUsers.get(key) ?? 0) + 1);
+}
+
+/** Drops one use of `display`; terminates it when none is left. */
+function releaseDisplay(lib: EGLLib, display: Deno.PointerObject): void {
+  const key = BigInt(Deno.UnsafePointer.value(display));
+  const users = (displayUsers.get(key) ?? 1) - 1;
+  if (users > 0) displayUsers.set(key, users);
+  else {
+    displayUsers.delete(key);
+    lib.eglTerminate(display);
+  }
+}
+
+const SOFTWARE_RENDERER = /llvmpipe|softpipe|swrast|software/i;
+
+function platformChoice(): "surfaceless" | "device" | null {
+  try {
+    const value = Deno.env.get("FLITTER_EGL_PLATFORM")?.trim().toLowerCase();
+    return value === "surfaceless" || value === "device" ? value : null;
+  } catch {
+    return null; // no --allow-env: no override
+  }
+}
+
+function currentRenderer(): string {
+  const pointer = loadGLES().glGetString(GL.RENDERER);
+  return pointer === null ? "" : Deno.UnsafePointerView.getCString(pointer);
+}
+
 /**
  * Opens a display, creates an OpenGL ES 3.x context (3.2 down to 3.0) and
- * makes it current without a surface.
+ * makes it current without a surface. Mesa's surfaceless platform is tried
+ * first, then each EGL device (GPU servers without Mesa); a hardware
+ * renderer is preferred over a software one (llvmpipe) when both work.
+ * `FLITTER_EGL_PLATFORM=surfaceless|device` restricts the choice.
+ *
+ * Several sessions may exist in one process; each `GLContext` makes its own
+ * current again with {@linkcode makeCurrent} when they alternate.
  *
  * @throws {EGLError} when no platform gives a usable context
  */
@@ -234,20 +278,26 @@ export function createEGLSession(): EGLSession {
     );
   }
   const extensions = clientExtensions(lib);
+  const only = platformChoice();
   const candidates: {
     display: Deno.PointerObject;
     platform: "surfaceless" | "device";
   }[] = [];
-  if (extensions.includes("EGL_MESA_platform_surfaceless")) {
+  if (
+    extensions.includes("EGL_MESA_platform_surfaceless") && only !== "device"
+  ) {
     const display = getDisplay(EGL_PLATFORM_SURFACELESS_MESA, null);
     if (display !== null) candidates.push({ display, platform: "surfaceless" });
   }
-  if (extensions.includes("EGL_EXT_platform_device")) {
+  if (
+    extensions.includes("EGL_EXT_platform_device") && only !== "surfaceless"
+  ) {
     for (const display of deviceDisplays(lib, getDisplay)) {
       candidates.push({ display, platform: "device" });
     }
   }
   const failures: string[] = [];
+  let software: EGLSession | null = null;
   for (const { display, platform } of candidates) {
     if (!initialise(lib, display)) {
       failures.push(
@@ -257,6 +307,7 @@ export function createEGLSession(): EGLSession {
       );
       continue;
     }
+    retainDisplay(display);
     const created = createContext(lib, display);
     if (created === null) {
       failures.push(
@@ -264,7 +315,7 @@ export function createEGLSession(): EGLSession {
           lib.eglGetError().toString(16)
         })`,
       );
-      lib.eglTerminate(display);
+      releaseDisplay(lib, display);
       continue;
     }
     if (!lib.eglMakeCurrent(display, null, null, created.context)) {
@@ -274,19 +325,31 @@ export function createEGLSession(): EGLSession {
         })`,
       );
       lib.eglDestroyContext(display, created.context);
-      lib.eglTerminate(display);
+      releaseDisplay(lib, display);
       continue;
     }
     const description = `${
       readCString(lib.eglQueryString(display, EGL_VENDOR))
     } EGL ${readCString(lib.eglQueryString(display, EGL_VERSION))}`;
-    return {
+    const session: EGLSession = {
       display,
       context: created.context,
       platform,
       version: created.version,
       description,
     };
+    if (!SOFTWARE_RENDERER.test(currentRenderer())) {
+      if (software !== null) destroyEGLSession(software);
+      makeCurrent(session);
+      return session;
+    }
+    // A software renderer: keep it in case nothing better works.
+    if (software === null) software = session;
+    else destroyEGLSession(session);
+  }
+  if (software !== null) {
+    makeCurrent(software);
+    return software;
   }
   throw new EGLError(
     candidates.length === 0
@@ -297,13 +360,16 @@ export function createEGLSession(): EGLSession {
   );
 }
 
-/** Releases the context and the display of `session`. */
+/** Releases the context of `session`, and its display with its last session. */
 export function destroyEGLSession(session: EGLSession): void {
   const lib = egl();
-  lib.eglMakeCurrent(session.display, null, null, null);
+  const current = lib.eglGetCurrentContext();
+  if (current !== null && Deno.UnsafePointer.equals(current, session.context)) {
+    lib.eglMakeCurrent(session.display, null, null, null);
+  }
   lib.eglDestroyContext(session.display, session.context);
-  lib.eglTerminate(session.display);
-  lib.eglReleaseThread();
+  releaseDisplay(lib, session.display);
+  if (displayUsers.size === 0) lib.eglReleaseThread();
 }
 
 /** Makes the context of `session` current on this thread again. */

@@ -176,3 +176,27 @@ Deno.test("desktop GLSL headers become GLSL ES and uniform initialisers become d
   const bare = translateShaderSource("void main() {}\n");
   assert(bare.source.includes("#line 1\nvoid main"), bare.source);
 });
+
+Deno.test("two contexts live side by side and each draws after makeCurrent", () => {
+  const first = GLContext.create();
+  const second = GLContext.create();
+  try {
+    const draw = (ctx: GLContext, fill: number[]) => {
+      ctx.makeCurrent();
+      const program = ShaderProgram.compile(ctx, DEFAULT_VERTEX_SOURCE, SOLID);
+      const target = new RenderTarget(ctx, 2, 2, "rgba8");
+      program.use();
+      program.set("fill", fill);
+      ctx.drawFullscreen(program, target);
+      return pixel(ctx.readTarget(target), 2, 0, 0);
+    };
+    assertEquals(draw(first, [1, 0, 0, 1]), [255, 0, 0, 255]);
+    assertEquals(draw(second, [0, 1, 0, 1]), [0, 255, 0, 255]);
+    second.destroy();
+    // Destroying the second context must leave the first usable.
+    assertEquals(draw(first, [0, 0, 1, 1]), [0, 0, 255, 255]);
+  } finally {
+    second.destroy();
+    first.destroy();
+  }
+});
