@@ -200,3 +200,24 @@ Deno.test("two contexts live side by side and each draws after makeCurrent", () 
     first.destroy();
   }
 });
+
+Deno.test("the EGL device platform gives a working context when asked for", () => {
+  Deno.env.set("FLITTER_EGL_PLATFORM", "device");
+  let ctx: GLContext;
+  try {
+    ctx = GLContext.create();
+  } finally {
+    Deno.env.delete("FLITTER_EGL_PLATFORM");
+  }
+  try {
+    assertEquals(ctx.platform, "device");
+    const program = ShaderProgram.compile(ctx, DEFAULT_VERTEX_SOURCE, SOLID);
+    const target = new RenderTarget(ctx, 2, 2, "srgb8");
+    program.use();
+    program.set("fill", [1, 1, 0, 1]);
+    ctx.drawFullscreen(program, target);
+    assertEquals(pixel(ctx.readTarget(target), 2, 1, 1), [255, 255, 0, 255]);
+  } finally {
+    ctx.destroy();
+  }
+});

@@ -564,3 +564,81 @@ Deno.test("nodes with the same shader source share one compiled program", () => 
     scene.destroy();
   }
 });
+
+const HALVES = `\${HEADER}
+in vec2 coord;
+out vec4 color;
+void main() {
+    color = coord.x < 0.5 ? vec4(1.0, 0.0, 0.0, 1.0) : vec4(0.0, 1.0, 0.0, 1.0);
+}
+`;
+
+const ZOOM_OUT = `\${HEADER}
+in vec2 coord;
+out vec4 color;
+uniform sampler2D texture0;
+void main() {
+    color = texture(texture0, coord * 2.0 - 0.5);
+}
+`;
+
+function samplingScene(
+  attrs: Record<string, number | number[]>,
+  childSize: number[],
+  fragment: string,
+): TestScene {
+  return new TestScene([
+    {
+      kind: "offscreen",
+      attrs: { size: [8, 8] },
+      children: [{
+        kind: "shader",
+        attrs: { fragment, ...attrs },
+        children: [{
+          kind: "shader",
+          attrs: { fragment: HALVES, size: childSize },
+        }],
+      }],
+    },
+  ]);
+}
+
+Deno.test("outside its inputs a shader samples transparent, border= or repeat=", () => {
+  const plain = samplingScene({}, [4, 4], ZOOM_OUT);
+  const border = samplingScene({ border: [0, 0, 1, 1] }, [4, 4], ZOOM_OUT);
+  const repeat = samplingScene({ repeat: [1, 0] }, [4, 4], ZOOM_OUT);
+  try {
+    for (const scene of [plain, border, repeat]) {
+      scene.render();
+      assertEquals(scene.errors, []);
+    }
+    // Pixel column 0 samples x = -0.375; column 4 samples x = 0.625.
+    assertEquals(pixelAt(plain.read([0]).data, 8, 0, 4), [0, 0, 0, 0]);
+    assertEquals(pixelAt(plain.read([0]).data, 8, 4, 4), [0, 255, 0, 255]);
+    assertEquals(pixelAt(border.read([0]).data, 8, 0, 4), [0, 0, 255, 255]);
+    assertEquals(pixelAt(border.read([0]).data, 8, 4, 4), [0, 255, 0, 255]);
+    // Repeating x wraps -0.375 to 0.625; y is clamped to the edge.
+    assertEquals(pixelAt(repeat.read([0]).data, 8, 0, 4), [0, 255, 0, 255]);
+    assertEquals(pixelAt(repeat.read([0]).data, 8, 4, 0), [0, 255, 0, 255]);
+  } finally {
+    plain.destroy();
+    border.destroy();
+    repeat.destroy();
+  }
+});
+
+Deno.test("nearest= samples a smaller input without blending pixels", () => {
+  const linear = samplingScene({}, [2, 1], "");
+  const nearest = samplingScene({ nearest: 1, alpha: 1 }, [2, 1], "");
+  try {
+    linear.render();
+    nearest.render();
+    // Column 3 samples texel coordinate 0.875: between the red and green texels.
+    const blended = pixelAt(linear.read([0]).data, 8, 3, 4);
+    assert(blended[1] > 0 && blended[0] < 255, `${blended}`);
+    assertEquals(pixelAt(nearest.read([0]).data, 8, 3, 4), [255, 0, 0, 255]);
+  } finally {
+    linear.destroy();
+    nearest.destroy();
+  }
+});
