@@ -90,9 +90,10 @@ function text(name: string, value: string | undefined): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseServerArgs } from "./server_args.ts";
  * const args = parseServerArgs(["--debug", "--port=9000"]);
- * console.assert(args.logLevel === "debug" && args.port === 9000);
+ * assert.deepEqual([args.logLevel, args.port], ["debug", 9000]);
  * ```
  *
  * @throws {ServerArgsError} for unknown options, stray arguments and bad values

@@ -22,9 +22,10 @@ function blocks(pem: string, wanted: (label: string) => boolean): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { privateKeyFromPem } from "./pem.ts";
  * const key = privateKeyFromPem("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n");
- * console.assert(key === "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n");
+ * assert.equal(key, "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n");
  * ```
  */
 export function privateKeyFromPem(pem: string): string | null {

@@ -18,13 +18,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RoomRegistry } from "./rooms.ts";
  * const inbox: string[] = [];
  * const rooms = new RoomRegistry();
  * const alice = { send: (text: string) => inbox.push(text), close() {} };
  * rooms.join(alice, "alice", "lobby");
  * rooms.flush();
- * console.assert(inbox[0] === '{"type":"members","members":["alice"]}');
+ * assert.equal(inbox[0], '{"type":"members","members":["alice"]}');
  * ```
  *
  * @module

@@ -100,8 +100,9 @@ const SCHEMES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normaliseSignallingUrl } from "./websocket.ts";
- * console.assert(normaliseSignallingUrl("https://example.org:8443") === "wss://example.org:8443/");
+ * assert.equal(normaliseSignallingUrl("https://example.org:8443"), "wss://example.org:8443/");
  * ```
  */
 export function normaliseSignallingUrl(url: string): string | null {
@@ -600,8 +601,8 @@ export const websocketSignalling: SignallingKind<WebSocketConfig> = {
   name: "websocket",
   attributes: WEBSOCKET_ATTRIBUTES,
   configure: configureWebSocket,
-  start: (config, session, log) =>
-    startWebSocketSignalling(config, session, log),
+  // Its own "websocket" logger (as broadcast has "broadcast"), not the node's.
+  start: (config, session) => startWebSocketSignalling(config, session),
 };
 
 registerSignallingKind(websocketSignalling);

@@ -1,3 +1,4 @@
+// deno-test-isolated: libwebrtc may abort when Deno tears this runtime down
 /**
  * Interoperability of the WebSocket signalling with an independent Python
  * (aiortc) implementation of the original's protocol

@@ -497,3 +497,84 @@ Deno.test("verify=false reaches a TLS server with a self-signed certificate; ver
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("when both sides see the connection fail at once they signal again and complete", async () => {
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const caller = new RecordingSession("a");
+  const answerer = new RecordingSession("b");
+  const running = [
+    startWebSocketSignalling(
+      config(server.url, "b", null),
+      answerer,
+      log,
+      FAST,
+    ),
+    startWebSocketSignalling(config(server.url, "a", "b"), caller, log, FAST),
+  ];
+  try {
+    await until(() => caller.work.length === 2, "the first call is made");
+    caller.reach("failed");
+    answerer.reach("failed");
+    await until(
+      () =>
+        caller.work.at(-1)?.startsWith("acceptAnswer") === true &&
+        caller.work.length >= 4,
+      "a second call completes",
+    );
+    const lastOffer = caller.work.filter((call) =>
+      call === "createOffer"
+    ).length;
+    assertEquals(
+      caller.work.at(-1),
+      `acceptAnswer answer b to offer a ${lastOffer}`,
+    );
+    assertEquals(answerer.work.at(-1), `acceptOffer offer a ${lastOffer}`);
+  } finally {
+    for (const signalling of running) await signalling.close();
+    await server.close();
+  }
+});
+
+Deno.test("a live call survives losing the server, and signalling rejoins when it is back", async () => {
+  let server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  const port = server.port;
+  const caller = new RecordingSession("a");
+  const answerer = new RecordingSession("b");
+  const running = [
+    startWebSocketSignalling(
+      config(server.url, "b", null),
+      answerer,
+      log,
+      FAST,
+    ),
+    startWebSocketSignalling(config(server.url, "a", "b"), caller, log, FAST),
+  ];
+  try {
+    await until(() => caller.work.length === 2, "the call is made");
+    caller.reach("connected");
+    answerer.reach("connected");
+    await server.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server = await startSignallingServer({ host: "127.0.0.1", port });
+    await until(
+      () => server.rooms.members("studio").length === 2,
+      "both rejoin",
+    );
+    assertEquals(caller.calls, [
+      "createOffer",
+      "acceptAnswer answer b to offer a 1",
+    ]);
+    assertEquals(answerer.calls, ["acceptOffer offer a 1"]);
+    assertEquals([caller.connectionState, answerer.connectionState], [
+      "connected",
+      "connected",
+    ]);
+    // The call can still be restarted through the new server.
+    caller.reach("failed");
+    await until(() => caller.work.length === 4, "the caller called again");
+    assertEquals(answerer.work.at(-1), "acceptOffer offer a 2");
+  } finally {
+    for (const signalling of running) await signalling.close();
+    await server.close();
+  }
+});
