@@ -4,6 +4,7 @@
  * and what the render-node layer adds on top.
  *
  * - gradient: a 1280x720 gradient fragment shader + RGBA8 read-back per frame
+ *   (into an RGBA8 target, and into an sRGB8 one)
  * - noise: a 1280x720 4-octave simplex-noise shader (finished with glFinish,
  *   and with read-back)
  * - read-back alone: 1280x720 and 1920x1080 RGBA8 (`glReadPixels` into a
@@ -11,6 +12,9 @@
  *   conversion pass + read)
  * - node path: the same gradient as a `!shader` inside an 8-bit `!offscreen`
  *   driven through `prepare`/`render`, plus read-back
+ *
+ * Each figure is the best of three rounds (by median), as other processes
+ * may share the machine.
  *
  * Run: `deno run -A bench/gl_bare_bench.ts` → `bench/results/gl_bare.json`.
  *
@@ -84,22 +88,34 @@ interface Figure {
   min_ms: number;
 }
 
+/**
+ * Times `body` over `frames` frames, in three rounds (other processes share
+ * the machine); reports the round with the lowest median.
+ */
 function measure(frames: number, body: (frame: number) => void): Figure {
   for (let i = 0; i < 5; i++) body(i); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < frames; i++) {
-    const start = performance.now();
-    body(i);
-    times.push(performance.now() - start);
+  let best: Figure | null = null;
+  for (let round = 0; round < 3; round++) {
+    const times: number[] = [];
+    for (let i = 0; i < frames; i++) {
+      const start = performance.now();
+      body(i);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    const figure = {
+      frames,
+      median_ms: round3(times[Math.floor(frames / 2)]),
+      mean_ms: round3(times.reduce((sum, time) => sum + time, 0) / frames),
+      min_ms: round3(times[0]),
+    };
+    if (best === null || figure.median_ms < best.median_ms) best = figure;
   }
-  times.sort((a, b) => a - b);
-  const round = (value: number) => Math.round(value * 1000) / 1000;
-  return {
-    frames,
-    median_ms: round(times[Math.floor(frames / 2)]),
-    mean_ms: round(times.reduce((sum, time) => sum + time, 0) / frames),
-    min_ms: round(times[0]),
-  };
+  return best!;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 const ctx = GLContext.create();
@@ -121,6 +137,7 @@ const noise = ShaderProgram.compile(ctx, DEFAULT_VERTEX_SOURCE, NOISE, "noise");
 const hd = new RenderTarget(ctx, 1280, 720, "rgba8");
 const fullHd = new RenderTarget(ctx, 1920, 1080, "rgba8");
 const hdFloat = new RenderTarget(ctx, 1280, 720, "rgba16f");
+const hdSRGB = new RenderTarget(ctx, 1280, 720, "srgb8");
 const hdPixels = new Uint8Array(1280 * 720 * 4);
 const fullHdPixels = new Uint8Array(1920 * 1080 * 4);
 const gradientTime = gradient.uniforms.get("time")!;
@@ -132,6 +149,15 @@ results.gradient_1280x720_with_readback = measure(200, (frame) => {
   timeValue[0] = frame / 60;
   gradient.setArray(gradientTime, timeValue);
   ctx.drawFullscreen(gradient, hd);
+  ctx.readPixels(0, 0, 1280, 720, hdPixels);
+});
+
+// The same into an 8-bit sRGB target (what `colorbits=8` gives the node path).
+results.gradient_1280x720_srgb8_with_readback = measure(200, (frame) => {
+  gradient.use();
+  timeValue[0] = frame / 60;
+  gradient.setArray(gradientTime, timeValue);
+  ctx.drawFullscreen(gradient, hdSRGB);
   ctx.readPixels(0, 0, 1280, 720, hdPixels);
 });
 
@@ -220,7 +246,7 @@ results.node_gradient_1280x720_no_readback_finish = measure(200, (index) => {
 
 shader.destroy();
 window.destroy();
-for (const target of [hd, fullHd, hdFloat]) target.destroy();
+for (const target of [hd, fullHd, hdFloat, hdSRGB]) target.destroy();
 gradient.destroy();
 noise.destroy();
 ctx.destroy();
