@@ -1,3 +1,4 @@
+// deno-test-isolated: libwebrtc may abort when Deno tears this runtime down
 /**
  * Wire compatibility: our `!broadcast` signalling with a real
  * `WrtcPeerSession` against the independent Python (aiortc) test peer, in

@@ -1,3 +1,4 @@
+// deno-test-isolated: libwebrtc may abort when Deno tears this runtime down
 /**
  * End to end: two real `WrtcPeerSession`s (libwebrtc) find each other with
  * `!broadcast` signalling over loopback UDP and reach "connected". Needs a

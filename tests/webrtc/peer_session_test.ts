@@ -1,3 +1,4 @@
+// deno-test-isolated: libwebrtc may abort when Deno tears this runtime down
 // WebRTC needs a network namespace with only `lo`: run inside
 // scripts/in_loopback_netns.sh (`deno task test` does).
 import assert from "node:assert/strict";
