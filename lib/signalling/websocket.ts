@@ -76,6 +76,8 @@ export interface WebSocketTiming {
   connectTimeoutMs?: number;
   /** Start again when an `answer` or `finished` has not come after this long (default 30000 ms). */
   signallingTimeoutMs?: number;
+  /** Ping the server this often; a server that has not answered by the next ping is given up (default 15000 ms). */
+  heartbeatMs?: number;
 }
 
 /** Attributes the `!websocket` node understands. */
@@ -216,6 +218,7 @@ class WebSocketSignalling implements Signalling {
   readonly #decodeErrorDelayMs: number;
   readonly #connectTimeoutMs: number;
   readonly #signallingTimeoutMs: number;
+  readonly #heartbeatMs: number;
   #stopped = false;
   #events: EventQueue<Event> | null = null;
   #wakeSleep: (() => void) | null = null;
@@ -244,6 +247,7 @@ class WebSocketSignalling implements Signalling {
     this.#decodeErrorDelayMs = timing.decodeErrorDelayMs ?? 1000;
     this.#connectTimeoutMs = timing.connectTimeoutMs ?? 10_000;
     this.#signallingTimeoutMs = timing.signallingTimeoutMs ?? 30_000;
+    this.#heartbeatMs = timing.heartbeatMs ?? 15_000;
     this.#finished = this.#run();
   }
 
@@ -309,7 +313,24 @@ class WebSocketSignalling implements Signalling {
       maxPayload: 16 * 1024 * 1024,
     });
     this.#socket = socket;
-    socket.on("open", () => events.push({ kind: "open" }));
+    // A server that vanished without closing (half-open TCP) stops answering pings.
+    let answered = true;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    socket.on("pong", () => answered = true);
+    socket.on("open", () => {
+      heartbeat = setInterval(() => {
+        if (!answered) {
+          events.push({
+            kind: "closed",
+            why: `no answer to a ping in ${this.#heartbeatMs / 1000} s`,
+          });
+          return;
+        }
+        answered = false;
+        if (socket.readyState === WebSocket.OPEN) socket.ping();
+      }, this.#heartbeatMs);
+      events.push({ kind: "open" });
+    });
     socket.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
       events.push(
         isBinary ? { kind: "binary" } : { kind: "message", data: String(data) },
@@ -397,6 +418,7 @@ class WebSocketSignalling implements Signalling {
         if (this.#stopped) return "stopped";
       }
     } finally {
+      clearInterval(heartbeat);
       unsubscribe();
       this.#cancelTimeout();
       this.#events = null;

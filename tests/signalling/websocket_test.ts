@@ -578,3 +578,51 @@ Deno.test("a live call survives losing the server, and signalling rejoins when i
     await server.close();
   }
 });
+
+Deno.test("a server that goes silent after the handshake is given up after an unanswered ping", async () => {
+  // A raw TCP "server": completes the WebSocket handshake, then never sends or answers anything.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const connections: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections.push(conn);
+      const buffer = new Uint8Array(4096);
+      const n = await conn.read(buffer);
+      const request = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+      const key = request.match(/sec-websocket-key: *(\S+)/i)?.[1] ?? "";
+      const digest = await crypto.subtle.digest(
+        "SHA-1",
+        new TextEncoder().encode(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+      );
+      const accept = btoa(String.fromCharCode(...new Uint8Array(digest)));
+      await conn.write(new TextEncoder().encode(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      ));
+    }
+  })();
+  const session = new RecordingSession("a");
+  const url = `ws://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+  const signalling = startWebSocketSignalling(
+    config(url, "a", "b"),
+    session,
+    log,
+    { ...FAST, heartbeatMs: 100 },
+  );
+  try {
+    await until(
+      () => connections.length >= 2,
+      "the client to give up and connect again",
+    );
+  } finally {
+    await signalling.close();
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of connections) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+});
