@@ -304,3 +304,53 @@ void main() {
     Deno.removeSync(folder, { recursive: true });
   }
 });
+
+Deno.test("a record node with a new filename each frame writes each frame to its own file", () => {
+  const folder = Deno.makeTempDirSync();
+  const fragment = `\${HEADER}
+in vec2 coord;
+out vec4 color;
+uniform float beat;
+void main() {
+    color = vec4(beat / 4.0, 0.0, 0.0, 1.0);
+}
+`;
+  const scene = new TestScene([
+    {
+      kind: "record",
+      attrs: { filename: "frame0.png", size: [4, 4] },
+      children: [{ kind: "shader", attrs: { fragment } }],
+    },
+    {
+      kind: "record",
+      attrs: { filename: "bad.gif", size: [4, 4] },
+      children: [{ kind: "shader", attrs: { fragment } }],
+    },
+  ], folder);
+  try {
+    for (let i = 0; i < 4; i++) {
+      scene.set([0], "filename", `frame${i}.png`);
+      scene.render();
+      assertEquals(scene.errors.length, 1);
+      assert(String(scene.errors[0]).includes(".gif"), String(scene.errors[0]));
+    }
+  } finally {
+    scene.destroy();
+  }
+  try {
+    for (let i = 0; i < 4; i++) {
+      const image = png.read(
+        Buffer.from(Deno.readFileSync(`${folder}/frame${i}.png`)),
+      );
+      assertNear(
+        pixelAt(image.data, 4, 1, 1),
+        expectedBytes([i / 4, 0, 0, 1]),
+        1,
+        `frame ${i}`,
+      );
+    }
+    assertEquals([...Deno.readDirSync(folder)].length, 4);
+  } finally {
+    Deno.removeSync(folder, { recursive: true });
+  }
+});

@@ -73,10 +73,10 @@ export class RecordNode extends ProgramNode {
   #writtenAt = -Infinity;
   #imageDirty = false;
   #ctx: RenderContext | null = null;
+  #failure: unknown = null;
 
   /** Composites the children, then writes the frame. */
   override render(ctx: RenderContext, children: readonly SceneNode[]): void {
-    super.render(ctx, children);
     this.#ctx = ctx;
     const attrs = this.attrs!;
     const filename = attrs.string("filename", null);
@@ -84,28 +84,38 @@ export class RecordNode extends ProgramNode {
       ? null
       : ctx.resolvePath(filename);
     if (path !== this.#path) {
+      // The target still holds the last frame recorded under the old name.
       this.#finish();
       this.#path = path;
       this.#kind = null;
+      this.#failure = null;
       if (path !== null) {
         const extension = extensionOf(path);
         if (IMAGE_EXTENSIONS.has(extension)) this.#kind = "image";
         else if (VIDEO_EXTENSIONS.has(extension)) this.#kind = "video";
         else {
-          throw new Error(
+          this.#failure = new Error(
             `Cannot record to "${path}": use .png, .jpg or .jpeg for images, or .mp4, .mov, .m4v, .mkv, .webm or .ogg for video`,
           );
         }
         this.#writtenAt = -Infinity;
       }
     }
+    super.render(ctx, children);
     if (path === null) return;
-    if (this.#kind === "image") {
-      this.#imageDirty = true;
-      if (performance.now() - this.#writtenAt >= IMAGE_REWRITE_MS) {
-        this.#writeImage(attrs);
-      }
-    } else this.#writeVideo(ctx, attrs, path);
+    // A file that cannot be written is reported once per frame, not retried.
+    if (this.#failure !== null) throw this.#failure;
+    try {
+      if (this.#kind === "image") {
+        this.#imageDirty = true;
+        if (performance.now() - this.#writtenAt >= IMAGE_REWRITE_MS) {
+          this.#writeImage(attrs);
+        }
+      } else this.#writeVideo(ctx, attrs, path);
+    } catch (error) {
+      this.#failure = error;
+      throw error;
+    }
   }
 
   #read(unpremultiply: boolean, flip: boolean): Uint8Array<ArrayBuffer> {
