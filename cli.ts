@@ -12,6 +12,7 @@
 import { runDemo } from "./lib/cli/demo_command.ts";
 import { parseRunArgs, RUN_USAGE, runScene } from "./lib/cli/run_command.ts";
 import { UsageError } from "./lib/cli/usage_error.ts";
+import { main as serverMain } from "./lib/server/main.ts";
 
 const USAGE = `Usage:
   flitter_webrtc run SCENE [options]     render a scene (run --help for options)
@@ -55,7 +56,6 @@ export async function main(args: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { main: serverMain } = await import("./lib/server/main.ts");
   return await serverMain(args);
 }
 
