@@ -37,7 +37,7 @@ const percentile = (values: number[], p: number) => {
 
 /** Starts server.ts as a process and returns its URL. */
 async function startServer(): Promise<
-  { url: string; stop: () => Promise<void> }
+  { url: string; pid: number; stop: () => Promise<void> }
 > {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -64,6 +64,7 @@ async function startServer(): Promise<
   })();
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       child.kill("SIGTERM");
       await child.status;
@@ -107,9 +108,18 @@ async function closeAll(sockets: WebSocket[]): Promise<void> {
   ));
 }
 
+/** CPU seconds (user + system) process `pid` has used, from /proc (Linux). */
+function cpuSeconds(pid: number | "self"): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime, in clock ticks of 1/100 s
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Pairs bounce 3 KB messages, `window` in flight per pair, for `seconds`. */
 async function relayThroughput(
   url: string,
+  serverPid: number,
   pairs: number,
   window: number,
   seconds: number,
@@ -141,9 +151,12 @@ async function relayThroughput(
   await new Promise((resolve) => setTimeout(resolve, 500)); // warm up
   counting = true;
   const begin = performance.now();
+  const serverCpu = cpuSeconds(serverPid), clientCpu = cpuSeconds("self");
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   counting = false;
   const elapsed = (performance.now() - begin) / 1000;
+  const serverCpuUsed = cpuSeconds(serverPid) - serverCpu;
+  const clientCpuUsed = cpuSeconds("self") - clientCpu;
   stopped = true;
   await new Promise((resolve) => setTimeout(resolve, 200));
   await closeAll(sockets);
@@ -155,6 +168,9 @@ async function relayThroughput(
     seconds: round(elapsed),
     messagesPerSecond: Math.round(relayed / elapsed),
     megabytesPerSecond: round((relayed / elapsed) * (SDP.length + 40) / 1e6, 1),
+    serverCpuShare: round(serverCpuUsed / elapsed, 2),
+    clientCpuShare: round(clientCpuUsed / elapsed, 2),
+    serverCpuMicrosecondsPerMessage: round(serverCpuUsed / relayed * 1e6, 2),
   };
 }
 
@@ -308,7 +324,7 @@ try {
     cpus: navigator.hardwareConcurrency,
     note:
       "server.ts in its own process, clients (npm:ws) in the benchmark process, all on 127.0.0.1",
-    relay: await relayThroughput(server.url, 4, 32, 3),
+    relay: await relayThroughput(server.url, server.pid, 4, 32, 3),
     roundTrip: await roundTrip(server.url, 2000),
     joinStorm: await joinStorm(server.url, 1000),
     offerToAnswer: await offerToAnswer(server.url, 50),
