@@ -15,6 +15,7 @@
  */
 
 import type { Attributes } from "../scene/attributes.ts";
+import type { Value } from "../expr/values.ts";
 import type { GLContext } from "../gl/context.ts";
 import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
 import { GL } from "../gl/gles.ts";
@@ -212,6 +213,18 @@ export abstract class ProgramNode extends SceneNode {
     nearest: false,
   };
   #passed: Texture | null = null;
+  /** Attribute values the program's sources were built from. */
+  readonly #sourceInputs: {
+    fragment: Value | undefined;
+    vertex: Value | undefined;
+    composite: Value | undefined;
+    children: number;
+  } = {
+    fragment: undefined,
+    vertex: undefined,
+    composite: undefined,
+    children: -1,
+  };
   #beatBefore: number | null = null;
   #beatDelta = 0;
 
@@ -248,7 +261,11 @@ export abstract class ProgramNode extends SceneNode {
     return inherited;
   }
 
-  /** Fragment source for this frame (default: `fragment=` or compositing). */
+  /**
+   * Fragment source for this frame (default: `fragment=` or compositing).
+   * Sources are only rebuilt when `fragment=`, `vertex=`, `composite=` or
+   * the number of children change, so an override may depend on no more.
+   */
   protected fragmentSource(attrs: Attributes, childCount: number): string {
     const custom = attrs.string("fragment", null);
     if (custom !== null && custom.trim() !== "") return custom;
@@ -417,6 +434,21 @@ export abstract class ProgramNode extends SceneNode {
     attrs: Attributes,
     childCount: number,
   ): unknown {
+    // Fast path: the attributes that pick the sources are the same values
+    // as last frame (constant strings are the same objects).
+    const inputs = this.#sourceInputs;
+    const fragmentValue = attrs.get("fragment");
+    const vertexValue = attrs.get("vertex");
+    const compositeValue = attrs.get("composite") ?? attrs.get("blend");
+    if (
+      this.#program !== null && this.#failedKey === null &&
+      inputs.fragment === fragmentValue && inputs.vertex === vertexValue &&
+      inputs.composite === compositeValue && inputs.children === childCount
+    ) return null;
+    inputs.fragment = fragmentValue;
+    inputs.vertex = vertexValue;
+    inputs.composite = compositeValue;
+    inputs.children = childCount;
     const vertex = this.vertexSource(attrs);
     const fragment = this.fragmentSource(attrs, childCount);
     const key = `${vertex}\u0000${fragment}`;
