@@ -19,9 +19,21 @@
  * ctx.readTarget(target, rgba);                     // top row first
  * ```
  *
- * Uploaded rows are taken bottom row first (GL order): an image whose first
- * row is its top appears upside down unless the shader samples
- * `vec2(coord.x, 1.0 - coord.y)`.
+ * Notes:
+ * - Uploaded rows are taken bottom row first (GL order): an image whose
+ *   first row is its top appears upside down unless the shader samples
+ *   `vec2(coord.x, 1.0 - coord.y)`.
+ * - Call `texture.setSampling({...})` before binding a texture for a draw:
+ *   another user may have left other filtering or wrapping on it (it is
+ *   cheap: unchanged settings cost no GL call).
+ * - `readTarget` takes a `RenderTarget` or any texture a target drew (e.g. a
+ *   render node's `output`). 8-bit targets read with `flip: false` are a
+ *   plain `glReadPixels` (rows bottom-up); everything else costs one GPU
+ *   conversion pass (flip, unpremultiply, float → sRGB bytes).
+ * - Colours are linear with premultiplied alpha; `srgb8` stores them
+ *   sRGB-encoded, and read-back always delivers sRGB bytes (raw for `rgba8`).
+ * - Several `GLContext`s may live in one process; call `makeCurrent()`
+ *   before using one when they alternate.
  *
  * @module
  */
