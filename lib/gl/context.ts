@@ -4,10 +4,10 @@
  * nothing, a full-screen quad, and read-back of render targets.
  *
  * @example
- * ```ts ignore
- * import { GLContext } from "./context.ts";
+ * ```ts
+ * import { DEFAULT_VERTEX_SOURCE, GLContext } from "./context.ts";
  * import { RenderTarget } from "./texture.ts";
- * import { ShaderProgram, DEFAULT_VERTEX_SOURCE } from "./mod.ts";
+ * import { ShaderProgram } from "./shader.ts";
  *
  * const ctx = GLContext.create();
  * const target = new RenderTarget(ctx, 64, 64, "srgb8");
@@ -15,6 +15,7 @@
  *   "#version 330\nin vec2 coord;\nout vec4 color;\nvoid main() { color = vec4(coord, 0.0, 1.0); }\n");
  * ctx.drawFullscreen(program, target);
  * const rgba = ctx.readTarget(target); // 64*64*4 bytes, top row first, sRGB
+ * if (!(rgba[1] > 250 && rgba[0] < 5)) throw new Error("top left should be green");
  * ctx.destroy();
  * ```
  *
