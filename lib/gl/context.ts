@@ -15,7 +15,8 @@
  *   "#version 330\nin vec2 coord;\nout vec4 color;\nvoid main() { color = vec4(coord, 0.0, 1.0); }\n");
  * ctx.drawFullscreen(program, target);
  * const rgba = ctx.readTarget(target); // 64*64*4 bytes, top row first, sRGB
- * if (!(rgba[1] > 250 && rgba[0] < 5)) throw new Error("top left should be green");
+ * const bottomLeft = 63 * 64 * 4;
+ * if (!(rgba[1] > 250 && rgba[bottomLeft + 1] < 30)) throw new Error("green should rise upwards");
  * ctx.destroy();
  * ```
  *
