@@ -14,17 +14,27 @@ import {
 } from "../cli/server_args.ts";
 import { ServerError, startSignallingServer } from "./signalling_server.ts";
 import { dropPrivileges, resolveIdentity } from "./privileges.ts";
+import { certificatesFromPem, privateKeyFromPem } from "./pem.ts";
 
 const log = getLogger("server");
 
-function readPem(option: string, path: string): string {
+function readPem(option: "certificate" | "key", path: string): string {
+  let text: string;
   try {
-    return Deno.readTextFileSync(path);
+    text = Deno.readTextFileSync(path);
   } catch (error) {
     throw new ServerError(
       `--${option}: cannot read "${path}": ${(error as Error).message}`,
     );
   }
+  const found = option === "key"
+    ? privateKeyFromPem(text)
+    : certificatesFromPem(text);
+  if (found === null) {
+    const block = option === "key" ? "PRIVATE KEY" : "CERTIFICATE";
+    throw new ServerError(`--${option}: "${path}" holds no PEM ${block} block`);
+  }
+  return text;
 }
 
 /**

@@ -158,6 +158,9 @@ export async function startSignallingServer(
     if (cert === null) {
       throw new ServerError("The certificate holds no PEM CERTIFICATE block");
     }
+    if (options.key !== undefined && privateKeyFromPem(options.key) === null) {
+      throw new ServerError("The key holds no PEM PRIVATE KEY block");
+    }
     const key = options.key ?? privateKeyFromPem(options.certificate!);
     if (key === null) {
       throw new ServerError(
@@ -334,11 +337,11 @@ export async function startSignallingServer(
       },
     }, serve);
   } catch (error) {
-    const what = tls ? "with this certificate and key" : "";
+    const what = tls ? " with this certificate and key" : "";
     throw new ServerError(
-      `Cannot listen on ${urlHost(host)}:${port} ${what}: ${
+      `Cannot listen on ${urlHost(host)}:${port}${what}: ${
         (error as Error).message
-      }`.replace("  ", " "),
+      }`,
       { cause: error },
     );
   }

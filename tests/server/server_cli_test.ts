@@ -120,6 +120,15 @@ Deno.test("the server process speaks TLS with the key taken from the certificate
     const missingKey = await run([`--certificate=${dir}/cert.pem`, "--port=0"]);
     assertEquals(missingKey.code, 1);
     match(missingKey.output, /no PRIVATE KEY block; give the key with --key=/);
+    const keyIsCertificate = await run([
+      `--certificate=${dir}/cert.pem`,
+      `--key=${dir}/cert.pem`,
+    ]);
+    assertEquals(keyIsCertificate.code, 1);
+    match(
+      keyIsCertificate.output,
+      /--key: ".*cert.pem" holds no PEM PRIVATE KEY block/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
