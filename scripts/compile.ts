@@ -33,7 +33,9 @@ const result = await new Deno.Command(Deno.execPath(), {
 const errors = new TextDecoder().decode(result.stderr);
 if (result.success) {
   await Deno.stderr.write(result.stderr);
-  console.log(`Built ${output}: run "${output} run SCENE" or "${output} --port=8080".`);
+  console.log(
+    `Built ${output}: run "${output} run SCENE" or "${output} --port=8080".`,
+  );
   Deno.exit(0);
 }
 if (/denort|dl\.deno\.land|error sending request|dns error/i.test(errors)) {

@@ -33,7 +33,9 @@ async function findTests(folder: string): Promise<string[]> {
   return found.sort();
 }
 
-const files = (await findTests("tests")).filter((file) => file.includes(filter));
+const files = (await findTests("tests")).filter((file) =>
+  file.includes(filter)
+);
 const isolated: string[] = [];
 const shared: string[] = [];
 for (const file of files) {
@@ -118,7 +120,10 @@ async function collect(
 ): Promise<string> {
   let text = "";
   const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
+  const pump = async (
+    stream: ReadableStream<Uint8Array>,
+    sink: typeof Deno.stdout,
+  ) => {
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
       if (echo) await sink.write(chunk);
@@ -153,7 +158,9 @@ async function worker(): Promise<void> {
     } else {
       console.log(
         `FAIL ${name}: ${result.ok} ok, ${result.notOk.length} failed${
-          complete ? "" : `, incomplete (planned ${result.planned}, exit ${result.code})`
+          complete
+            ? ""
+            : `, incomplete (planned ${result.planned}, exit ${result.code})`
         }`,
       );
       console.log(result.output);
