@@ -54,7 +54,7 @@ const STATISTICS_PERIOD_SECONDS = 5;
 /** Renders one scene, frame by frame. */
 export class Engine {
   readonly gl: GLContext;
-  readonly state = new MapStateStore();
+  readonly state: MapStateStore = new MapStateStore();
   readonly frame: FrameInfo;
   readonly log: Logger;
   readonly fps: number;
