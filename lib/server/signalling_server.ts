@@ -41,7 +41,7 @@
  * @module
  */
 
-import { getLogger, type Logger } from "../log/logger.ts";
+import { getLogger, isLogging, type Logger } from "../log/logger.ts";
 import { RateLimitedWarn } from "./_rate_limited_warn.ts";
 import {
   decodeClientMessage,
@@ -225,7 +225,7 @@ export async function startSignallingServer(
       connection.close(1009, "Message too big");
       return;
     }
-    log.trace(`${label}: received ${data}`);
+    if (isLogging("trace")) log.trace(`${label}: received ${data}`);
     const message = decodeClientMessage(data);
     const membership = rooms.membership(connection);
     switch (message.kind) {
