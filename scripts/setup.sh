@@ -37,6 +37,13 @@ if [[ ! -x node_modules/.bin/deno ]] || [[ "$(node_modules/.bin/deno --version |
   echo "setup: installing Deno $pinned from the npm registry"
   npm install --no-audit --no-fund --loglevel=error
 fi
+# npm links node_modules/.bin/deno to a Node wrapper that runs Deno as a child
+# and does not pass signals on (SIGTERM would orphan the engine and leave
+# recordings unfinished). Point it at the native binary instead.
+native=$(ls node_modules/@deno/*/deno 2>/dev/null | head -1 || true)
+if [[ -n "$native" ]] && [[ "$(readlink node_modules/.bin/deno)" != "../../$native" ]]; then
+  ln -sf "../../$native" node_modules/.bin/deno
+fi
 # Fetch the npm packages named in deno.json (into node_modules) once.
 if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
   node_modules/.bin/deno install --quiet

@@ -247,7 +247,7 @@ export class Engine {
     frame.time = now;
     frame.clock = Date.now() / 1000;
     frame.beat = now * frame.tempo / 60;
-    const knownFiles = this.#watcher ? this.#files.paths().length : 0;
+    const knownFiles = this.#files.size;
     const scope = this.#scope;
     scope.evaluateLets();
     const size = this.#defaultSize;
@@ -255,7 +255,7 @@ export class Engine {
       root.update(this.#context, scope, size, this.#ids, this.log);
     }
     frame.frame++;
-    if (this.#watcher && this.#files.paths().length !== knownFiles) {
+    if (this.#watcher && this.#files.size !== knownFiles) {
       this.#updateWatchList();
     }
   }

@@ -29,6 +29,11 @@ export class FileCache {
     else this.#texts.delete(path);
   }
 
+  /** How many paths have been read. */
+  get size(): number {
+    return this.#texts.size;
+  }
+
   /** Paths read so far. */
   paths(): string[] {
     return [...this.#texts.keys()];
