@@ -37,7 +37,17 @@ import {
   type CompositeMode,
   isCompositeMode,
 } from "./glsl_library.ts";
-import { type RenderContext, SceneNode, type Size } from "./node.ts";
+import {
+  type FrameInfo,
+  type RenderContext,
+  SceneNode,
+  type Size,
+} from "./node.ts";
+import {
+  isTemplate,
+  ShaderTemplate,
+  type TemplateValue,
+} from "./shader_template.ts";
 
 // ---------------------------------------------------------------------------
 // Per-context shared state: program cache, zero texture, tree colour depth.
@@ -213,6 +223,8 @@ export abstract class ProgramNode extends SceneNode {
     nearest: false,
   };
   #passed: Texture | null = null;
+  #templated = false;
+  #frame: FrameInfo | null = null;
   /** Attribute values the program's sources were built from. */
   readonly #sourceInputs: {
     fragment: Value | undefined;
@@ -268,16 +280,50 @@ export abstract class ProgramNode extends SceneNode {
    */
   protected fragmentSource(attrs: Attributes, childCount: number): string {
     const custom = attrs.string("fragment", null);
-    if (custom !== null && custom.trim() !== "") return custom;
+    if (custom !== null && custom.trim() !== "") {
+      return this.#expand(custom, attrs, childCount);
+    }
     return compositeFragmentSource(childCount, this.compositeMode(attrs));
   }
 
   /** Vertex source for this frame (default: `vertex=` or Flitter's). */
-  protected vertexSource(attrs: Attributes): string {
+  protected vertexSource(attrs: Attributes, childCount = 0): string {
     const custom = attrs.string("vertex", null);
     return custom !== null && custom.trim() !== ""
-      ? custom
+      ? this.#expand(custom, attrs, childCount)
       : DEFAULT_VERTEX_SOURCE;
+  }
+
+  /**
+   * Runs a custom source through Flitter's (Mako) templating when it uses
+   * any (see `shader_template.ts`), with the node's attributes, the
+   * standard values, `child_textures` and `composite`.
+   */
+  #expand(source: string, attrs: Attributes, childCount: number): string {
+    if (!isTemplate(source)) return source;
+    this.#templated = true;
+    const values = new Map<string, TemplateValue>();
+    for (const [name, value] of attrs.entries()) {
+      if (name === "fragment" || name === "vertex") continue;
+      values.set(name, templateValue(value));
+    }
+    const frame = this.#frame;
+    if (frame !== null) {
+      for (const name of ["time", "clock", "beat", "tempo", "fps"] as const) {
+        if (!values.has(name)) values.set(name, frame[name]);
+      }
+    }
+    values.set("size", [this.width, this.height]);
+    values.set("delta", this.#beatDelta);
+    if (!values.has("alpha")) values.set("alpha", 1);
+    if (!values.has("gamma")) values.set("gamma", 1);
+    if (!values.has("passes")) values.set("passes", 1);
+    values.set("composite", this.compositeMode(attrs));
+    values.set(
+      "child_textures",
+      Array.from({ length: childCount }, (_, i) => `texture${i}`),
+    );
+    return templateFor(source).render(values);
   }
 
   /** `composite=` (or Flitter's older `blend=`), default `:over`. */
@@ -417,6 +463,7 @@ export abstract class ProgramNode extends SceneNode {
   }
 
   #updateBeat(ctx: RenderContext): void {
+    this.#frame = ctx.frame;
     const beat = ctx.frame.beat;
     this.#beatDelta = this.#beatBefore === null
       ? 0
@@ -449,10 +496,25 @@ export abstract class ProgramNode extends SceneNode {
     inputs.vertex = vertexValue;
     inputs.composite = compositeValue;
     inputs.children = childCount;
-    const vertex = this.vertexSource(attrs);
-    const fragment = this.fragmentSource(attrs, childCount);
+    this.#templated = false;
+    let vertex: string, fragment: string;
+    try {
+      vertex = this.vertexSource(attrs, childCount);
+      fragment = this.fragmentSource(attrs, childCount);
+    } catch (error) {
+      // A template that fails to render: report it, keep the old program.
+      inputs.children = -1;
+      if (this.#program === null) throw error;
+      return error;
+    }
+    // Templates depend on any attribute: expand them every frame.
+    if (this.#templated) inputs.children = -1;
     const key = `${vertex}\u0000${fragment}`;
-    if (this.#program !== null && this.#program.key === key) return null;
+    if (this.#program !== null && this.#program.key === key) {
+      this.#failedKey = null;
+      this.#failure = null;
+      return null;
+    }
     let failure: unknown = null;
     if (this.#failedKey === key) failure = this.#failure;
     else {
@@ -656,6 +718,32 @@ export abstract class ProgramNode extends SceneNode {
     this.#program = null;
     this.rendered = false;
   }
+}
+
+const templates = new Map<string, ShaderTemplate>();
+
+/** The parsed template of `source` (a few are kept). */
+function templateFor(source: string): ShaderTemplate {
+  let template = templates.get(source);
+  if (template === undefined) {
+    template = new ShaderTemplate(source);
+    templates.set(source, template);
+    while (templates.size > 32) {
+      templates.delete(templates.keys().next().value!);
+    }
+  }
+  return template;
+}
+
+/** A scene value as a template value (symbols by name, vectors as lists). */
+function templateValue(value: Value): TemplateValue {
+  const convert = (item: Value): TemplateValue =>
+    typeof item === "number" || typeof item === "string" || item === null
+      ? item
+      : Array.isArray(item)
+      ? item.map((inner) => convert(inner as Value))
+      : (item as { name: string }).name;
+  return convert(value);
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
