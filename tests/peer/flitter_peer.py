@@ -348,16 +348,23 @@ async def broadcast_call(args, endpoint):
                     except asyncio.TimeoutError:
                         break
                     message = _decode_datagram(cipher, data, addr)
-                    if message is not None and isinstance(message.get("answer"), str):
-                        answer = message["answer"]
+                    if message is None or not isinstance(message.get("answer"), str):
+                        continue
+                    emit("signalling", step="answer-received")
+                    try:
+                        await pc.setRemoteDescription(
+                            RTCSessionDescription(message["answer"], "answer")
+                        )
+                    except Exception as exc:  # a stale or malformed answer
+                        emit("warning", warning="answer not applied: %s: %s" % (type(exc).__name__, exc))
+                        continue
+                    answer = message["answer"]
                 if answer is not None:
                     break
             if answer is None:
                 emit("signalling", step="gave-up")
                 await endpoint.close()
                 continue
-            emit("signalling", step="answer-received")
-            await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
             await endpoint.run_until_ended()
     finally:
         transport.close()
@@ -387,8 +394,14 @@ async def broadcast_answer(args, endpoint):
                 watcher.cancel()
             await endpoint.close()
             pc = endpoint.new_connection()
-            await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-            await pc.setLocalDescription(await pc.createAnswer())
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+                await pc.setLocalDescription(await pc.createAnswer())
+            except Exception as exc:  # a malformed offer
+                emit("warning", warning="offer not answered: %s: %s" % (type(exc).__name__, exc))
+                await endpoint.close()
+                answered_offer = None
+                continue
             answered_offer = offer
             answer_datagram = cipher.encode({"answer": pc.localDescription.sdp})
             transport.sendto(answer_datagram, addr)
@@ -430,10 +443,17 @@ async def _send(ws, **message):
         emit("signalling", step="sent-" + message["type"], to=message.get("to"))
 
 
+class UndecodableMessage(Exception):
+    """A signalling message that is not a JSON object."""
+
+
 def _parse(raw):
-    message = json.loads(raw)
+    try:
+        message = json.loads(raw)
+    except ValueError as exc:
+        raise UndecodableMessage(str(exc))
     if not isinstance(message, dict):
-        raise ValueError("not a JSON object")
+        raise UndecodableMessage("not a JSON object")
     return message
 
 
@@ -457,7 +477,12 @@ async def _websocket_call(ws, args, endpoint):
                 emit("signalling", step="peer-left", peer=peer)
                 await endpoint.close()
                 pc = None
-        elif kind == "answer" and pc is not None and message.get("from") == peer:
+        elif (
+            kind == "answer"
+            and pc is not None
+            and message.get("from") == peer
+            and isinstance(message.get("answer"), str)
+        ):
             emit("signalling", step="answer-received", peer=peer)
             await pc.setRemoteDescription(
                 RTCSessionDescription(message["answer"], "answer")
@@ -503,7 +528,7 @@ async def _drain(ws):
     async for raw in ws:
         try:
             message = _parse(raw)
-        except ValueError:
+        except UndecodableMessage:
             continue
         if message.get("type") == "members":
             emit("members", members=message.get("members") or [])
@@ -537,11 +562,13 @@ async def websocket_session(args, endpoint):
             continue
         except ServerRefused as exc:
             emit("error", error=str(exc), source="server")
-        except ValueError as exc:
+        except UndecodableMessage as exc:
             emit("warning", warning="undecodable message: %s" % exc)
             delay = 1.0
         except (OSError, ConnectionError, websockets.exceptions.WebSocketException) as exc:
             emit("error", error="%s: %s" % (type(exc).__name__, exc), source="connection")
+        except Exception as exc:  # e.g. a session description aiortc rejects
+            emit("error", error="%s: %s" % (type(exc).__name__, exc), source="peer")
         await endpoint.close()
         await asyncio.sleep(delay)
 

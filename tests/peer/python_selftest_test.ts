@@ -321,3 +321,42 @@ for v in json.load(open(${JSON.stringify(vectors)}))["vectors"]:
     }
   },
 });
+
+Deno.test({
+  name:
+    "a Python WebSocket answerer reports a malformed offer and still answers the next call",
+  ignore: missingWebsocket !== undefined,
+  async fn() {
+    const server = await startPythonServer();
+    const clients: Awaited<ReturnType<typeof openClient>>[] = [];
+    let answerer: PythonPeer | undefined;
+    let caller: PythonPeer | undefined;
+    try {
+      answerer = startPythonPeer([
+        ...["--websocket", server.url, "--room", "robust", "--id", "py"],
+        ...["--retry-delay", "0.5"],
+      ]);
+      await answerer.waitFor((e) => e.event === "members", WAIT_MS, "members");
+      const rogue = await openClient(server.url);
+      clients.push(rogue);
+      rogue.send({ type: "join", id: "rogue", room: "robust" });
+      rogue.send({ type: "call", to: "py", offer: "not an SDP" });
+      const error = await answerer.waitFor(
+        (e) => e.event === "error",
+        WAIT_MS,
+        "an error about the offer",
+      );
+      assertEquals(error.source, "peer");
+      await rogue.close();
+      caller = startPythonPeer([
+        ...["--websocket", server.url, "--room", "robust", "--id", "caller"],
+        ...["--call", "py", "--colour", GREEN.join(",")],
+      ]);
+      await answerer.waitFor(frameNear(GREEN, TOLERANCE), WAIT_MS, "green");
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+      await stopAll(caller, answerer);
+      await server.stop();
+    }
+  },
+});
