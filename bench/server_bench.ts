@@ -5,7 +5,8 @@
  * - relay throughput: pairs of clients bounce 3 KB messages through the
  *   server, each pair with a bounded number in flight; messages relayed per
  *   second (the original Python server, aiohttp, manages about 24k/s);
- * - round trip: one 3 KB message A → server → B → server → A at a time;
+ * - round trip: one 3 KB message A → server → B → server → A at a time,
+ *   over `ws:` and over `wss:` (TLS);
  * - join storm: 1000 connected clients send `join` for one room at once;
  *   time until every one has seen a members list of all 1000;
  * - offer → answer: two `!websocket` state machines with instant sessions
@@ -35,8 +36,8 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 };
 
-/** Starts server.ts as a process and returns its URL. */
-async function startServer(): Promise<
+/** Starts server.ts (with `args`) as a process and returns its URL. */
+async function startServer(args: string[] = []): Promise<
   { url: string; pid: number; stop: () => Promise<void> }
 > {
   const child = new Deno.Command(Deno.execPath(), {
@@ -46,6 +47,7 @@ async function startServer(): Promise<
       new URL("../server.ts", import.meta.url).pathname,
       "--host=127.0.0.1",
       "--port=0",
+      ...args,
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -74,7 +76,8 @@ async function startServer(): Promise<
 }
 
 function connect(url: string): Promise<WebSocket> {
-  const socket = new WebSocket(url);
+  // Certificate checks off: the TLS run uses a self-signed certificate.
+  const socket = new WebSocket(url, { rejectUnauthorized: false });
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve(socket));
     socket.once("error", reject);
@@ -316,6 +319,52 @@ async function offerToAnswer(url: string, runs: number) {
   };
 }
 
+/** Round trips through a TLS server with a throw-away self-signed certificate. */
+async function roundTripTls(count: number) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("openssl", {
+      args: [
+        ...[
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+        ],
+        ...[
+          "-keyout",
+          `${dir}/both.pem`,
+          "-out",
+          `${dir}/cert.pem`,
+          "-days",
+          "1",
+          "-subj",
+          "/CN=localhost",
+        ],
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!made.success) return { skipped: "openssl failed" };
+    await Deno.writeTextFile(
+      `${dir}/both.pem`,
+      await Deno.readTextFile(`${dir}/cert.pem`),
+      { append: true },
+    );
+    const server = await startServer([`--certificate=${dir}/both.pem`]);
+    try {
+      return await roundTrip(server.url, count);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 const server = await startServer();
 try {
   const results = {
@@ -326,6 +375,7 @@ try {
       "server.ts in its own process, clients (npm:ws) in the benchmark process, all on 127.0.0.1",
     relay: await relayThroughput(server.url, server.pid, 4, 32, 3),
     roundTrip: await roundTrip(server.url, 2000),
+    roundTripTls: await roundTripTls(2000),
     joinStorm: await joinStorm(server.url, 1000),
     offerToAnswer: await offerToAnswer(server.url, 50),
   };
