@@ -306,7 +306,7 @@ for v in json.load(open(${JSON.stringify(vectors)}))["vectors"]:
     print(json.dumps([v["name"], cipher.key.decode() == v["fernet_key"], message == v["message"]]))
 `;
     const { success, stdout, stderr } = await new Deno.Command(PYTHON, {
-      args: ["-c", script],
+      args: ["-B", "-c", script],
       stdout: "piped",
       stderr: "piped",
     }).output();
