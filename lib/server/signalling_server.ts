@@ -29,7 +29,9 @@
  * Closing on undecodable frames and bad joins is what the original server
  * does; everything else it ignores too. A missing `room` in `join` means
  * the room `""`. A client that does not read its messages is closed (1008)
- * once more than 16 MiB wait to be sent to it.
+ * once more than 16 MiB wait to be sent to it (`maxBufferedBytes`). A
+ * client the server closes leaves its room at once, without waiting for
+ * the closing handshake.
  *
  * @example
  * ```ts ignore
@@ -65,6 +67,8 @@ export interface SignallingServerOptions {
   idleTimeout?: number;
   /** Largest accepted text frame in UTF-8 bytes (default 64 KiB). */
   maxMessageBytes?: number;
+  /** Close a client when more than this many bytes wait to be sent to it (default 16 MiB). */
+  maxBufferedBytes?: number;
   /** Logger (default `getLogger("server")`). */
   log?: Logger;
 }
@@ -94,7 +98,6 @@ export class ServerError extends Error {
   }
 }
 
-const BACKLOG_LIMIT = 16 * 1024 * 1024;
 const PAGE =
   "flitter-webrtc signalling server: connect with a WebSocket to this URL\n";
 
@@ -104,15 +107,31 @@ function urlHost(host: string): string {
 
 /** One client socket, as the rooms see it. */
 class ClientConnection implements MemberConnection {
+  #dropped = false;
+
+  /**
+   * @param onDrop called once, when the server closes the client or the
+   *   socket closes, whichever comes first (a client that reads nothing may
+   *   never finish the closing handshake, but leaves its room at once)
+   */
   constructor(
     readonly socket: WebSocket,
     readonly label: string,
     readonly log: Logger,
+    readonly maxBufferedBytes: number,
+    readonly onDrop: (connection: ClientConnection) => void,
   ) {}
 
+  /** Leaves the room (once). */
+  drop(): void {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.onDrop(this);
+  }
+
   send(text: string): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > BACKLOG_LIMIT) {
+    if (this.#dropped || this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.log.warn(`${this.label}: closed, it is not reading its messages`);
       this.close(CLOSE_POLICY, "Too many unread messages");
       return;
@@ -130,6 +149,7 @@ class ClientConnection implements MemberConnection {
     } catch (error) {
       this.log.debug(`${this.label}: close failed: ${error}`);
     }
+    this.drop();
   }
 }
 
@@ -148,6 +168,7 @@ export async function startSignallingServer(
   const port = options.port ?? (tls ? 8443 : 8080);
   const idleTimeout = options.idleTimeout ?? 30;
   const maxBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
   const rooms = new RoomRegistry();
   const clients = new Set<ClientConnection>();
   let nextClient = 1;
@@ -178,6 +199,8 @@ export async function startSignallingServer(
       socket,
       `client ${nextClient++} (${peer})`,
       log,
+      maxBufferedBytes,
+      leave,
     );
     clients.add(connection);
     socket.onopen = () => log.debug(`${connection.label}: connected`);
@@ -189,15 +212,19 @@ export async function startSignallingServer(
     };
     socket.onclose = () => {
       // Deno may report a close twice (after a failed ping, for example).
-      if (!clients.delete(connection)) return;
-      const left = rooms.leave(connection);
-      if (left) {
-        log.debug(`${connection.label}: "${left.id}" left room "${left.room}"`);
-      } else {
-        log.debug(`${connection.label}: disconnected`);
-      }
+      clients.delete(connection);
+      connection.drop();
     };
     return response;
+  }
+
+  function leave(connection: ClientConnection): void {
+    const left = rooms.leave(connection);
+    if (left) {
+      log.debug(`${connection.label}: "${left.id}" left room "${left.room}"`);
+    } else {
+      log.debug(`${connection.label}: disconnected`);
+    }
   }
 
   function receive(connection: ClientConnection, data: unknown): void {

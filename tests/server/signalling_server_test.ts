@@ -353,6 +353,50 @@ Deno.test("a client that stops answering pings is dropped and its ID becomes fre
   }, { idleTimeout: 0.5 });
 });
 
+Deno.test("a client that reads nothing is closed and leaves its room once its backlog is too long", async () => {
+  await withServer(async (server) => {
+    const flooder = await TestClient.joined(server.url, "flooder", "lobby");
+    // A raw TCP client that joins and then never reads a byte.
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    await conn.write(new TextEncoder().encode(
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ));
+    await conn.write(
+      maskedTextFrame(
+        JSON.stringify({ type: "join", id: "sink", room: "lobby" }),
+      ),
+    );
+    await flooder.members((m) => m.includes("sink"));
+    const big = JSON.stringify({
+      type: "call",
+      to: "sink",
+      offer: "x".repeat(60_000),
+    });
+    let sent = 0;
+    while (server.rooms.members("lobby").includes("sink")) {
+      if (sent >= 2000) {
+        throw new Error(
+          "The server kept queueing messages for a client that reads nothing",
+        );
+      }
+      flooder.send(big);
+      sent++;
+      if (sent % 20 === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+    assertEquals(await flooder.members((m) => !m.includes("sink")), [
+      "flooder",
+    ]);
+    conn.close();
+    await flooder.close();
+  }, { maxBufferedBytes: 1024 * 1024 });
+});
+
 Deno.test("a plain GET of / gives a text page and other paths give 404", async () => {
   await withServer(async (server) => {
     const base = `http://127.0.0.1:${server.port}`;
