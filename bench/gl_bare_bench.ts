@@ -12,6 +12,8 @@
  *   conversion pass + read)
  * - node path: the same gradient as a `!shader` inside an 8-bit `!offscreen`
  *   driven through `prepare`/`render`, plus read-back
+ * - node layer: 50 tiny shader nodes composited by one window (the CPU cost
+ *   per node and frame: attributes, program cache, uniforms, binds, draw)
  *
  * Each figure is the best of three rounds (by median), as other processes
  * may share the machine.
@@ -38,6 +40,15 @@ out vec4 color;
 uniform float time;
 void main() {
     color = vec4(coord.x, coord.y, 0.5 + 0.5 * sin(time), 1.0);
+}
+`;
+
+const TINY = `#version 330
+in vec2 coord;
+out vec4 color;
+uniform float level;
+void main() {
+    color = vec4(level, coord, 1.0) * 0.02;
 }
 `;
 
@@ -243,6 +254,36 @@ results.node_gradient_1280x720_no_readback_finish = measure(200, (index) => {
   window.render(renderContext, children);
   ctx.finish();
 });
+
+// CPU cost of the node layer itself: 50 tiny (4x4) shader nodes with a
+// custom uniform each, composited by a window; GL work is negligible here.
+const tinyAttrs = new Attributes(
+  "nodes[1]",
+  new Map<string, Value>([["size", [4, 4]], ["composite", "add" as Value]]),
+);
+const tinyWindow = new OutputNode("offscreen");
+const tinyNodes = Array.from({ length: 50 }, () => new ShaderNode());
+const tinyNodeAttrs = tinyNodes.map((_, i) =>
+  new Attributes(
+    `nodes[1].children[${i}]`,
+    new Map<string, Value>([["fragment", TINY], ["level", i / 50]]),
+  )
+);
+const tiny = measure(200, (index) => {
+  frame.time = index / 60;
+  const size = tinyWindow.prepare(renderContext, tinyAttrs, [512, 512]);
+  for (let i = 0; i < tinyNodes.length; i++) {
+    tinyNodes[i].prepare(renderContext, tinyNodeAttrs[i], size);
+    tinyNodes[i].render(renderContext, []);
+  }
+  tinyWindow.render(renderContext, tinyNodes);
+  ctx.finish();
+});
+results.node_layer_50_tiny_nodes = tiny;
+results.node_layer_per_node_us = Math.round(tiny.median_ms / 51 * 1000 * 10) /
+  10;
+for (const node of tinyNodes) node.destroy();
+tinyWindow.destroy();
 
 shader.destroy();
 window.destroy();

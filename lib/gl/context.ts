@@ -100,6 +100,7 @@ export class GLContext {
   #vertexArray = 0;
   #blend = false;
   #scratchUnit = 31;
+  #drawUnits = 16;
   // Lazily created helpers.
   #quadArray = 0;
   #quadBuffer = 0;
@@ -122,11 +123,14 @@ export class GLContext {
       this.extensions.has("GL_EXT_shader_implicit_conversions");
     this.gl.glDisable(GL.DITHER);
     const units = new Int32Array(1);
+    this.gl.glGetIntegerv(GL.MAX_TEXTURE_IMAGE_UNITS, units);
+    const fragmentUnits = units[0];
     this.gl.glGetIntegerv(GL.MAX_COMBINED_TEXTURE_IMAGE_UNITS, units);
     this.#scratchUnit = Math.max(
       1,
       Math.min(units[0], this.#boundTextures.length) - 1,
     );
+    this.#drawUnits = Math.max(1, Math.min(fragmentUnits, this.#scratchUnit));
   }
 
   /**
@@ -141,6 +145,14 @@ export class GLContext {
   /** Where the context came from (`"surfaceless"` or `"device"` EGL platform). */
   get platform(): string {
     return this.#session.platform;
+  }
+
+  /**
+   * Texture units a draw may use: `0 … drawUnits - 1` (the fragment
+   * shader's limit, less the unit kept for uploads).
+   */
+  get drawUnits(): number {
+    return this.#drawUnits;
   }
 
   /** Makes this context current on the calling thread again. */

@@ -223,6 +223,11 @@ export abstract class ProgramNode extends SceneNode {
     nearest: false,
   };
   #passed: Texture | null = null;
+  readonly #batchTargets: [RenderTarget | null, RenderTarget | null] = [
+    null,
+    null,
+  ];
+  readonly #batchPrograms = new Map<string, SharedProgram>();
   #templated = false;
   #frame: FrameInfo | null = null;
   /** Attribute values the program's sources were built from. */
@@ -404,9 +409,19 @@ export abstract class ProgramNode extends SceneNode {
       return;
     }
     this.#passed = null;
+    this.#updateSampling(attrs);
+    // Reserve units for `last` and `first`.
+    const inputLimit = gl.drawUnits - 2;
+    if (textures.length > inputLimit) {
+      if (this.#hasCustomSource(attrs)) {
+        throw new Error(
+          `A custom shader can sample at most ${inputLimit} children here; this node has ${textures.length}`,
+        );
+      }
+      this.#precomposite(gl, textures, this.compositeMode(attrs), inputLimit);
+    }
     const failure = this.#ensureProgram(gl, attrs, textures.length);
     this.#ensureTargets(gl, passes);
-    this.#updateSampling(attrs);
     this.beforeDraw(ctx);
     const program = this.#program!.program;
     program.use();
@@ -426,6 +441,71 @@ export abstract class ProgramNode extends SceneNode {
     }
     this.rendered = true;
     if (failure !== null) throw failure;
+  }
+
+  #hasCustomSource(attrs: Attributes): boolean {
+    return attrs.string("fragment", "").trim() !== "" ||
+      attrs.string("vertex", "").trim() !== "";
+  }
+
+  /**
+   * Composites more children than a draw can sample in batches into an
+   * internal target (in order, with the node's composite mode and
+   * sampling), and leaves that one image as the only input.
+   */
+  #precomposite(
+    gl: GLContext,
+    textures: Texture[],
+    mode: CompositeMode,
+    limit: number,
+  ): void {
+    let accumulated: Texture | null = null;
+    let index = 0;
+    let which = 0;
+    const batch: Texture[] = [];
+    while (index < textures.length) {
+      batch.length = 0;
+      if (accumulated !== null) batch.push(accumulated);
+      while (batch.length < limit && index < textures.length) {
+        batch.push(textures[index++]);
+      }
+      let target = this.#batchTargets[which];
+      if (
+        target === null || !target.matches(this.width, this.height, this.format)
+      ) {
+        target?.destroy();
+        target = this.#batchTargets[which] = new RenderTarget(
+          gl,
+          this.width,
+          this.height,
+          this.format,
+        );
+      }
+      which ^= 1;
+      let entry = this.#batchPrograms.get(`${batch.length} ${mode}`);
+      if (entry === undefined) {
+        entry = acquireProgram(
+          gl,
+          DEFAULT_VERTEX_SOURCE,
+          compositeFragmentSource(batch.length, mode),
+          "composite",
+        );
+        this.#batchPrograms.set(`${batch.length} ${mode}`, entry);
+      }
+      const program = entry.program;
+      program.use();
+      program.set("alpha", 1);
+      program.set("gamma", 1);
+      for (let unit = 0; unit < batch.length; unit++) {
+        batch[unit].setSampling(this.#sampling);
+        gl.bindTexture(unit, batch[unit].id);
+        program.set(`texture${unit}`, unit);
+      }
+      gl.drawFullscreen(program, target);
+      accumulated = target.texture;
+    }
+    textures.length = 0;
+    textures.push(accumulated!);
   }
 
   /**
@@ -712,6 +792,14 @@ export abstract class ProgramNode extends SceneNode {
     this.#first?.destroy();
     this.#front = this.#back = this.#first = null;
     this.#passed = null;
+    for (const target of this.#batchTargets) target?.destroy();
+    this.#batchTargets[0] = this.#batchTargets[1] = null;
+    if (this.#gl !== null) {
+      for (const entry of this.#batchPrograms.values()) {
+        releaseProgram(this.#gl, entry);
+      }
+    }
+    this.#batchPrograms.clear();
     if (this.#program !== null && this.#gl !== null) {
       releaseProgram(this.#gl, this.#program);
     }

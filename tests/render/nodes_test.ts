@@ -642,3 +642,59 @@ Deno.test("nearest= samples a smaller input without blending pixels", () => {
     nearest.destroy();
   }
 });
+
+Deno.test("more children than a draw can sample are composited in batches, in order", () => {
+  const count = 70;
+  const children = Array.from({ length: count }, (_, i) => ({
+    kind: "shader",
+    attrs: {
+      fragment: FILL_SHADER,
+      fill: i === count - 1 ? [0, 0, 0.5, 0.5] : [1 / 128, 0, 0, 1 / 128],
+    },
+  }));
+  const scene = new TestScene([
+    {
+      kind: "offscreen",
+      attrs: { size: [4, 4], colorbits: 32, composite: "add" },
+      children,
+    },
+    {
+      kind: "offscreen",
+      attrs: { size: [4, 4], colorbits: 32 },
+      children: [{ kind: "transform", attrs: { composite: "over" }, children }],
+    },
+    {
+      kind: "offscreen",
+      attrs: { size: [4, 4] },
+      children: [{
+        kind: "shader",
+        attrs: { fragment: FILL_SHADER },
+        children,
+      }],
+    },
+  ]);
+  try {
+    scene.render();
+    // Sum of 69 × 1/128 red, plus the last child's blue.
+    assertNear(
+      pixelAt(scene.read([0]).data, 4, 1, 1),
+      expectedBytes([69 / 128, 0, 0.5, 69 / 128 + 0.5]),
+    );
+    // Over: the last child lies over the 69 others (each over the one before).
+    let below = [0, 0, 0, 0];
+    for (let i = 0; i < count - 1; i++) {
+      below = over([1 / 128, 0, 0, 1 / 128], below);
+    }
+    assertNear(
+      pixelAt(scene.read([1]).data, 4, 1, 1),
+      expectedBytes(over([0, 0, 0.5, 0.5], below)),
+    );
+    assertEquals(scene.errors.length, 1);
+    assert(
+      String(scene.errors[0]).includes(`this node has ${count}`),
+      String(scene.errors[0]),
+    );
+  } finally {
+    scene.destroy();
+  }
+});
