@@ -120,14 +120,28 @@ export function normaliseSignallingUrl(url: string): string | null {
   return scheme + parsed.href.slice(parsed.protocol.length);
 }
 
-/** Reads a `!websocket` node's attributes; `null` (after a warning) when unusable. */
+const warned = new Set<string>();
+
+/** Logs `message` once (configure runs every frame). */
+function warnOnce(log: Logger, message: string): void {
+  if (warned.has(message)) return;
+  if (warned.size >= 1000) warned.clear();
+  warned.add(message);
+  log.warn(message);
+}
+
+/**
+ * Reads a `!websocket` node's attributes; `null` (after a warning, given
+ * once) when unusable: `url=` and `id=` must be non-empty, `room=` present
+ * (the empty room is allowed), and `call=` must not be the node's own `id=`.
+ */
 export function configureWebSocket(
   attrs: Attributes,
   log: Logger,
 ): WebSocketConfig | null {
   const where = `${attrs.file ? attrs.file + ": " : ""}${attrs.path}`;
-  const rawUrl = attrs.string("url", null);
-  const id = attrs.string("id", null);
+  const rawUrl = attrs.string("url", null) || null;
+  const id = attrs.string("id", null) || null;
   const room = attrs.string("room", null);
   const missing = [
     rawUrl === null && "url=",
@@ -135,17 +149,22 @@ export function configureWebSocket(
     id === null && "id=",
   ].filter(Boolean);
   if (missing.length > 0) {
-    log.warn(`${where}: !websocket needs ${missing.join(", ")}`);
+    warnOnce(log, `${where}: !websocket needs ${missing.join(", ")}`);
     return null;
   }
   const url = normaliseSignallingUrl(rawUrl!);
   if (url === null) {
-    log.warn(
+    warnOnce(
+      log,
       `${where}.url: expected an http, https, ws or wss URL, got "${rawUrl}"`,
     );
     return null;
   }
   const call = attrs.string("call", null);
+  if (call === id) {
+    warnOnce(log, `${where}.call: "${call}" is this node's own id=`);
+    return null;
+  }
   return {
     url,
     room: room!,

@@ -178,6 +178,24 @@ Deno.test("configure reads url, room, id, call and verify, turning http into ws"
     ),
     null,
   );
+  const selfCall = new Map<string, Value>([["url", "ws://h/"], ["room", "r"], [
+    "id",
+    "i",
+  ], ["call", "i"]]);
+  assertEquals(configureWebSocket(new Attributes("n", selfCall), log), null);
+  const emptyId = new Map<string, Value>([["url", "ws://h/"], ["room", ""], [
+    "id",
+    "",
+  ]]);
+  assertEquals(configureWebSocket(new Attributes("n", emptyId), log), null);
+  const emptyRoom = new Map<string, Value>([["url", "ws://h/"], ["room", ""], [
+    "id",
+    "i",
+  ]]);
+  assertEquals(
+    configureWebSocket(new Attributes("n", emptyRoom), log)?.room,
+    "",
+  );
   assertEquals(getSignallingKind("websocket")?.attributes, [
     "url",
     "room",
