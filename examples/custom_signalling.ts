@@ -34,6 +34,8 @@ interface FolderConfig {
 
 const POLL_MS = 100;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Writes `text` to `path` atomically (readers never see half a file). */
 async function writeAtomically(path: string, text: string): Promise<void> {
   await Deno.writeTextFile(`${path}.tmp`, text);
@@ -51,58 +53,74 @@ async function take(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * One running `!folder` signalling. The answerer answers every offer that
+ * appears, also during a call (a restarted caller gets through at once);
+ * the caller removes any stale answer, writes its offer, applies the answer,
+ * and offers again when the call fails or closes.
+ */
 class FolderSignalling implements Signalling {
   #closed = false;
-  readonly #unsubscribe: () => void;
+  readonly #done: Promise<void>;
 
   constructor(
     readonly config: FolderConfig,
     readonly session: PeerSession,
     readonly log: Logger,
   ) {
-    // A failed or closed call starts signalling again at once.
-    this.#unsubscribe = session.onConnectionStateChange(
-      (state: ConnectionState | null) => {
-        if (state === "failed" || state === "closed") this.#loop();
-      },
-    );
-    this.#loop();
+    this.#done = this.#run();
   }
 
-  async #loop(): Promise<void> {
+  async #run(): Promise<void> {
     const { folder, role, id } = this.config;
     const offerFile = join(folder, `${id}.offer`);
     const answerFile = join(folder, `${id}.answer`);
-    try {
-      if (role === "call") {
-        await writeAtomically(offerFile, await this.session.createOffer());
-        this.log.info(`!folder: offer for "${id}" written to ${folder}`);
-        let answer: string | null = null;
-        while (!this.#closed && (answer = await take(answerFile)) === null) {
-          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        }
-        if (answer !== null) await this.session.acceptAnswer(answer);
-      } else {
-        let offer: string | null = null;
-        while (!this.#closed && (offer = await take(offerFile)) === null) {
-          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        }
-        if (offer !== null) {
-          await writeAtomically(
-            answerFile,
-            await this.session.acceptOffer(offer),
-          );
-          this.log.info(`!folder: answered "${id}"`);
-        }
+    while (!this.#closed) {
+      try {
+        await Deno.mkdir(folder, { recursive: true });
+        if (role === "call") await this.#call(offerFile, answerFile);
+        else await this.#answer(offerFile, answerFile);
+      } catch (error) {
+        this.log.warn(`!folder ${folder}: ${(error as Error).message}`);
+        await sleep(1000);
       }
-    } catch (error) {
-      this.log.warn(`!folder: ${(error as Error).message}`);
     }
   }
 
-  close(): void {
+  /** One call: offer, wait for the answer, then wait until the call ends. */
+  async #call(offerFile: string, answerFile: string): Promise<void> {
+    await Deno.remove(answerFile).catch(() => {});
+    await writeAtomically(offerFile, await this.session.createOffer());
+    this.log.info(`!folder: offer written to ${offerFile}`);
+    let answer: string | null = null;
+    while (!this.#closed && (answer = await take(answerFile)) === null) {
+      await sleep(POLL_MS);
+    }
+    if (answer === null) return;
+    await this.session.acceptAnswer(answer);
+    this.log.info(`!folder: answer applied from ${answerFile}`);
+    const ended = (state: ConnectionState | null) =>
+      state === null || state === "failed" || state === "closed";
+    while (!this.#closed && !ended(this.session.connectionState)) {
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** Answers the next offer that appears. */
+  async #answer(offerFile: string, answerFile: string): Promise<void> {
+    let offer: string | null = null;
+    while (!this.#closed && (offer = await take(offerFile)) === null) {
+      await sleep(POLL_MS);
+    }
+    if (offer === null) return;
+    await writeAtomically(answerFile, await this.session.acceptOffer(offer));
+    this.log.info(`!folder: answer written to ${answerFile}`);
+  }
+
+  /** Stops polling; resolves once the loop has ended. */
+  async close(): Promise<void> {
     this.#closed = true;
-    this.#unsubscribe();
+    await this.#done;
   }
 }
 
