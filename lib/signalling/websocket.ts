@@ -531,8 +531,7 @@ class WebSocketSignalling implements Signalling {
         return null;
       }
       case "call": {
-        const accept = call === null || this.#step === "waiting-members";
-        if (!accept) {
+        if (!this.#acceptsCallFrom(msg.from)) {
           this.#log.debug(
             `Ignored a call from "${String(msg.from)}" while ${this.#step}`,
           );
@@ -576,6 +575,20 @@ class WebSocketSignalling implements Signalling {
         this.#log.debug(`Ignored a "${String(msg.type)}" message`);
         return null;
     }
+  }
+
+  /**
+   * Whether a `call` from `from` is answered now: a caller answers only
+   * before it has called (as the original); an answerer answers anyone
+   * while it waits, then only its current peer calling again (a restarted
+   * caller), or anyone once the current connection has ended, so a third
+   * member cannot take over a live call.
+   */
+  #acceptsCallFrom(from: unknown): boolean {
+    if (this.#config.call !== null) return this.#step === "waiting-members";
+    if (this.#step === "waiting-call" || from === this.#peer) return true;
+    return this.#step === "complete" &&
+      !LIVE_STATES.has(this.#session.connectionState);
   }
 
   async #makeCall(peer: string): Promise<void> {

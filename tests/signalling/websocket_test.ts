@@ -295,10 +295,39 @@ Deno.test("the answerer speaks the wire protocol to a raw caller and waits for f
       (await raw.next((m) => m.type === "answer")).answer,
       "answer b to second",
     );
+    raw.send({ type: "finished", to: "b" });
+    // A third member cannot take over the live call…
+    answerer.reach("connected");
+    const intruder = await TestClient.joined(server.url, "c", "studio");
+    intruder.send({ type: "call", to: "b", offer: "intrusion" });
+    // (When the marker reaches the peer, the intrusion has been relayed to b,
+    // so b sees it before the peer's next call, which is still answered.)
+    intruder.send({ type: "marker", to: "a" });
+    await raw.next((m) => m.type === "marker");
+    raw.send({ type: "call", to: "b", offer: "third" });
+    assertEquals(
+      (await raw.next((m) => m.type === "answer")).answer,
+      "answer b to third",
+    );
+    raw.send({ type: "finished", to: "b" });
+    assertEquals(intruder.received.filter((m) => m.type === "answer"), []);
+    // …but once that call has ended, anyone may call.
+    answerer.reach("failed");
+    // The answerer reconnects: the room sees it leave and come back.
+    await intruder.members((m) => !m.includes("b"));
+    await intruder.members((m) => m.includes("b"));
+    intruder.send({ type: "call", to: "b", offer: "now welcome" });
+    assertEquals(
+      (await intruder.next((m) => m.type === "answer")).answer,
+      "answer b to now welcome",
+    );
     assertEquals(answerer.work, [
       "acceptOffer v=0 raw offer",
       "acceptOffer second",
+      "acceptOffer third",
+      "acceptOffer now welcome",
     ]);
+    await intruder.close();
     await raw.close();
   } finally {
     await signalling.close();
