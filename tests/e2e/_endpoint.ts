@@ -236,6 +236,8 @@ export interface EndpointOptions {
   fps?: number;
   /** The script to run (default `cli.ts`); it gets `run SCENE …`. */
   entry?: string;
+  /** `--runtime` seconds (default: run until stopped). */
+  runtime?: number;
 }
 
 const OUTPUT_LIMIT = 200_000;
@@ -284,6 +286,9 @@ export class Endpoint {
       "--fps",
       String(options.fps ?? 15),
     ];
+    if (options.runtime !== undefined) {
+      args.push("--runtime", String(options.runtime));
+    }
     for (const [name, value] of Object.entries(options.defines ?? {})) {
       args.push("--define", `${name}=${value}`);
     }
@@ -298,6 +303,11 @@ export class Endpoint {
   /** The exit status once the process has ended, else `null`. */
   get status(): Deno.CommandStatus | null {
     return this.#status;
+  }
+
+  /** Resolves with the exit status once the process has ended and all its output is read. */
+  get exited(): Promise<Deno.CommandStatus> {
+    return this.#pumps.then(() => this.#exited);
   }
 
   /** Ends the process with SIGKILL (a crash) and waits for it. */

@@ -1,0 +1,171 @@
+// deno-test-isolated: starts endpoint processes (WebRTC runs in them); its own process lets the runner run e2e files two at a time
+// End to end over !websocket through our signalling server (`server.ts`),
+// each a real process in the loopback network namespace
+// (scripts/in_loopback_netns.sh; `deno task test` does), observed through
+// the PNG files the scenes record.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { selfSignedCertificate } from "../server/_certificate.ts";
+import { type ServerProcess, startServer } from "../server/_server_process.ts";
+import {
+  callScene,
+  Endpoint,
+  regionColour,
+  type Rgb,
+  ROOT,
+  type SceneNodeJson,
+  stopAll,
+  tempFolder,
+  waitForColour,
+  waitForState,
+  waitUntil,
+  withTomlProbes,
+} from "./_endpoint.ts";
+
+const GREEN: Rgb = [0, 255, 0];
+const MAGENTA: Rgb = [255, 0, 255];
+
+function websocket(
+  url: string,
+  id: string,
+  extra: Record<string, unknown> = {},
+): SceneNodeJson {
+  return { kind: "!websocket", url, room: "e2e", id, ...extra };
+}
+
+/** Runs a green caller and a magenta answerer through the server at `url`. */
+async function callThrough(
+  url: string,
+  dir: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const endpoints: Endpoint[] = [];
+  try {
+    const sceneA = join(dir, "a.json");
+    const sceneB = join(dir, "b.json");
+    await Deno.writeTextFile(
+      sceneA,
+      callScene({
+        colour: GREEN,
+        signalling: websocket(url, "a", { call: "b", ...extra }),
+      }),
+    );
+    await Deno.writeTextFile(
+      sceneB,
+      callScene({ colour: MAGENTA, signalling: websocket(url, "b", extra) }),
+    );
+    const files = (name: string) => ({
+      OUT: join(dir, `${name}_out.png`),
+      STATE: join(dir, `${name}_state.png`),
+    });
+    endpoints.push(
+      Endpoint.start({ name: "A", scene: sceneA, defines: files("a") }),
+      Endpoint.start({ name: "B", scene: sceneB, defines: files("b") }),
+    );
+    await waitForState("A", files("a").STATE, "connected", endpoints);
+    await waitForState("B", files("b").STATE, "connected", endpoints);
+    await waitForColour("A", files("a").OUT, MAGENTA, endpoints);
+    await waitForColour("B", files("b").OUT, GREEN, endpoints);
+  } finally {
+    await stopAll(endpoints);
+  }
+}
+
+Deno.test("two endpoints call each other over !websocket through our server on ws and each receives the other's colour", async () => {
+  const dir = await tempFolder();
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer([]);
+    assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+/);
+    await callThrough(server.url, dir.path);
+  } finally {
+    await server?.stop();
+    await dir.remove();
+  }
+});
+
+Deno.test("two endpoints call each other over !websocket through our server on wss with a self-signed certificate and verify=false", async () => {
+  const dir = await tempFolder();
+  let server: ServerProcess | undefined;
+  try {
+    await selfSignedCertificate(dir.path);
+    server = await startServer([
+      `--certificate=${join(dir.path, "cert.pem")}`,
+      `--key=${join(dir.path, "key.pem")}`,
+    ]);
+    assert.match(server.url, /^wss:\/\/127\.0\.0\.1:\d+/);
+    await callThrough(server.url, dir.path, { verify: false });
+  } finally {
+    await server?.stop();
+    await dir.remove();
+  }
+});
+
+/** Whether red clearly dominates blue (the caller's warm look). */
+const warm = (rgb: Rgb | null) => rgb !== null && rgb[0] > rgb[2] + 40;
+/** Whether blue clearly dominates red (the receiver's cool look). */
+const cool = (rgb: Rgb | null) => rgb !== null && rgb[2] > rgb[0] + 40;
+
+Deno.test("the caller and receiver examples connect through our server and show the other's picture with their own in the corner", async () => {
+  const dir = await tempFolder();
+  let server: ServerProcess | undefined;
+  const endpoints: Endpoint[] = [];
+  try {
+    server = await startServer([]);
+    const size: [number, number] = [192, 108];
+    const files = (name: string) => ({
+      OUT: join(dir.path, `${name}_out.png`),
+      STATE: join(dir.path, `${name}_state.png`),
+    });
+    for (const name of ["caller", "receiver"]) {
+      const example = await Deno.readTextFile(
+        join(ROOT, `examples/${name}.toml`),
+      );
+      await Deno.writeTextFile(
+        join(dir.path, `${name}.toml`),
+        withTomlProbes(example, "main", size),
+      );
+      endpoints.push(Endpoint.start({
+        name,
+        scene: join(dir.path, `${name}.toml`),
+        defines: {
+          ...files(name),
+          URL: server.url,
+          WIDTH: size[0],
+          HEIGHT: size[1],
+        },
+      }));
+    }
+    // Centre: the other's picture; top-right corner: our own, small.
+    const centre = (name: string) =>
+      regionColour(files(name).OUT, 0.3, 0.3, 0.7, 0.7);
+    const corner = (name: string) =>
+      regionColour(files(name).OUT, 0.78, 0.03, 0.97, 0.22);
+    for (const name of ["caller", "receiver"]) {
+      await waitForState(name, files(name).STATE, "connected", endpoints);
+    }
+    await waitUntil(
+      () =>
+        `the caller to show the receiver's cool picture (centre ${
+          centre("caller")
+        }) with its own warm one in the corner (${corner("caller")})`,
+      () => cool(centre("caller")) && warm(corner("caller")),
+      endpoints,
+    );
+    await waitUntil(
+      () =>
+        `the receiver to show the caller's warm picture (centre ${
+          centre("receiver")
+        }) with its own cool one in the corner (${corner("receiver")})`,
+      () => warm(centre("receiver")) && cool(corner("receiver")),
+      endpoints,
+    );
+    for (const endpoint of endpoints) {
+      assert.doesNotMatch(endpoint.output, /\b(WARN|ERROR)\b/);
+    }
+  } finally {
+    await stopAll(endpoints);
+    await server?.stop();
+    await dir.remove();
+  }
+});
