@@ -633,6 +633,10 @@ class WebSocketSignalling implements Signalling {
       );
       return "restart";
     }
+    if (this.#step === "waiting-finished" && state === "connected") {
+      // The call works; `finished` (a courtesy) may be lost with the server.
+      this.#complete();
+    }
     return null;
   }
 }
