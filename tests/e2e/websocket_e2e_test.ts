@@ -10,6 +10,7 @@ import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import {
   callScene,
   Endpoint,
+  readState,
   regionColour,
   type Rgb,
   ROOT,
@@ -163,6 +164,67 @@ Deno.test("the caller and receiver examples connect through our server and show 
     for (const endpoint of endpoints) {
       assert.doesNotMatch(endpoint.output, /\b(WARN|ERROR)\b/);
     }
+  } finally {
+    await stopAll(endpoints);
+    await server?.stop();
+    await dir.remove();
+  }
+});
+
+Deno.test("after the answering endpoint is killed the caller leaves :connected, and calls it again through our server once it restarts", async () => {
+  const dir = await tempFolder();
+  let server: ServerProcess | undefined;
+  const endpoints: Endpoint[] = [];
+  try {
+    server = await startServer([]);
+    const sceneA = join(dir.path, "a.json");
+    const sceneB = join(dir.path, "b.json");
+    await Deno.writeTextFile(
+      sceneA,
+      callScene({
+        colour: GREEN,
+        signalling: websocket(server.url, "a", { call: "b" }),
+      }),
+    );
+    await Deno.writeTextFile(
+      sceneB,
+      callScene({ colour: MAGENTA, signalling: websocket(server.url, "b") }),
+    );
+    // Each run of B gets its own files: a killed process leaves its last ones.
+    const files = (name: string) => ({
+      OUT: join(dir.path, `${name}_out.png`),
+      STATE: join(dir.path, `${name}_state.png`),
+    });
+    const a = Endpoint.start({ name: "A", scene: sceneA, defines: files("a") });
+    const b1 = Endpoint.start({
+      name: "B (first run)",
+      scene: sceneB,
+      defines: files("b1"),
+    });
+    endpoints.push(a, b1);
+    await waitForColour("A", files("a").OUT, MAGENTA, endpoints);
+    await waitForColour("B", files("b1").OUT, GREEN, endpoints);
+
+    const killed = await b1.kill();
+    assert.equal(killed.signal, "SIGKILL");
+    endpoints.splice(endpoints.indexOf(b1), 1);
+    await waitUntil(
+      "A to leave :connected after B was killed",
+      () => readState(files("a").STATE) !== "connected",
+      endpoints,
+      40_000,
+    );
+
+    const b2 = Endpoint.start({
+      name: "B (restarted)",
+      scene: sceneB,
+      defines: files("b2"),
+    });
+    endpoints.push(b2);
+    await waitForState("A", files("a").STATE, "connected", endpoints);
+    await waitForState("B", files("b2").STATE, "connected", endpoints);
+    await waitForColour("B", files("b2").OUT, GREEN, endpoints);
+    await waitForColour("A", files("a").OUT, MAGENTA, endpoints);
   } finally {
     await stopAll(endpoints);
     await server?.stop();
