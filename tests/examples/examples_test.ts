@@ -3,6 +3,12 @@ import assert from "node:assert/strict";
 import "../../lib/kinds.ts";
 import "../../examples/custom_signalling.ts";
 import { loadSceneFile } from "../../lib/scene/load_scene.ts";
+import { Attributes } from "../../lib/scene/attributes.ts";
+import { getLogger } from "../../lib/log/logger.ts";
+import {
+  configureBroadcast,
+  DEFAULT_BROADCAST_ADDRESS,
+} from "../../lib/signalling/broadcast.ts";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 
@@ -50,4 +56,25 @@ Deno.test("every example scene loads without errors or warnings", async () => {
     }
   }
   assert.deepEqual(problems, []);
+});
+
+Deno.test("a null broadcast= (no BROADCAST define in the call examples) means the default broadcast address", () => {
+  const log = getLogger("test");
+  const unset = configureBroadcast(
+    new Attributes(
+      "nodes[0]",
+      new Map([["call", "receiver"], ["broadcast", null]]),
+    ),
+    log,
+  );
+  assert.equal(unset?.broadcast, DEFAULT_BROADCAST_ADDRESS);
+  assert.equal(DEFAULT_BROADCAST_ADDRESS, "255.255.255.255");
+  const set = configureBroadcast(
+    new Attributes(
+      "nodes[0]",
+      new Map([["call", "receiver"], ["broadcast", "127.255.255.255"]]),
+    ),
+    log,
+  );
+  assert.equal(set?.broadcast, "127.255.255.255");
 });
