@@ -138,7 +138,7 @@ void main() {
 }
 `;
 
-Deno.test("a record node writes a complete upright PNG and passes its image on", () => {
+Deno.test("a record node writes a complete upright PNG and passes its image on", async () => {
   const folder = Deno.makeTempDirSync();
   const scene = new TestScene([
     {
@@ -159,6 +159,7 @@ Deno.test("a record node writes a complete upright PNG and passes its image on",
     assertEquals(pixelAt(scene.read([1]).data, 8, 0, 0), RED);
   } finally {
     scene.destroy();
+    await settleRecordings();
   }
   try {
     const image = png.read(
@@ -305,7 +306,7 @@ void main() {
   }
 });
 
-Deno.test("a record node with a new filename each frame writes each frame to its own file", () => {
+Deno.test("a record node with a new filename each frame writes each frame to its own file", async () => {
   const folder = Deno.makeTempDirSync();
   const fragment = `\${HEADER}
 in vec2 coord;
@@ -336,6 +337,7 @@ void main() {
     }
   } finally {
     scene.destroy();
+    await settleRecordings();
   }
   try {
     for (let i = 0; i < 4; i++) {

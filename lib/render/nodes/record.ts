@@ -4,13 +4,16 @@
  *
  * - `.png`, `.jpg`/`.jpeg`: the frame when the filename first appears, the
  *   latest frame again at most once a second, and the final frame when the
- *   node goes away (atomically: temporary file, then rename). `quality=`
- *   for JPEG.
+ *   node goes away or the filename changes. Frames are encoded in a worker
+ *   (the render loop does not wait; in lockstep the engine does) and
+ *   written atomically (temporary file, then rename). `quality=` for JPEG.
  * - `.mp4`, `.mov`, `.m4v`, `.mkv`, `.webm`, `.ogg`: every frame piped to
  *   ffmpeg (`codec=` e.g. `:h264`, `:vp9`; `crf=`; `limit=` seconds), at the
  *   engine's fps. The file is finished when the limit is reached, the
- *   filename changes, or the node is destroyed; await
- *   {@linkcode settleRecordings} before exiting so ffmpeg can finish.
+ *   filename changes, or the node is destroyed.
+ *
+ * Await {@linkcode settleRecordings} before exiting: it resolves when every
+ * image is written and every video is complete.
  *
  * `filename=null` records nothing.
  *
@@ -18,7 +21,12 @@
  */
 
 import type { Attributes } from "../../scene/attributes.ts";
-import { writeImageFileSync } from "../../media/image_file.ts";
+import { basename, dirname, join } from "node:path";
+import {
+  encodeImageInBackground,
+  releaseImageEncoder,
+  useImageEncoder,
+} from "./_image_encoder.ts";
 import { VideoWriter } from "../../media/video_writer.ts";
 import { getLogger } from "../../log/logger.ts";
 import {
@@ -56,6 +64,21 @@ function track(promise: Promise<void>, path: string): void {
   closing.add(tracked);
 }
 
+/** Writes `bytes` to a temporary file beside `path`, then renames it over `path`. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  try {
+    await Deno.writeFile(temporary, bytes);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
 function extensionOf(path: string): string {
   const dot = path.lastIndexOf(".");
   return dot < 0 || dot < path.lastIndexOf("/")
@@ -74,6 +97,8 @@ export class RecordNode extends ProgramNode {
   #imageDirty = false;
   #ctx: RenderContext | null = null;
   #failure: unknown = null;
+  #imageWrites: Promise<void> = Promise.resolve();
+  #usesEncoder = false;
 
   /** Composites the children, then writes the frame. */
   override render(ctx: RenderContext, children: readonly SceneNode[]): void {
@@ -128,18 +153,35 @@ export class RecordNode extends ProgramNode {
     });
   }
 
+  /**
+   * Reads the frame now and writes it to the current image file in the
+   * background: encoded off the render thread, written to a temporary file
+   * and renamed, after any earlier write of this node (so files never go
+   * back to an older frame). In lockstep the engine waits for it.
+   */
   #writeImage(attrs: Attributes | null): void {
     const path = this.#path!;
-    const target = this.output;
-    if (target === null) return;
-    const png = extensionOf(path) === "png";
-    const data = this.#read(png, true);
+    const output = this.output;
+    if (output === null) return;
+    const format = extensionOf(path) === "png" ? "png" : "jpeg";
+    const data = this.#read(format === "png", true);
     const quality = attrs?.number("quality", null) ?? undefined;
-    writeImageFileSync(path, {
-      width: target.width,
-      height: target.height,
-      data,
-    }, { quality });
+    if (!this.#usesEncoder) {
+      useImageEncoder();
+      this.#usesEncoder = true;
+    }
+    const encoded = encodeImageInBackground(
+      { width: output.width, height: output.height, data },
+      format,
+      quality,
+    );
+    const previous = this.#imageWrites;
+    const written = previous.then(async () =>
+      await writeAtomically(path, await encoded)
+    );
+    this.#imageWrites = written.catch(() => {});
+    track(written, path);
+    if (this.#ctx?.lockstep) this.#ctx.defer(this.#imageWrites);
     this.#writtenAt = performance.now();
     this.#imageDirty = false;
   }
@@ -216,6 +258,10 @@ export class RecordNode extends ProgramNode {
   override destroy(): void {
     this.#finish();
     this.#path = null;
+    if (this.#usesEncoder) {
+      releaseImageEncoder();
+      this.#usesEncoder = false;
+    }
     super.destroy();
   }
 }
