@@ -52,7 +52,10 @@ export interface ServerArgs {
 
 /** A command line the server cannot use; the message is for the user. */
 export class ServerArgsError extends Error {
-  /** @param message what is wrong, for the user */
+  /**
+   * Creates the error.
+   * @param message what is wrong, for the user
+   */
   constructor(message: string) {
     super(message);
     this.name = "ServerArgsError";

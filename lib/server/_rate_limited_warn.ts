@@ -14,6 +14,7 @@ export class RateLimitedWarn {
   #suppressed = 0;
 
   /**
+   * Creates a limiter writing to `log`.
    * @param log where records go
    * @param burst records allowed per period
    * @param periodMs length of a period in milliseconds

@@ -23,6 +23,7 @@ export type ClientMessage =
 
 /** Why a frame could not be decoded, for a log line. */
 export interface BadMessage {
+  /** Marks a frame that could not be decoded. */
   readonly kind: "bad";
   /** What is wrong, e.g. `not JSON`. */
   readonly problem: string;

@@ -91,7 +91,10 @@ export interface SignallingServer {
 
 /** Problems starting the server (bad certificate, port in use…). */
 export class ServerError extends Error {
-  /** @param message what went wrong, for the user */
+  /**
+   * Creates the error.
+   * @param message what went wrong, for the user
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ServerError";
