@@ -1,0 +1,432 @@
+/**
+ * One endpoint of the call benchmark (`bench/call_bench.ts` starts two of
+ * these as separate processes, so each one's CPU time can be measured).
+ *
+ * It renders a scene with one `!webrtc` node (`id="call"`) whose only visible
+ * child is a `!shader` drawing a moving background and, across the middle of
+ * the frame, a row of 32 black or white blocks: the frame's send time in
+ * milliseconds since a shared epoch (24 bits) and an 8-bit checksum. The
+ * time comes from the engine's `clock` (`Date.now()` when the frame starts)
+ * through a uniform. Every frame the endpoint reads a few rows of its own
+ * `!webrtc` output (the peer's video) straight from its framebuffer, decodes
+ * the blocks and, for each new code, records `Date.now() - sent`.
+ *
+ * Argument: one JSON {@linkcode EndpointOptions}. Output: `ready` once the
+ * engine is set up, then (after the start time arrives on stdin, see
+ * {@linkcode EndpointOptions.startDelayMs}) one JSON line,
+ * {@linkcode EndpointResult}, on stdout. Run inside
+ * `scripts/in_loopback_netns.sh`.
+ *
+ * @module
+ */
+
+import { Engine } from "../lib/engine/engine.ts";
+import { type LogLevel, setLogLevel } from "../lib/log/logger.ts";
+import type { WebrtcNode } from "../lib/webrtc/webrtc_node.ts";
+
+/** How the benchmark configures one endpoint. */
+export interface EndpointOptions {
+  /** Name for messages. */
+  label: string;
+  /** TOML lines of the signalling child node (indented as a child of the `!webrtc` node). */
+  signalling: string;
+  width: number;
+  height: number;
+  fps: number;
+  /**
+   * Start rendering (and so signalling) this long after the start signal:
+   * when ready the endpoint prints `ready` and reads one line from stdin,
+   * the start time (ms, `performance.timeOrigin` clock) to add this to.
+   */
+  startDelayMs: number;
+  /** The epoch of the frame codes (ms since 1970). */
+  epochMs: number;
+  /** After connecting: seconds before measuring, seconds measured, seconds kept running after. */
+  warmupSeconds: number;
+  measureSeconds: number;
+  lingerSeconds: number;
+  /** Give up when not connected after this long (ms after starting). */
+  connectTimeoutMs: number;
+  /** Log level of the engine and the call (default `"warn"`). */
+  logLevel?: LogLevel;
+}
+
+/** What one endpoint reports. */
+export interface EndpointResult {
+  label: string;
+  /** `GL_RENDERER` of the endpoint's context. */
+  renderer?: string;
+  /** How late (ms) rendering started after its scheduled time. */
+  lateMs: number;
+  /** When rendering and signalling started (ms, `performance.timeOrigin` clock). */
+  startedAt: number;
+  /** When the peer connection reached `connected`, or `null`. */
+  connectedAt: number | null;
+  /** Figures over the measured window (absent when `measureSeconds` is 0 or no call came up). */
+  stream?: StreamFigures;
+  error?: string;
+}
+
+/** Figures of one endpoint over the measured window. */
+export interface StreamFigures {
+  seconds: number;
+  /** Frames this endpoint rendered and handed to the encoder. */
+  framesRendered: number;
+  framesSent: number;
+  /** Frames the peer's video delivered to this endpoint (libwebrtc sink callbacks). */
+  framesReceived: number;
+  /** Distinct frame codes this endpoint decoded from its `!webrtc` output. */
+  distinctFramesShown: number;
+  /** Distinct codes per whole second of the window. */
+  shownPerSecond: number[];
+  /** Read-back rows whose code did not pass the checksum. */
+  undecodable: number;
+  /** Sizes of received frames (`"WxH"` → frames). */
+  receivedSizes: Record<string, number>;
+  /** From `getStats` at the end of the window. */
+  sendWidth: number | null;
+  sendHeight: number | null;
+  sendCodec: string | null;
+  /** Over the window, from the stats' byte counters. */
+  sendKbps: number;
+  receiveKbps: number;
+  framesEncoded: number;
+  framesDecoded: number;
+  /** Glass-to-glass latencies (ms) of the distinct frames decoded. */
+  latenciesMs: number[];
+  /** CPU time of this process over the window, as a share of one core (1 = 100 %). */
+  cpuCores: number;
+  /** CPU time of the whole machine over the window, in cores. */
+  machineCpuCores: number;
+  /** Mean time (ms) of one frame: `renderFrame` and of the read-back + decode. */
+  renderMs: number;
+  readBackMs: number;
+}
+
+const CODE_BITS = 24;
+const BLOCKS = 32;
+const CHECK_SALT = 0xa5;
+
+/** The sender's shader: a moving background and the frame code across the middle. */
+const FRAGMENT = `\${HEADER}
+in vec2 coord;
+out vec4 color;
+uniform float time;
+uniform float stamp;
+uniform vec2 size;
+void main() {
+    if (coord.y > 0.4 && coord.y < 0.6) {
+        float t = floor(stamp + 0.5);
+        int block = int(floor(coord.x * ${BLOCKS}.0));
+        float bit;
+        if (block < ${CODE_BITS}) {
+            bit = mod(floor(t / exp2(float(block))), 2.0);
+        } else {
+            float b0 = mod(t, 256.0);
+            float b1 = mod(floor(t / 256.0), 256.0);
+            float b2 = floor(t / 65536.0);
+            float check = mod(b0 + b1 + b2 + ${CHECK_SALT}.0, 256.0);
+            bit = mod(floor(check / exp2(float(block - ${CODE_BITS}))), 2.0);
+        }
+        color = vec4(vec3(bit), 1.0);
+        return;
+    }
+    // Cheap moving content (llvmpipe pays per pixel): sliding bars and a ball.
+    vec3 rgb = vec3(fract(coord.x * 3.0 + time * 0.25), fract(coord.y * 2.0 - time * 0.15), 0.5);
+    vec2 ball = vec2(0.5 + 0.35 * sin(time * 1.1), 0.5 + 0.3 * cos(time * 0.7));
+    vec2 d = (coord - ball) * vec2(size.x / size.y, 1.0);
+    rgb = mix(rgb, vec3(1.0, 0.9, 0.2), step(dot(d, d), 0.01));
+    color = vec4(rgb, 1.0);
+}
+`;
+
+function sceneText(options: EndpointOptions): string {
+  return `[[nodes]]
+kind = "!webrtc"
+id = "call"
+size = [${options.width}, ${options.height}]
+state = ":call"
+
+${options.signalling}
+
+  [[nodes.children]]
+  kind = "!shader"
+  stamp = "=(clock - EPOCH) * 1000"
+  fragment = """
+${FRAGMENT}"""
+`;
+}
+
+/** Clock used for start and connection times (sub-millisecond, shared by processes on one machine). */
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** utime + stime of this process (all threads), in seconds. */
+function processCpuSeconds(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Busy CPU time of the whole machine, in seconds. */
+function machineCpuSeconds(): number {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = ticks[3] + (ticks[4] ?? 0);
+  return (ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+/** Reads the frame code from rows of the node's output; `null` when unreadable. */
+class CodeReader {
+  readonly #rows = 4;
+  #pixels = new Uint8Array(0);
+
+  constructor(readonly engine: Engine) {}
+
+  /** Sent time (ms since the epoch) of the frame the `!webrtc` node shows, `null` if it has no valid code. */
+  read(): number | null {
+    const node = this.engine.node("call");
+    const texture = node?.output;
+    if (!texture) return null;
+    const { width, height } = texture;
+    const gl = this.engine.gl;
+    const bytes = width * this.#rows * 4;
+    if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
+    const y = Math.floor(height / 2) - (this.#rows >> 1);
+    if (
+      texture.framebuffer !== 0 &&
+      (texture.format === "srgb8" || texture.format === "rgba8")
+    ) {
+      gl.bindFramebuffer(texture.framebuffer);
+    } else {
+      gl.convert(texture, { flip: false }); // leaves its target bound
+    }
+    gl.readPixels(
+      0,
+      y,
+      width,
+      this.#rows,
+      this.#pixels as Uint8Array<ArrayBuffer>,
+    );
+    return decode(this.#pixels, width, this.#rows);
+  }
+}
+
+/** Decodes 32 blocks across `rows` rows of RGBA pixels. */
+function decode(
+  pixels: Uint8Array,
+  width: number,
+  rows: number,
+): number | null {
+  let code = 0;
+  let check = 0;
+  const blockWidth = width / BLOCKS;
+  for (let block = 0; block < BLOCKS; block++) {
+    // The middle half of each block, away from the edges VP8 smears.
+    const from = Math.round(block * blockWidth + blockWidth / 4);
+    const to = Math.round((block + 1) * blockWidth - blockWidth / 4);
+    let sum = 0;
+    let count = 0;
+    for (let row = 0; row < rows; row++) {
+      for (let x = from; x < to; x++) {
+        const i = (row * width + x) * 4;
+        sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
+        count += 3;
+      }
+    }
+    const bit = sum / count > 127.5 ? 1 : 0;
+    if (block < CODE_BITS) code += bit * 2 ** block;
+    else check += bit * 2 ** (block - CODE_BITS);
+  }
+  const expected =
+    ((code & 0xff) + ((code >> 8) & 0xff) + (code >> 16) + CHECK_SALT) & 0xff;
+  return check === expected ? code : null;
+}
+
+/** Prints `ready` and waits for the start time on stdin. */
+async function startSignal(): Promise<number> {
+  console.log("ready");
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  const at = Number(text.trim());
+  if (!Number.isFinite(at)) {
+    throw new Error(
+      `expected a start time on stdin, got ${JSON.stringify(text)}`,
+    );
+  }
+  return at;
+}
+
+async function main(options: EndpointOptions): Promise<EndpointResult> {
+  setLogLevel(options.logLevel ?? "warn");
+  const engine = Engine.fromText(sceneText(options), `${options.label}.toml`, {
+    fps: options.fps,
+    watch: false,
+    defines: { EPOCH: options.epochMs / 1000 },
+  });
+  const result: EndpointResult = {
+    label: options.label,
+    renderer: engine.gl.renderer,
+    lateMs: 0,
+    startedAt: 0,
+    connectedAt: null,
+  };
+  const startAt = await startSignal() + options.startDelayMs;
+  await sleep(startAt - now());
+  const reader = new CodeReader(engine);
+  const frameMs = 1000 / options.fps;
+  result.startedAt = now();
+  result.lateMs = Math.max(0, result.startedAt - startAt);
+  const clockStart = performance.now();
+  let next = performance.now();
+  let renderMs = 0;
+  let readMs = 0;
+  let frames = 0;
+  const step = async (measure: boolean) => {
+    const began = performance.now();
+    engine.renderFrame((began - clockStart) / 1000);
+    const rendered = performance.now();
+    if (measure) reader.read();
+    const read = performance.now();
+    renderMs += rendered - began;
+    readMs += read - rendered;
+    frames++;
+    next += frameMs;
+    if (next < read - frameMs) next = read;
+    await sleep(next - performance.now());
+  };
+  // Connect: the node creates its session in a microtask after its first frame.
+  let listening = false;
+  const deadline = result.startedAt + options.connectTimeoutMs;
+  while (result.connectedAt === null && now() < deadline) {
+    await step(false);
+    const session = (engine.node("call") as WebrtcNode | undefined)?.session;
+    if (session && !listening) {
+      listening = true;
+      if (session.connectionState === "connected") result.connectedAt = now();
+      session.onConnectionStateChange((state) => {
+        if (state === "connected" && result.connectedAt === null) {
+          result.connectedAt = now();
+        }
+      });
+    }
+  }
+  if (result.connectedAt === null) {
+    result.error = `not connected within ${options.connectTimeoutMs} ms`;
+    return result;
+  }
+  const node = engine.node("call") as WebrtcNode;
+  const session = node.session!;
+  const warmupEnd = performance.now() + options.warmupSeconds * 1000;
+  while (performance.now() < warmupEnd) await step(options.measureSeconds > 0);
+  if (options.measureSeconds > 0) {
+    const stats0 = await session.stats();
+    const cpu0 = processCpuSeconds();
+    const machine0 = machineCpuSeconds();
+    const t0 = performance.now();
+    const sent0 = session.framesSent;
+    const received0 = session.latestFrame()?.count ?? 0;
+    renderMs = readMs = frames = 0;
+    const latencies: number[] = [];
+    const shownAt: number[] = [];
+    const sizes: Record<string, number> = {};
+    let lastCode: number | null = null;
+    let lastCount = received0;
+    let undecodable = 0;
+    const end = t0 + options.measureSeconds * 1000;
+    while (performance.now() < end) {
+      const before = performance.now();
+      engine.renderFrame((before - clockStart) / 1000);
+      const rendered = performance.now();
+      const code = reader.read();
+      const wall = Date.now();
+      const read = performance.now();
+      renderMs += rendered - before;
+      readMs += read - rendered;
+      frames++;
+      const latest = session.latestFrame();
+      if (latest && latest.count !== lastCount) {
+        const key = `${latest.width}x${latest.height}`;
+        sizes[key] = (sizes[key] ?? 0) + latest.count - lastCount;
+        lastCount = latest.count;
+      }
+      if (code === null) undecodable++;
+      else if (code !== lastCode) {
+        lastCode = code;
+        latencies.push(wall - (options.epochMs + code));
+        shownAt.push(read - t0);
+      }
+      next += frameMs;
+      if (next < read - frameMs) next = read;
+      await sleep(next - performance.now());
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = processCpuSeconds() - cpu0;
+    const machine = machineCpuSeconds() - machine0;
+    const stats1 = await session.stats();
+    const perSecond = Array.from(
+      { length: Math.floor(seconds) },
+      (_, i) =>
+        shownAt.filter((t) => t >= i * 1000 && t < (i + 1) * 1000).length,
+    );
+    result.stream = {
+      seconds,
+      framesRendered: frames,
+      framesSent: session.framesSent - sent0,
+      framesReceived: (session.latestFrame()?.count ?? 0) - received0,
+      distinctFramesShown: shownAt.length,
+      shownPerSecond: perSecond,
+      undecodable,
+      receivedSizes: sizes,
+      sendWidth: stats1?.sendWidth ?? null,
+      sendHeight: stats1?.sendHeight ?? null,
+      sendCodec: stats1?.sendCodec ?? null,
+      sendKbps: ((stats1?.bytesSent ?? 0) - (stats0?.bytesSent ?? 0)) * 8 /
+        seconds / 1000,
+      receiveKbps:
+        ((stats1?.bytesReceived ?? 0) - (stats0?.bytesReceived ?? 0)) * 8 /
+        seconds / 1000,
+      framesEncoded: (stats1?.framesEncoded ?? 0) -
+        (stats0?.framesEncoded ?? 0),
+      framesDecoded: (stats1?.framesDecoded ?? 0) -
+        (stats0?.framesDecoded ?? 0),
+      latenciesMs: latencies,
+      cpuCores: cpu / seconds,
+      machineCpuCores: machine / seconds,
+      renderMs: renderMs / frames,
+      readBackMs: readMs / frames,
+    };
+  }
+  const lingerEnd = performance.now() + options.lingerSeconds * 1000;
+  while (performance.now() < lingerEnd) await step(false);
+  return result;
+}
+
+if (import.meta.main) {
+  const options = JSON.parse(Deno.args[0]) as EndpointOptions;
+  let result: EndpointResult;
+  try {
+    result = await main(options);
+  } catch (error) {
+    result = {
+      label: options.label,
+      lateMs: 0,
+      startedAt: 0,
+      connectedAt: null,
+      error: error instanceof Error
+        ? error.stack ?? error.message
+        : String(error),
+    };
+  }
+  console.log(JSON.stringify(result));
+  // libwebrtc's native teardown may abort the runtime; the result is out, so end here.
+  Deno.exit(0);
+}

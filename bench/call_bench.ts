@@ -1,0 +1,553 @@
+/**
+ * Call benchmark: two real endpoints (each `bench/_call_endpoint.ts` in its
+ * own Deno process: an engine with one `!webrtc` node) on loopback.
+ *
+ * 1. Time to `:connected` after signalling starts, from the later
+ *    endpoint's start to both peer connections `connected`:
+ *    `!websocket` through our server (both start together), `!broadcast`
+ *    answerer first (the caller starts 0.5 s later), and `!broadcast`
+ *    caller first (the answerer starts 1–3 s later). Several runs each, a
+ *    fresh pair of processes per run (started ahead, so process start-up is
+ *    not counted; key derivation and the first peer connection are).
+ * 2. A 1280x720, 30 fps call both ways for 10 s (after 3 s of warm-up):
+ *    frames received and shown per second, the received size, bitrates, and
+ *    the CPU time of each endpoint process (`/proc/self/stat` utime+stime
+ *    over the window, as a share of one core).
+ * 3. Glass-to-glass latency: each sender draws its frame time (the engine's
+ *    `clock`, `Date.now()` at the start of the frame) as 32 black/white
+ *    blocks; each receiver reads 4 rows of its `!webrtc` output per frame,
+ *    decodes them and records `Date.now() - sent` for every new code. The
+ *    reading costs the receiver a little (a small `glReadPixels`, which also
+ *    waits for the frame's GPU work) and is part of the CPU figure.
+ * 4. `bench/server_bench.ts` (run first unless `--skip-server-bench`), whose
+ *    figures from `bench/results/server.json` are included.
+ *
+ * Run: `deno run -A bench/call_bench.ts` (it re-runs itself inside
+ * `scripts/in_loopback_netns.sh` when not already there) →
+ * `bench/results/call.json` and a summary table. Options: `--quick` (fewer
+ * runs, 5 s call), `--skip-server-bench`.
+ *
+ * @module
+ */
+
+import { setLogLevel } from "../lib/log/logger.ts";
+import { startSignallingServer } from "../lib/server/signalling_server.ts";
+import type {
+  EndpointOptions,
+  EndpointResult,
+  StreamFigures,
+} from "./_call_endpoint.ts";
+
+const args = new Set(Deno.args);
+const QUICK = args.has("--quick");
+const SKIP_SERVER_BENCH = args.has("--skip-server-bench");
+const ROOT = new URL("../", import.meta.url).pathname;
+const ENDPOINT = new URL("./_call_endpoint.ts", import.meta.url).pathname;
+
+if (Deno.env.get("FLITTER_IN_NETNS") !== "1") {
+  // WebRTC must only see `lo`: run again inside a loopback-only namespace.
+  const { code } = await new Deno.Command(
+    `${ROOT}scripts/in_loopback_netns.sh`,
+    {
+      args: [
+        Deno.execPath(),
+        "run",
+        "-A",
+        new URL(import.meta.url).pathname,
+        ...Deno.args,
+      ],
+      stdout: "inherit",
+      stderr: "inherit",
+    },
+  ).output();
+  Deno.exit(code);
+}
+
+setLogLevel("warn");
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))
+  ];
+};
+const median = (values: number[]) => percentile(values, 0.5);
+const loadAverage = () =>
+  Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number);
+
+const EPOCH_MS = Date.now();
+/** Time from "both ready" to the common start moment. */
+const START_MARGIN_MS = 200;
+
+type Endpoint = Omit<EndpointOptions, "epochMs">;
+
+/** Reads lines from a byte stream. */
+async function* lines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+    }
+  }
+  if (buffer.length > 0) yield buffer;
+}
+
+/**
+ * Runs two endpoint processes; once both are set up (Deno, wrtc and EGL
+ * loaded), each starts `startDelayMs` after a common moment.
+ */
+async function runPair(
+  endpoints: [Endpoint, Endpoint],
+): Promise<[EndpointResult, EndpointResult]> {
+  let release: (at: number) => void = () => {};
+  const go = new Promise<number>((resolve) => release = resolve);
+  let ready = 0;
+  const runs = endpoints.map(async (endpoint): Promise<EndpointResult> => {
+    const options: EndpointOptions = { ...endpoint, epochMs: EPOCH_MS };
+    const limitMs = 30_000 + endpoint.startDelayMs + endpoint.connectTimeoutMs +
+      (endpoint.warmupSeconds + endpoint.measureSeconds +
+          endpoint.lingerSeconds) * 1000;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ENDPOINT, JSON.stringify(options)],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(limitMs),
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const failed = (problem: string): EndpointResult => ({
+      label: endpoint.label,
+      lateMs: 0,
+      startedAt: 0,
+      connectedAt: null,
+      error: problem,
+    });
+    let result: EndpointResult | null = null;
+    let sentStart = false;
+    for await (const line of lines(child.stdout)) {
+      if (line === "ready" && !sentStart) {
+        sentStart = true;
+        if (++ready === 2) release(now() + START_MARGIN_MS);
+        const writer = child.stdin.getWriter();
+        await writer.write(new TextEncoder().encode(`${await go}\n`)).then(() =>
+          writer.close()
+        ).catch(() => {});
+      } else if (line.startsWith("{")) {
+        try {
+          result = JSON.parse(line) as EndpointResult;
+        } catch { /* not a result line */ }
+      }
+    }
+    const status = await child.status;
+    if (!sentStart) release(now()); // let the other side go on (and fail) rather than hang
+    if (result !== null) return result;
+    const tail = (await stderr).trim().split("\n").slice(-8).join("\n");
+    return failed(
+      `endpoint exited with ${status.code} without a result: ${tail}`,
+    );
+  });
+  return await Promise.all(runs) as [EndpointResult, EndpointResult];
+}
+
+/** ms from the later start to the later `connected`, or `null` when a side failed. */
+function connectMs([a, b]: [EndpointResult, EndpointResult]): number | null {
+  if (a.connectedAt === null || b.connectedAt === null) return null;
+  return Math.max(a.connectedAt, b.connectedAt) -
+    Math.max(a.startedAt, b.startedAt);
+}
+
+const CONNECT_SIZE = { width: 640, height: 360, fps: 30 };
+const CONNECT_TIMING = {
+  warmupSeconds: 0,
+  measureSeconds: 0,
+  lingerSeconds: 1,
+  connectTimeoutMs: 30_000,
+};
+
+function websocketChild(
+  url: string,
+  room: string,
+  id: string,
+  call: string | null,
+): string {
+  return `  [[nodes.children]]
+  kind = "!websocket"
+  url = "${url}"
+  room = "${room}"
+  id = "${id}"${call === null ? "" : `\n  call = "${call}"`}`;
+}
+
+function broadcastChild(
+  role: "call" | "answer",
+  id: string,
+  port: number,
+): string {
+  return `  [[nodes.children]]
+  kind = "!broadcast"
+  ${role} = "${id}"
+  secret = "call-bench"
+  port = ${port}
+  broadcast = "127.255.255.255"`;
+}
+
+interface ConnectSeries {
+  description: string;
+  ms:
+    | { median: number; max: number; min: number; runs: number; failed: number }
+    | null;
+  runsMs: (number | null)[];
+  errors: string[];
+}
+
+function series(
+  description: string,
+  results: [EndpointResult, EndpointResult][],
+): ConnectSeries {
+  const runsMs = results.map(connectMs).map((ms) =>
+    ms === null ? null : round(ms)
+  );
+  const ok = runsMs.filter((ms): ms is number => ms !== null);
+  return {
+    description,
+    ms: ok.length === 0 ? null : {
+      median: median(ok),
+      max: Math.max(...ok),
+      min: Math.min(...ok),
+      runs: ok.length,
+      failed: runsMs.length - ok.length,
+    },
+    runsMs,
+    errors: results.flatMap((pair) =>
+      pair.flatMap((r) => r.error ? [`${r.label}: ${r.error}`] : [])
+    ),
+  };
+}
+
+let nextPort = 5600 + Math.floor(Math.random() * 2000);
+
+async function benchConnect(serverUrl: string) {
+  const runs = QUICK ? 3 : 5;
+  const websocket: [EndpointResult, EndpointResult][] = [];
+  for (let i = 0; i < runs; i++) {
+    const room = `bench-${i}-${Math.random().toString(36).slice(2)}`;
+    websocket.push(
+      await runPair([
+        {
+          label: "ws-answer",
+          signalling: websocketChild(serverUrl, room, "b", null),
+          startDelayMs: 0,
+          ...CONNECT_SIZE,
+          ...CONNECT_TIMING,
+        },
+        {
+          label: "ws-call",
+          signalling: websocketChild(serverUrl, room, "a", "b"),
+          startDelayMs: 0,
+          ...CONNECT_SIZE,
+          ...CONNECT_TIMING,
+        },
+      ]),
+    );
+  }
+  const broadcastRun = (callerDelayMs: number, answererDelayMs: number) => {
+    const id = `bench-${Math.random().toString(36).slice(2)}`;
+    const port = nextPort++;
+    return runPair([
+      {
+        label: "bc-answer",
+        signalling: broadcastChild("answer", id, port),
+        startDelayMs: answererDelayMs,
+        ...CONNECT_SIZE,
+        ...CONNECT_TIMING,
+      },
+      {
+        label: "bc-call",
+        signalling: broadcastChild("call", id, port),
+        startDelayMs: callerDelayMs,
+        ...CONNECT_SIZE,
+        ...CONNECT_TIMING,
+      },
+    ]);
+  };
+  const answererFirst: [EndpointResult, EndpointResult][] = [];
+  for (let i = 0; i < runs; i++) answererFirst.push(await broadcastRun(500, 0));
+  const callerFirst: [EndpointResult, EndpointResult][] = [];
+  const delays = QUICK ? [1000, 2000, 3000] : [1000, 1500, 2000, 2500, 3000];
+  for (const delay of delays) callerFirst.push(await broadcastRun(0, delay));
+  const renderer = websocket[0]?.[0].renderer ?? null;
+  return {
+    renderer,
+    note:
+      `ms from the later endpoint's start to both connected; ${CONNECT_SIZE.width}x${CONNECT_SIZE.height} ` +
+      "!webrtc nodes, one fresh pair of processes per run",
+    websocket: series(
+      "!websocket via our server, both endpoints start together",
+      websocket,
+    ),
+    broadcastAnswererFirst: series(
+      "!broadcast, the caller starts 0.5 s after the answerer",
+      answererFirst,
+    ),
+    broadcastCallerFirst: {
+      ...series(
+        `!broadcast, the answerer starts ${
+          delays.join("/")
+        } ms after the caller`,
+        callerFirst,
+      ),
+      answererDelaysMs: delays,
+    },
+  };
+}
+
+function latencySummary(values: number[]) {
+  if (values.length === 0) return null;
+  return {
+    p50: percentile(values, 0.5),
+    p90: percentile(values, 0.9),
+    p99: percentile(values, 0.99),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    count: values.length,
+  };
+}
+
+function direction(from: string, to: EndpointResult) {
+  const s = to.stream as StreamFigures;
+  const sizes = Object.entries(s.receivedSizes).sort((a, b) => b[1] - a[1]);
+  return {
+    direction: `${from} → ${to.label}`,
+    receivedFps: round(s.framesReceived / s.seconds),
+    shownFps: round(s.distinctFramesShown / s.seconds),
+    shownPerSecond: s.shownPerSecond,
+    receivedSize: sizes[0]?.[0] ?? null,
+    receivedSizes: s.receivedSizes,
+    receiveKbps: round(s.receiveKbps, 0),
+    undecodableReads: s.undecodable,
+    latencyMs: latencySummary(s.latenciesMs),
+  };
+}
+
+function endpointFigures(r: EndpointResult) {
+  const s = r.stream as StreamFigures;
+  return {
+    endpoint: r.label,
+    cpuPercentOfOneCore: round(s.cpuCores * 100),
+    renderedFps: round(s.framesRendered / s.seconds),
+    sentFps: round(s.framesSent / s.seconds),
+    encodedFps: round(s.framesEncoded / s.seconds),
+    sendSize: s.sendWidth === null ? null : `${s.sendWidth}x${s.sendHeight}`,
+    sendCodec: s.sendCodec,
+    sendKbps: round(s.sendKbps, 0),
+    renderFrameMs: round(s.renderMs, 2),
+    readBackAndDecodeMs: round(s.readBackMs, 2),
+  };
+}
+
+async function benchStream(serverUrl: string) {
+  const room = `stream-${Math.random().toString(36).slice(2)}`;
+  const timing = {
+    width: 1280,
+    height: 720,
+    fps: 30,
+    warmupSeconds: 3,
+    measureSeconds: QUICK ? 5 : 10,
+    lingerSeconds: 2,
+    connectTimeoutMs: 30_000,
+    startDelayMs: 0,
+  };
+  const load0 = loadAverage();
+  const [a, b] = await runPair([
+    {
+      label: "A",
+      signalling: websocketChild(serverUrl, room, "a", null),
+      ...timing,
+    },
+    {
+      label: "B",
+      signalling: websocketChild(serverUrl, room, "b", "a"),
+      ...timing,
+    },
+  ]);
+  const load1 = loadAverage();
+  if (!a.stream || !b.stream) {
+    return {
+      error: [a.error, b.error].filter(Boolean).join("; ") ||
+        "no stream figures",
+    };
+  }
+  const all = [...a.stream.latenciesMs, ...b.stream.latenciesMs];
+  return {
+    note:
+      "1280x720 at 30 fps both ways via !websocket; figures over the measured window; " +
+      "CPU from /proc/self/stat (all threads) of each endpoint process; latency = receiver's Date.now() after " +
+      "reading the code back minus the sender's frame clock",
+    seconds: round(Math.min(a.stream.seconds, b.stream.seconds), 2),
+    warmupSeconds: timing.warmupSeconds,
+    renderer: a.renderer ?? null,
+    machineCpuCores: round(
+      (a.stream.machineCpuCores + b.stream.machineCpuCores) / 2,
+      2,
+    ),
+    loadAverageBefore: load0,
+    loadAverageAfter: load1,
+    endpoints: [endpointFigures(a), endpointFigures(b)],
+    directions: [direction("B", a), direction("A", b)],
+    latencyMs: latencySummary(all),
+    latenciesMs: { "B→A": a.stream.latenciesMs, "A→B": b.stream.latenciesMs },
+  };
+}
+
+async function serverFigures() {
+  let ran: string | null = null;
+  if (!SKIP_SERVER_BENCH) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}bench/server_bench.ts`],
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(120_000),
+    }).output().catch((error) => ({
+      code: -1,
+      stderr: new TextEncoder().encode(String(error)),
+    }));
+    ran = output.code === 0
+      ? "ok"
+      : `failed (${output.code}): ${
+        new TextDecoder().decode(output.stderr).slice(-400)
+      }`;
+  }
+  try {
+    const server = JSON.parse(
+      await Deno.readTextFile(`${ROOT}bench/results/server.json`),
+    );
+    return {
+      ran: ran ?? "skipped (--skip-server-bench); figures from the last run",
+      date: server.date,
+      relayMessagesPerSecond: server.relay?.messagesPerSecond,
+      relayMessageBytes: server.relay?.messageBytes,
+      serverCpuMicrosecondsPerMessage: server.relay
+        ?.serverCpuMicrosecondsPerMessage,
+      roundTripP50Ms: server.roundTrip?.p50Ms,
+      roundTripP99Ms: server.roundTrip?.p99Ms,
+      joinStormClients: server.joinStorm?.clients,
+      joinStormSettledMs: server.joinStorm?.settledMs,
+      offerToAnswerP50Ms: server.offerToAnswer?.p50Ms,
+      offerToAnswerP99Ms: server.offerToAnswer?.p99Ms,
+    };
+  } catch (error) {
+    return { ran, error: `no bench/results/server.json: ${error}` };
+  }
+}
+
+function printSummary(result: Awaited<ReturnType<typeof collect>>): void {
+  const rows: [string, string][] = [];
+  const connect = (name: string, s: ConnectSeries) =>
+    rows.push([
+      `time to :connected, ${name}`,
+      s.ms === null
+        ? "failed"
+        : `median ${(s.ms.median / 1000).toFixed(3)} s, max ${
+          (s.ms.max / 1000).toFixed(3)
+        } s (${s.ms.runs} runs${s.ms.failed ? `, ${s.ms.failed} failed` : ""})`,
+    ]);
+  connect("!websocket", result.connect.websocket);
+  connect("!broadcast answerer first", result.connect.broadcastAnswererFirst);
+  connect("!broadcast caller first", result.connect.broadcastCallerFirst);
+  const stream = result.stream;
+  if (stream.directions && stream.endpoints) {
+    for (const d of stream.directions) {
+      rows.push([
+        `720p30 ${d.direction}`,
+        `received ${d.receivedFps} fps, shown ${d.shownFps} fps at ${d.receivedSize}, ${d.receiveKbps} kbps`,
+      ]);
+    }
+    for (const e of stream.endpoints) {
+      rows.push([
+        `CPU endpoint ${e.endpoint}`,
+        `${e.cpuPercentOfOneCore} % of one core (renders ${e.renderedFps} fps, sends ${e.sendSize} ${e.sendCodec})`,
+      ]);
+    }
+    const l = stream.latencyMs;
+    rows.push([
+      "glass-to-glass latency",
+      !l
+        ? "no frames decoded"
+        : `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms (n=${l.count})`,
+    ]);
+    rows.push([
+      "machine load during the call",
+      `${stream.machineCpuCores} cores busy of ${navigator.hardwareConcurrency}`,
+    ]);
+  } else {rows.push([
+      "720p30 call",
+      `failed: ${"error" in stream ? stream.error : "?"}`,
+    ]);}
+  const s = result.server;
+  if ("relayMessagesPerSecond" in s) {
+    rows.push([
+      "server relay",
+      `${s.relayMessagesPerSecond} msgs/s of ${s.relayMessageBytes} B`,
+    ]);
+    rows.push([
+      "server round trip",
+      `p50 ${s.roundTripP50Ms} ms, p99 ${s.roundTripP99Ms} ms`,
+    ]);
+    rows.push([
+      "server join storm",
+      `${s.joinStormClients} clients settled in ${s.joinStormSettledMs} ms`,
+    ]);
+  } else rows.push(["server bench", s.error ?? "no figures"]);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log(
+    `\nCall benchmark (${
+      result.renderer ?? "unknown renderer"
+    }, ${result.cores} cores)`,
+  );
+  for (const [name, value] of rows) {
+    console.log(`${name.padEnd(width)}  ${value}`);
+  }
+}
+
+async function collect() {
+  const server = await serverFigures();
+  const signalling = await startSignallingServer({
+    host: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const connect = await benchConnect(signalling.url);
+    const stream = await benchStream(signalling.url);
+    return {
+      date: new Date().toISOString(),
+      deno: Deno.version.deno,
+      cores: navigator.hardwareConcurrency,
+      renderer: connect.renderer,
+      quick: QUICK,
+      connect,
+      stream,
+      server,
+    };
+  } finally {
+    await signalling.close();
+  }
+}
+
+const result = await collect();
+await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
+await Deno.writeTextFile(
+  `${ROOT}bench/results/call.json`,
+  JSON.stringify(result, null, 2) + "\n",
+);
+printSummary(result);
+console.log(`\nwritten: bench/results/call.json`);
+await sleep(0);
+Deno.exit(0);
