@@ -81,7 +81,7 @@ export class TestClient {
    */
   async next(
     predicate: (message: Received) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = 15_000,
   ): Promise<Received> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
@@ -120,7 +120,7 @@ export class TestClient {
   /** The latest members list received, once it satisfies `predicate` (already received ones count). */
   async latestMembers(
     predicate: (members: string[]) => boolean,
-    timeoutMs = 5000,
+    timeoutMs = 15_000,
   ): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     while (true) {

@@ -93,7 +93,7 @@ class RecordingSession implements PeerSession {
 async function until(
   condition: () => boolean,
   what: string,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
