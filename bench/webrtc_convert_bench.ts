@@ -150,4 +150,6 @@ if (import.meta.main) {
     new URL("./results/webrtc_convert.json", import.meta.url),
     JSON.stringify(report, null, 2) + "\n",
   );
+  // Exit now: wrtc crashes in Deno's runtime teardown otherwise (see lib/webrtc/_wrtc.ts).
+  Deno.exit(0);
 }

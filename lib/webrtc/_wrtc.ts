@@ -4,6 +4,17 @@
  * The package's own type declarations lean on DOM types that Deno does not
  * have, so the module is typed here by hand, with only what we call.
  *
+ * Known problem (wrtc 0.10.0 under Deno 2.9): once a peer connection has had
+ * a remote description set (or an `RTCVideoSource` is still alive), the
+ * process crashes with SIGSEGV while Deno tears the runtime down at exit,
+ * after all work is done: Deno runs the N-API finalizers of wrtc's
+ * still-cached wrappers in an order wrtc does not expect (backtrace:
+ * `RTCRtpReceiver::~RTCRtpReceiver` → `RefPtr<MediaStreamTrack>::~RefPtr`).
+ * wrtc's wrapper caches keep peer connections reachable, so garbage
+ * collection cannot help. Programs should end with `Deno.exit(code)` after
+ * cleaning up, which skips that teardown; `deno test` cannot, so a test run
+ * that used wrtc ends with status 139 even when every test passed.
+ *
  * @module
  */
 

@@ -207,56 +207,41 @@ export function flipI420(
 }
 
 /**
- * Vertex shader (GLSL ES 3.00) for a full-target quad drawn as a 4-vertex
- * triangle strip from `gl_VertexID` (no buffers needed). `v_texcoord` is
- * (0,0) at the first row of the I420 image and (1,1) at the last, and the
- * first row is placed at the top of a target whose rows are stored bottom-up
- * (OpenGL's convention) unless `u_flip` is 1, which puts it at the bottom.
- */
-export const YUV_VERTEX_SHADER = `#version 300 es
-uniform float u_flip;
-out vec2 v_texcoord;
-void main() {
-  vec2 corner = vec2(float(gl_VertexID & 1), float((gl_VertexID >> 1) & 1));
-  v_texcoord = vec2(corner.x, mix(1.0 - corner.y, corner.y, u_flip));
-  gl_Position = vec4(corner * 2.0 - 1.0, 0.0, 1.0);
-}
-`;
-
-/**
- * Fragment shader (GLSL ES 3.00): samples three single-channel (R8)
- * textures `u_y`, `u_u`, `u_v` at `v_texcoord` and writes the RGB colour
+ * Fragment shader (Flitter-style GLSL 3.30, translated to GLSL ES 3.00 by
+ * `lib/gl`; use it with `DEFAULT_VERTEX_SOURCE`, which passes `coord`):
+ * samples three single-channel (R8) textures `y_plane`, `u_plane`,
+ * `v_plane` holding the I420 planes as uploaded row by row (first row =
+ * top of the picture, so it samples `1 - coord.y`) and writes the RGB colour
  * (BT.601 limited range, libyuv's coefficients) with alpha 1. The decoded
- * values are sRGB-encoded; with `u_linear` = 1 they are converted to linear
- * light (for targets that hold linear colour), with 0 written as they are.
+ * values are sRGB-encoded; with `to_linear` = 1 they are converted to linear
+ * light, as targets in this project hold (an `srgb8` target encodes them
+ * again on write), with 0 written as they are.
  */
-export const YUV_TO_RGB_FRAGMENT_SHADER = `#version 300 es
-precision highp float;
-uniform sampler2D u_y;
-uniform sampler2D u_u;
-uniform sampler2D u_v;
-uniform float u_linear;
-in vec2 v_texcoord;
-out vec4 fragColor;
+export const YUV_TO_RGB_FRAGMENT_SHADER = `#version 330
+in vec2 coord;
+out vec4 color;
+uniform sampler2D y_plane;
+uniform sampler2D u_plane;
+uniform sampler2D v_plane;
+uniform int to_linear;
 
-vec3 srgbToLinear(vec3 c) {
-  vec3 low = c / 12.92;
-  vec3 high = pow((c + 0.055) / 1.055, vec3(2.4));
-  return mix(high, low, vec3(lessThanEqual(c, vec3(0.04045))));
+vec3 srgb_to_linear(vec3 c) {
+    return mix(pow((c + 0.055) / 1.055, vec3(2.4)), c / 12.92, step(c, vec3(0.04045)));
 }
 
 void main() {
-  float y = texture(u_y, v_texcoord).r * 255.0 - 16.0;
-  float u = texture(u_u, v_texcoord).r * 255.0 - 128.0;
-  float v = texture(u_v, v_texcoord).r * 255.0 - 128.0;
-  vec3 rgb = vec3(
-    1.164 * y + 1.596 * v,
-    1.164 * y - 0.391 * u - 0.813 * v,
-    1.164 * y + 2.018 * u
-  ) / 255.0;
-  rgb = clamp(rgb, 0.0, 1.0);
-  if (u_linear > 0.5) rgb = srgbToLinear(rgb);
-  fragColor = vec4(rgb, 1.0);
+    vec2 p = vec2(coord.x, 1.0 - coord.y);
+    float y = texture(y_plane, p).r * 255.0 - 16.0;
+    float u = texture(u_plane, p).r * 255.0 - 128.0;
+    float v = texture(v_plane, p).r * 255.0 - 128.0;
+    vec3 rgb = vec3(
+        1.164 * y + 1.596 * v,
+        1.164 * y - 0.391 * u - 0.813 * v,
+        1.164 * y + 2.018 * u
+    ) / 255.0;
+    rgb = clamp(rgb, 0.0, 1.0);
+    if (to_linear != 0) rgb = srgb_to_linear(rgb);
+    color = vec4(rgb, 1.0);
 }
 `;
 

@@ -1,0 +1,407 @@
+/**
+ * `!webrtc`: a two-way video call endpoint.
+ *
+ * The node composites its visible children at its size into an 8-bit sRGB
+ * image (always, whatever `colorbits=` says) and, while a call is up, hands
+ * that image to the encoder every frame (read back from the GPU, converted
+ * to I420 in preallocated memory; nothing waits on the network). Its output
+ * is the newest frame received from the peer, converted from three R8 plane
+ * textures (Y, U, V) by a shader and scaled to the node's size; with no call
+ * it is the composited children. No visible children send a black stream.
+ *
+ * The peer is found by the first child that is a signalling node
+ * (`!broadcast`, `!websocket`, or any registered kind). Its configuration is
+ * compared as JSON each frame; when it changes (or `codec=`/`bitrate=`
+ * change) the running signalling is stopped, the call torn down, and
+ * signalling starts again. The signalling kinds restart by themselves when a
+ * call fails or closes.
+ *
+ * Attributes, besides those of every program node:
+ * - `state=KEY`: the scene state `KEY` holds `null` without a peer
+ *   connection, else its state as a symbol (`:new`, `:connecting`,
+ *   `:connected`, `:disconnected`, `:failed`, `:closed`).
+ * - `codec=`: `:vp8` (default), `:vp9` or `:av1`, preferred for sending; the
+ *   others stay available, so a peer without it still connects.
+ * - `bitrate=`: bits per second to send at (default from the size, about 0.1
+ *   bit per pixel per frame at 30 fps: 2.8 Mbps at 1280x720).
+ *
+ * Importing this module registers `!webrtc` and the signalling node kinds
+ * (but not the signalling kinds themselves).
+ *
+ * @example
+ * ```toml
+ * [[nodes]]
+ * kind = "!webrtc"
+ * size = [1280, 720]
+ * state = ":call"
+ *   [[nodes.children]]
+ *   kind = "!broadcast"
+ *   call = "stage"
+ *   [[nodes.children]]
+ *   kind = "!shader"
+ *   fragment = "=read('camera.frag')"
+ * ```
+ *
+ * @module
+ */
+
+import { sym, type Value, valuesEqual } from "../expr/values.ts";
+import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
+import { ShaderProgram } from "../gl/shader.ts";
+import { RenderTarget, Texture } from "../gl/texture.ts";
+import { getLogger } from "../log/logger.ts";
+import type { Attributes } from "../scene/attributes.ts";
+import type { Signalling } from "../signalling/signalling.ts";
+import {
+  registerNodeKind,
+  type RenderContext,
+  type SceneNode,
+  type Size,
+} from "../render/node.ts";
+import { ProgramNode } from "../render/program_node.ts";
+import { PROGRAM_ATTRIBUTES } from "../render/nodes/window.ts";
+import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
+import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
+import { SignallingNode } from "./signalling_node.ts";
+import { i420Layout, YUV_TO_RGB_FRAGMENT_SHADER } from "./yuv.ts";
+
+const log = getLogger("webrtc");
+
+/** Attributes of `!webrtc`. */
+export const WEBRTC_ATTRIBUTES: readonly string[] = [
+  ...PROGRAM_ATTRIBUTES,
+  "state",
+  "codec",
+  "bitrate",
+];
+
+const closing = new Set<Promise<void>>();
+
+/**
+ * Resolves when every destroyed `!webrtc` node has stopped its signalling
+ * and closed its peer connection. Await it before the process exits (and in
+ * tests, before they end).
+ */
+export async function settleWebrtcNodes(): Promise<void> {
+  while (closing.size > 0) await Promise.allSettled([...closing]);
+}
+
+function track(promise: Promise<void>): Promise<void> {
+  const tracked = promise.catch((error) => {
+    log.error(
+      `closing a call failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }).finally(() => closing.delete(tracked));
+  closing.add(tracked);
+  return tracked;
+}
+
+async function stopQuietly(signalling: Signalling): Promise<void> {
+  try {
+    await signalling.close();
+  } catch (error) {
+    log.error(
+      `stopping signalling failed: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
+}
+
+/** What the node wants running: a signalling configuration and session settings. */
+interface Wanted {
+  /** Compared between frames: signalling kind, configuration, codec and bitrate. */
+  key: string;
+  node: SignallingNode | null;
+  codec: VideoCodec;
+  bitrate: number | null;
+}
+
+/** Connection states in which the peer's video is shown and ours is sent. */
+const LIVE = new Set(["connected", "disconnected"]);
+
+/** A `!webrtc` node. */
+export class WebrtcNode extends ProgramNode {
+  #session: WrtcPeerSession | null = null;
+  #signalling: Signalling | null = null;
+  /** Key of what runs (or is being started). */
+  #wantedKey: string | null = null;
+  #generation = 0;
+  /** Restarts run one after another. */
+  #queue: Promise<void> = Promise.resolve();
+  #destroyed = false;
+  #ctx: RenderContext | null = null;
+  #stateKey: Value = null;
+  // Sending.
+  #pixels = new Uint8Array(0);
+  #cropped = new Uint8Array(0);
+  // Receiving.
+  #program: ShaderProgram | null = null;
+  #planes: [Texture, Texture, Texture] | null = null;
+  #received: RenderTarget | null = null;
+  #uploaded: ReceivedFrame | null = null;
+  #showRemote = false;
+
+  /** The peer's newest frame while a call is up, else the composited children. */
+  override get output(): Texture | null {
+    if (this.#showRemote && this.#received !== null) {
+      return this.#received.texture;
+    }
+    return super.output;
+  }
+
+  /** The node's peer session (`null` before signalling first started). */
+  get session(): WrtcPeerSession | null {
+    return this.#session;
+  }
+
+  /** The running signalling, if any. */
+  get signalling(): Signalling | null {
+    return this.#signalling;
+  }
+
+  /** Always 8-bit sRGB, whatever `colorbits=` says. */
+  override prepare(
+    ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Size,
+  ): Size {
+    const size = super.prepare(ctx, attrs, inherited);
+    this.format = "srgb8";
+    return size;
+  }
+
+  /** Composites, sends, runs signalling and shows the peer's video. */
+  override render(ctx: RenderContext, children: readonly SceneNode[]): void {
+    super.render(ctx, children);
+    this.#ctx = ctx;
+    const attrs = this.attrs!;
+    this.#manage(attrs, children);
+    const session = this.#session;
+    const state = session?.connectionState ?? null;
+    this.#publishState(ctx, attrs, state);
+    const live = state !== null && LIVE.has(state);
+    if (live) this.#send(ctx, session!);
+    const frame = live ? session!.latestFrame() : null;
+    this.#showRemote = frame !== null;
+    if (frame !== null) this.#show(ctx, frame);
+  }
+
+  /** Starts, restarts or stops signalling when what is wanted changed. */
+  #manage(attrs: Attributes, children: readonly SceneNode[]): void {
+    const node =
+      children.find((child): child is SignallingNode =>
+        child instanceof SignallingNode
+      ) ??
+        null;
+    const codecName = attrs.symbol("codec", "vp8");
+    let codec: VideoCodec = "vp8";
+    if ((VIDEO_CODECS as readonly string[]).includes(codecName)) {
+      codec = codecName as VideoCodec;
+    } else {attrs.warnShape(
+        "codec",
+        attrs.get("codec"),
+        "one of :vp8 :vp9 :av1",
+      );}
+    let bitrate = attrs.number("bitrate", null);
+    if (bitrate !== null && !(bitrate > 0)) {
+      attrs.warnShape(
+        "bitrate",
+        attrs.get("bitrate"),
+        "bits per second (a positive number)",
+      );
+      bitrate = null;
+    }
+    const configKey = node?.configKey ?? null;
+    const key = configKey === null
+      ? null
+      : JSON.stringify([configKey, codec, bitrate]);
+    if (key === this.#wantedKey) return;
+    this.#wantedKey = key;
+    this.#restart(key === null ? null : { key, node, codec, bitrate });
+  }
+
+  #restart(wanted: Wanted | null): void {
+    const generation = ++this.#generation;
+    const config = wanted?.node?.config;
+    const kind = wanted?.node?.kind;
+    this.#queue = this.#queue.then(async () => {
+      if (generation !== this.#generation) return; // a later change replaces this one
+      const old = this.#signalling;
+      this.#signalling = null;
+      if (old !== null) {
+        log.info("signalling changed; ending the current call");
+        await stopQuietly(old);
+      }
+      this.#session?.close();
+      if (
+        generation !== this.#generation || this.#destroyed || !wanted || !kind
+      ) return;
+      const { codec, bitrate } = wanted;
+      const session = this.#session;
+      if (
+        session === null || session.codec !== codec ||
+        (bitrate !== null && session.bitrate !== bitrate)
+      ) {
+        this.#session = new WrtcPeerSession({
+          width: this.width,
+          height: this.height,
+          codec,
+          bitrate: bitrate ?? undefined,
+          log,
+        });
+      }
+      try {
+        this.#signalling = kind.start(
+          config,
+          this.#session!,
+          getLogger("signalling"),
+        );
+        log.info(
+          `started !${kind.name} signalling (${codec}, ${
+            Math.round(this.#session!.bitrate / 1000)
+          } kbps)`,
+        );
+      } catch (error) {
+        log.error(
+          `cannot start !${kind.name} signalling: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      }
+    });
+    track(this.#queue);
+  }
+
+  #publishState(
+    ctx: RenderContext,
+    attrs: Attributes,
+    state: string | null,
+  ): void {
+    const key = attrs.get("state");
+    if (this.#stateKey !== null && !valuesEqual(key, this.#stateKey)) {
+      ctx.state.set(this.#stateKey, null);
+    }
+    this.#stateKey = key;
+    if (key !== null) ctx.state.set(key, state === null ? null : sym(state));
+  }
+
+  /** Reads the composite back (bottom-up rows, as stored) and hands it to the encoder. */
+  #send(ctx: RenderContext, session: WrtcPeerSession): void {
+    const target = this.target;
+    if (target === null) return;
+    const { width, height } = target;
+    const bytes = width * height * 4;
+    if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
+    const pixels = ctx.gl.readTarget(target, this.#pixels, { flip: false });
+    // I420 needs even sizes: drop the last column and the top row when odd.
+    const evenWidth = width & ~1;
+    const evenHeight = height & ~1;
+    if (evenWidth === 0 || evenHeight === 0) return;
+    let data: Uint8Array = pixels;
+    if (evenWidth !== width) {
+      const size = evenWidth * evenHeight * 4;
+      if (this.#cropped.length !== size) this.#cropped = new Uint8Array(size);
+      for (let row = 0; row < evenHeight; row++) {
+        const from = row * width * 4;
+        this.#cropped.set(
+          pixels.subarray(from, from + evenWidth * 4),
+          row * evenWidth * 4,
+        );
+      }
+      data = this.#cropped;
+    } else if (evenHeight !== height) {
+      data = pixels.subarray(0, evenWidth * evenHeight * 4);
+    }
+    session.sendFrame(data, evenWidth, evenHeight, true);
+  }
+
+  /** Uploads a new received frame into the plane textures and draws it at the node's size. */
+  #show(ctx: RenderContext, frame: ReceivedFrame): void {
+    const gl = ctx.gl;
+    if (this.#program === null) {
+      this.#program = ShaderProgram.compile(
+        gl,
+        DEFAULT_VERTEX_SOURCE,
+        YUV_TO_RGB_FRAGMENT_SHADER,
+        "!webrtc video",
+      );
+    }
+    if (this.#received === null) {
+      this.#received = new RenderTarget(gl, this.width, this.height, "srgb8");
+    } else if (this.#received.resize(this.width, this.height)) {
+      this.#uploaded = null;
+    }
+    if (frame === this.#uploaded) return;
+    const layout = i420Layout(frame.width, frame.height);
+    let planes = this.#planes;
+    if (
+      planes === null || planes[0].width !== frame.width ||
+      planes[0].height !== frame.height
+    ) {
+      if (planes !== null) { for (const plane of planes) plane.destroy(); }
+      planes = this.#planes = [
+        new Texture(gl, frame.width, frame.height, "r8"),
+        new Texture(gl, layout.chromaWidth, layout.chromaHeight, "r8"),
+        new Texture(gl, layout.chromaWidth, layout.chromaHeight, "r8"),
+      ];
+    }
+    const data = frame.data as Uint8Array<ArrayBuffer>;
+    planes[0].upload(data.subarray(0, layout.ySize));
+    planes[1].upload(
+      data.subarray(layout.uOffset, layout.uOffset + layout.chromaSize),
+    );
+    planes[2].upload(
+      data.subarray(layout.vOffset, layout.vOffset + layout.chromaSize),
+    );
+    const program = this.#program;
+    program.use();
+    program.set("y_plane", 0);
+    program.set("u_plane", 1);
+    program.set("v_plane", 2);
+    program.set("to_linear", 1);
+    for (let unit = 0; unit < 3; unit++) {
+      planes[unit].setSampling({});
+      gl.bindTexture(unit, planes[unit].id);
+    }
+    gl.drawFullscreen(program, this.#received);
+    this.#uploaded = frame;
+  }
+
+  /** Stops signalling, closes the call, clears `state=` and frees GL objects. */
+  override destroy(): void {
+    this.#destroyed = true;
+    this.#generation++;
+    const signalling = this.#signalling;
+    this.#signalling = null;
+    const session = this.#session;
+    session?.close();
+    track(this.#queue.then(async () => {
+      if (signalling !== null) await stopQuietly(signalling);
+      session?.close();
+    }));
+    if (this.#ctx !== null && this.#stateKey !== null) {
+      this.#ctx.state.set(this.#stateKey, null);
+    }
+    this.#program?.destroy();
+    this.#program = null;
+    if (this.#planes !== null) {
+      for (const plane of this.#planes) plane.destroy();
+    }
+    this.#planes = null;
+    this.#received?.destroy();
+    this.#received = null;
+    this.#uploaded = null;
+    this.#showRemote = false;
+    super.destroy();
+  }
+}
+
+registerNodeKind({
+  name: "webrtc",
+  attributes: WEBRTC_ATTRIBUTES,
+  openAttributes: true,
+  create: () => new WebrtcNode(),
+});

@@ -1,0 +1,321 @@
+// deno-test-isolated: libwebrtc may abort when Deno tears this runtime down
+// WebRTC needs a network namespace with only `lo`: run inside
+// scripts/in_loopback_netns.sh (`deno task test` does).
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { Engine } from "../../lib/engine/engine.ts";
+import { sym } from "../../lib/expr/values.ts";
+import { setLogLevel } from "../../lib/log/logger.ts";
+import "../../lib/signalling/broadcast.ts";
+import {
+  settleWebrtcNodes,
+  type WebrtcNode,
+} from "../../lib/webrtc/webrtc_node.ts";
+import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
+import { meanOfRgba, near, type Rgb, show } from "./_helpers.ts";
+
+setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "debug" ? "debug" : "warn");
+
+async function freePort(): Promise<number> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+function srgb(linear: number): number {
+  const c = linear <= 0.0031308
+    ? linear * 12.92
+    : 1.055 * linear ** (1 / 2.4) - 0.055;
+  return Math.round(c * 255);
+}
+
+/** A `!shader` child whose top half is `top` and bottom half `bottom` (linear RGB). */
+function halvesShader(top: number[], bottom: number[], extra = ""): string {
+  return `
+  [[nodes.children]]
+  kind = "!shader"
+  ${extra}
+  fragment = """
+\${HEADER}
+in vec2 coord;
+out vec4 color;
+void main() {
+    color = coord.y > 0.5 ? vec4(${top.join(", ")}, 1.0) : vec4(${
+    bottom.join(", ")
+  }, 1.0);
+}
+"""
+`;
+}
+
+const A_TOP = [0.6, 0.05, 0.05];
+const A_BOTTOM = [0.02, 0.02, 0.3];
+const B_TOP = [0.05, 0.5, 0.05];
+const B_BOTTOM = [0.8, 0.8, 0.2];
+const rgb = (
+  linear: number[],
+): Rgb => [srgb(linear[0]), srgb(linear[1]), srgb(linear[2])];
+
+function scene(
+  port: number,
+  options: { secret?: string; hideB?: boolean; signalling?: boolean } = {},
+): string {
+  const secret = options.secret ?? "node-test";
+  const signalling = options.signalling ?? true;
+  const broadcast = (role: string) =>
+    signalling
+      ? `
+  [[nodes.children]]
+  kind = "!broadcast"
+  ${role} = "node-test"
+  secret = "${secret}"
+  port = ${port}
+  broadcast = "127.255.255.255"
+`
+      : "";
+  return `
+[[nodes]]
+kind = "!webrtc"
+id = "a"
+size = [320, 240]
+state = ":a"
+${broadcast("call")}
+${halvesShader(A_TOP, A_BOTTOM)}
+
+[[nodes]]
+kind = "!webrtc"
+id = "b"
+size = [256, 192]
+state = ":b"
+codec = ":vp9"
+${broadcast("answer")}
+${halvesShader(B_TOP, B_BOTTOM, options.hideB ? "hidden = true" : "")}
+`;
+}
+
+/** Renders frames at ~30 fps until `condition()` holds. */
+async function renderUntil(
+  engine: Engine,
+  condition: () => boolean,
+  what: string,
+  timeoutMs = 15_000,
+) {
+  const deadline = performance.now() + timeoutMs;
+  while (true) {
+    engine.renderFrame();
+    if (condition()) return;
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 33));
+  }
+}
+
+/** Top and bottom quarter colours of a node's output (sRGB bytes). */
+function outputHalves(
+  engine: Engine,
+  id: string,
+): { top: Rgb; bottom: Rgb } {
+  const node = engine.node(id) as WebrtcNode;
+  const texture = node.output!;
+  const target = engine.gl.convert(texture, { flip: true });
+  const rgba = engine.gl.readPixels(0, 0, target.width, target.height);
+  return {
+    top: meanOfRgba(rgba, target.width, target.height, 0.05, 0.45),
+    bottom: meanOfRgba(rgba, target.width, target.height, 0.55, 0.95),
+  };
+}
+
+function shows(
+  engine: Engine,
+  id: string,
+  top: Rgb,
+  bottom: Rgb,
+  tolerance = 16,
+): boolean {
+  const halves = outputHalves(engine, id);
+  return near(halves.top, top, tolerance) &&
+    near(halves.bottom, bottom, tolerance);
+}
+
+function describe(engine: Engine, id: string): string {
+  const { top, bottom } = outputHalves(engine, id);
+  return `${id} shows top ${show(top)}, bottom ${show(bottom)}`;
+}
+
+async function withEngine(
+  text: string,
+  body: (engine: Engine) => Promise<void> | void,
+): Promise<Engine> {
+  const engine = Engine.fromText(text, "webrtc_test.toml", { fps: 30 });
+  try {
+    await body(engine);
+  } finally {
+    engine.close();
+    await settleWebrtcNodes();
+  }
+  return engine;
+}
+
+Deno.test("two !webrtc nodes call each other over !broadcast and each shows the other's picture the right way up", async () => {
+  const port = await freePort();
+  const closed = await withEngine(scene(port), async (engine) => {
+    engine.renderFrame();
+    const a = engine.node("a") as WebrtcNode;
+    const b = engine.node("b") as WebrtcNode;
+    assert.equal(
+      engine.state.get(sym("a")),
+      null,
+      "no peer connection before signalling started",
+    );
+    await renderUntil(
+      engine,
+      () =>
+        engine.state.get(sym("a")) === sym("connected") &&
+        engine.state.get(sym("b")) === sym("connected"),
+      "both nodes to report :connected",
+    );
+    try {
+      await renderUntil(
+        engine,
+        () =>
+          shows(engine, "a", rgb(B_TOP), rgb(B_BOTTOM)) &&
+          shows(engine, "b", rgb(A_TOP), rgb(A_BOTTOM)),
+        "each node to show the other's picture",
+      );
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}: ${describe(engine, "a")}; ${
+          describe(engine, "b")
+        }`,
+      );
+    }
+    // Outputs keep the node's size, whatever size the peer sends.
+    assert.deepEqual([a.output!.width, a.output!.height], [320, 240]);
+    assert.deepEqual([b.output!.width, b.output!.height], [256, 192]);
+    assert.equal(b.session!.codec, "vp9");
+    assert.ok(
+      (await b.session!.stats())!.sendCodec?.toLowerCase().includes("vp9"),
+    );
+    assert.ok(a.session!.framesSent > 0 && b.session!.framesSent > 0);
+
+    // B's only child hidden: B sends black.
+    engine.replaceText(scene(port, { hideB: true }));
+    try {
+      await renderUntil(
+        engine,
+        () => shows(engine, "a", [16, 16, 16], [16, 16, 16], 16),
+        "A to receive black",
+      );
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}: ${describe(engine, "a")}`,
+      );
+    }
+    assert.equal(
+      engine.state.get(sym("a")),
+      sym("connected"),
+      "hiding a child does not restart the call",
+    );
+  });
+  assert.equal(
+    closed.state.get(sym("a")),
+    null,
+    "destroying the node clears its state key",
+  );
+});
+
+Deno.test("changing the signalling attributes of both nodes ends the call and connects again", async () => {
+  const port = await freePort();
+  await withEngine(scene(port), async (engine) => {
+    await renderUntil(
+      engine,
+      () =>
+        engine.state.get(sym("a")) === sym("connected") &&
+        engine.state.get(sym("b")) === sym("connected"),
+      "the first call",
+    );
+    const firstSession = (engine.node("a") as WebrtcNode).session;
+    const signallingNode = engine.node("a") as WebrtcNode;
+    const before = signallingNode.signalling;
+    engine.replaceText(scene(port, { secret: "another" }));
+    const states = new Set<unknown>();
+    await renderUntil(
+      engine,
+      () => {
+        states.add(engine.state.get(sym("a")));
+        return signallingNode.signalling !== before &&
+          signallingNode.signalling !== null &&
+          engine.state.get(sym("a")) === sym("connected") &&
+          engine.state.get(sym("b")) === sym("connected");
+      },
+      "the second call",
+    );
+    assert.ok(
+      states.has(null) || states.has(sym("new")) ||
+        states.has(sym("connecting")),
+      "the call was restarted",
+    );
+    assert.equal(
+      (engine.node("a") as WebrtcNode).session,
+      firstSession,
+      "same codec and bitrate keep the session",
+    );
+  });
+});
+
+Deno.test("without signalling a !webrtc node shows its composited children and its state is null", async () => {
+  await withEngine(scene(9, { signalling: false }), (engine) => {
+    engine.renderFrame();
+    engine.renderFrame();
+    assert.ok(
+      shows(engine, "a", rgb(A_TOP), rgb(A_BOTTOM), 2),
+      describe(engine, "a"),
+    );
+    assert.ok(
+      shows(engine, "b", rgb(B_TOP), rgb(B_BOTTOM), 2),
+      describe(engine, "b"),
+    );
+    assert.equal((engine.node("a") as WebrtcNode).session, null);
+    assert.equal(engine.state.get(sym("a")), null);
+  });
+});
+
+Deno.test("signalling kinds are scene node kinds that keep their configuration", async () => {
+  const port = await freePort();
+  const engine = Engine.fromText(
+    `
+[[nodes]]
+kind = "!webrtc"
+id = "w"
+  [[nodes.children]]
+  kind = "!broadcast"
+  id = "s"
+  answer = "x"
+  port = ${port}
+`,
+    "kinds.toml",
+  );
+  try {
+    engine.renderFrame();
+    const node = engine.node("s");
+    assert.ok(node instanceof SignallingNode);
+    assert.equal(node.kind.name, "broadcast");
+    assert.deepEqual(
+      { ...(node.config as Record<string, unknown>) },
+      {
+        role: "answer",
+        id: "x",
+        secret: "flitter_webrtc",
+        port,
+        host: "0.0.0.0",
+        broadcast: "255.255.255.255",
+      },
+    );
+  } finally {
+    engine.close();
+    await settleWebrtcNodes();
+  }
+});
