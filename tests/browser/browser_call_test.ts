@@ -140,7 +140,8 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
           }).flitterCall?.state().connection ?? null
         ),
       (state) => state === "connected",
-      20_000,
+      // Seconds normally; generous for a loaded machine (our CLI starting).
+      30_000,
       context,
     );
 
