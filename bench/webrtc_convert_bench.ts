@@ -4,7 +4,11 @@
  * (`rgbaToI420`), turning `glReadPixels`' bottom-up rows right (flipping the
  * RGBA rows before converting vs. flipping the I420 planes after, both in
  * preallocated memory), the whole {@linkcode WrtcPeerSession.sendFrame} with
- * an open peer connection, and I420 → RGBA for reference.
+ * an open peer connection, and I420 → RGBA (libyuv, as the `!webrtc` node
+ * uses on software renderers). On the GL side (Mesa llvmpipe here): reading
+ * the node's 8-bit sRGB composite back, and showing a received frame with
+ * the YUV shader (three R8 uploads and a pass at the same size), which is
+ * why the node converts on the CPU on software renderers.
  *
  * Run inside the loopback namespace (it opens a peer connection):
  * `scripts/in_loopback_netns.sh deno run -A bench/webrtc_convert_bench.ts`
@@ -13,6 +17,9 @@
  * @module
  */
 
+import { DEFAULT_VERTEX_SOURCE, GLContext } from "../lib/gl/context.ts";
+import { ShaderProgram } from "../lib/gl/shader.ts";
+import { RenderTarget, Texture } from "../lib/gl/texture.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
 import { WrtcPeerSession } from "../lib/webrtc/peer_session.ts";
 import {
@@ -21,6 +28,7 @@ import {
   i420Layout,
   i420ToRgba,
   rgbaToI420,
+  YUV_TO_RGB_FRAGMENT_SHADER,
 } from "../lib/webrtc/yuv.ts";
 
 const SIZES: ReadonlyArray<readonly [number, number]> = [[1280, 720], [
@@ -66,6 +74,78 @@ function makeFrame(width: number, height: number): Uint8Array {
     data[i + 3] = 255;
   }
   return data;
+}
+
+/**
+ * The GL side of a `!webrtc` node per frame on this machine's GL (Mesa
+ * llvmpipe here): reading the 8-bit sRGB composite back, and showing a
+ * received frame (three R8 plane uploads plus the YUV → RGB pass into an
+ * sRGB target of the same size). `finish` makes the timing include the GPU.
+ */
+function measureGl(gl: GLContext, width: number, height: number) {
+  const shown = new RenderTarget(gl, width, height, "srgb8");
+  const layout = i420Layout(width, height);
+  const planes = [
+    new Texture(gl, width, height, "r8"),
+    new Texture(gl, layout.chromaWidth, layout.chromaHeight, "r8"),
+    new Texture(gl, layout.chromaWidth, layout.chromaHeight, "r8"),
+  ];
+  const program = ShaderProgram.compile(
+    gl,
+    DEFAULT_VERTEX_SOURCE,
+    YUV_TO_RGB_FRAGMENT_SHADER,
+    "bench",
+  );
+  try {
+    const pixels = new Uint8Array(width * height * 4);
+    const i420 = rgbaToI420(
+      makeFrame(width, height),
+      width,
+      height,
+    ) as Uint8Array<ArrayBuffer>;
+    const uploadAndConvert = timeIt(RUNS, () => {
+      planes[0].upload(i420.subarray(0, layout.ySize));
+      planes[1].upload(
+        i420.subarray(layout.uOffset, layout.uOffset + layout.chromaSize),
+      );
+      planes[2].upload(
+        i420.subarray(layout.vOffset, layout.vOffset + layout.chromaSize),
+      );
+      program.use();
+      program.set("y_plane", 0);
+      program.set("u_plane", 1);
+      program.set("v_plane", 2);
+      program.set("to_linear", 1);
+      for (let unit = 0; unit < 3; unit++) {
+        gl.bindTexture(unit, planes[unit].id);
+      }
+      gl.drawFullscreen(program, shown);
+      gl.finish();
+    });
+    // Read back a drawn 8-bit sRGB target, as the node does with its composite.
+    const readBack = timeIt(
+      RUNS,
+      () => gl.readTarget(shown, pixels, { flip: false }),
+    );
+    // What the node does instead on software renderers: libyuv into sRGB bytes (rows flipped), one upload.
+    const flipped = new Uint8Array(i420.length);
+    const converted = new Uint8Array(width * height * 4);
+    const cpuConvertAndUpload = timeIt(RUNS, () => {
+      flipI420(i420, flipped, width, height);
+      i420ToRgba(flipped, width, height, converted);
+      shown.texture.upload(converted);
+      gl.finish();
+    });
+    return {
+      readBackSrgb8: readBack,
+      uploadPlanesAndYuvPass: uploadAndConvert,
+      cpuConvertAndUploadSrgb8: cpuConvertAndUpload,
+    };
+  } finally {
+    program.destroy();
+    for (const plane of planes) plane.destroy();
+    shown.destroy();
+  }
 }
 
 async function measure(width: number, height: number) {
@@ -131,18 +211,26 @@ async function measure(width: number, height: number) {
 
 if (import.meta.main) {
   setLogLevel("warn");
+  const gl = GLContext.create();
   const results = [];
   for (const [width, height] of SIZES) {
-    const figures = await measure(width, height);
+    const figures = {
+      ...await measure(width, height),
+      gl: measureGl(gl, width, height),
+    };
     console.log(JSON.stringify(figures));
     results.push(figures);
   }
+  const renderer = gl.renderer;
+  gl.destroy();
   const report = {
     date: new Date().toISOString(),
     cores: navigator.hardwareConcurrency,
+    loadAverage: Deno.loadavg(),
+    renderer,
     runs: RUNS,
     note:
-      "milliseconds per frame; flips in preallocated memory; sendFrame includes libwebrtc's copy into its frame buffer",
+      "milliseconds per frame; flips in preallocated memory; sendFrame includes libwebrtc's copy into its frame buffer; gl: the !webrtc node's read-back and received-frame display",
     results,
   };
   await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });

@@ -8,6 +8,8 @@
  * is the newest frame received from the peer, converted from three R8 plane
  * textures (Y, U, V) by a shader and scaled to the node's size; with no call
  * it is the composited children. No visible children send a black stream.
+ * (On software renderers libyuv converts received frames on the CPU
+ * instead, which is much cheaper there: see {@linkcode FrameConversion}.)
  *
  * The peer is found by the first child that is a signalling node
  * (`!broadcast`, `!websocket`, or any registered kind). Its configuration is
@@ -46,7 +48,7 @@
  */
 
 import { sym, type Value, valuesEqual } from "../expr/values.ts";
-import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
+import { DEFAULT_VERTEX_SOURCE, type GLContext } from "../gl/context.ts";
 import { ShaderProgram } from "../gl/shader.ts";
 import { RenderTarget, Texture } from "../gl/texture.ts";
 import { getLogger } from "../log/logger.ts";
@@ -63,7 +65,12 @@ import { PROGRAM_ATTRIBUTES } from "../render/nodes/window.ts";
 import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
-import { i420Layout, YUV_TO_RGB_FRAGMENT_SHADER } from "./yuv.ts";
+import {
+  flipI420,
+  i420Layout,
+  i420ToRgba,
+  YUV_TO_RGB_FRAGMENT_SHADER,
+} from "./yuv.ts";
 
 const log = getLogger("webrtc");
 
@@ -110,6 +117,35 @@ async function stopQuietly(signalling: Signalling): Promise<void> {
   }
 }
 
+/**
+ * Where received frames are converted from YUV to RGB:
+ * - `"gpu"`: the three planes are uploaded as R8 textures and converted by
+ *   {@linkcode YUV_TO_RGB_FRAGMENT_SHADER} while drawing at the node's size;
+ * - `"cpu"`: libyuv converts to sRGB bytes, uploaded into an 8-bit sRGB
+ *   texture (scaled by a blit only when the sizes differ);
+ * - `"auto"` (default): `"cpu"` on software renderers (llvmpipe, softpipe),
+ *   where the shader pass is the costly part (measured at 1280x720 on
+ *   llvmpipe: about 15 ms for the pass, 0.3 ms for libyuv and the upload;
+ *   see `bench/webrtc_convert_bench.ts`), `"gpu"` on hardware.
+ *
+ * Both give the same colours (libyuv's BT.601 limited range). Frames of
+ * odd width or height always take the GPU path.
+ */
+export type FrameConversion = "auto" | "cpu" | "gpu";
+
+let conversion: FrameConversion = "auto";
+const SOFTWARE_RENDERER = /llvmpipe|softpipe|swrast|lavapipe/i;
+
+/** Chooses where `!webrtc` nodes convert received frames (see {@linkcode FrameConversion}). */
+export function setFrameConversion(mode: FrameConversion): void {
+  conversion = mode;
+}
+
+function convertsOnCpu(gl: GLContext): boolean {
+  return conversion === "cpu" ||
+    (conversion === "auto" && SOFTWARE_RENDERER.test(gl.renderer));
+}
+
 /** What the node wants running: a signalling configuration and session settings. */
 interface Wanted {
   /** Compared between frames: signalling kind, configuration, codec and bitrate. */
@@ -141,13 +177,18 @@ export class WebrtcNode extends ProgramNode {
   #program: ShaderProgram | null = null;
   #planes: [Texture, Texture, Texture] | null = null;
   #received: RenderTarget | null = null;
+  #frameTarget: RenderTarget | null = null;
+  #flipped = new Uint8Array(0);
+  #rgba = new Uint8Array(0);
   #uploaded: ReceivedFrame | null = null;
-  #showRemote = false;
+  #shownAs = "";
+  /** The texture showing the peer's video, or `null` when the children are shown. */
+  #shown: Texture | null = null;
 
   /** The peer's newest frame while a call is up, else the composited children. */
   override get output(): Texture | null {
-    if (this.#showRemote && this.#received !== null) {
-      return this.#received.texture;
+    if (this.#shown !== null) {
+      return this.#shown;
     }
     return super.output;
   }
@@ -185,8 +226,8 @@ export class WebrtcNode extends ProgramNode {
     const live = state !== null && LIVE.has(state);
     if (live) this.#send(ctx, session!);
     const frame = live ? session!.latestFrame() : null;
-    this.#showRemote = frame !== null;
-    if (frame !== null) this.#show(ctx, frame);
+    if (frame !== null) this.#show(ctx.gl, frame);
+    else this.#shown = null;
   }
 
   /** Starts, restarts or stops signalling when what is wanted changed. */
@@ -318,9 +359,50 @@ export class WebrtcNode extends ProgramNode {
     session.sendFrame(data, evenWidth, evenHeight, true);
   }
 
-  /** Uploads a new received frame into the plane textures and draws it at the node's size. */
-  #show(ctx: RenderContext, frame: ReceivedFrame): void {
-    const gl = ctx.gl;
+  /** Puts the peer's newest frame into the output (only new frames cost anything). */
+  #show(gl: GLContext, frame: ReceivedFrame): void {
+    const even = frame.width % 2 === 0 && frame.height % 2 === 0;
+    const cpu = even && convertsOnCpu(gl);
+    const size = `${this.width}x${this.height} ${cpu ? "cpu" : "gpu"}`;
+    if (frame === this.#uploaded && size === this.#shownAs) return;
+    if (cpu) this.#showConvertedOnCpu(gl, frame);
+    else this.#showConvertedOnGpu(gl, frame);
+    this.#uploaded = frame;
+    this.#shownAs = size;
+  }
+
+  /**
+   * libyuv converts the frame to sRGB bytes (rows flipped to GL order first),
+   * uploaded into an 8-bit sRGB target of the frame's size; a blit scales it
+   * to the node's size when the sizes differ.
+   */
+  #showConvertedOnCpu(gl: GLContext, frame: ReceivedFrame): void {
+    const { width, height } = frame;
+    if (frame !== this.#uploaded) {
+      const size = i420Layout(width, height).size;
+      if (this.#flipped.length !== size) this.#flipped = new Uint8Array(size);
+      if (this.#rgba.length !== width * height * 4) {
+        this.#rgba = new Uint8Array(width * height * 4);
+      }
+      flipI420(frame.data, this.#flipped, width, height);
+      i420ToRgba(this.#flipped, width, height, this.#rgba);
+      if (this.#frameTarget === null) {
+        this.#frameTarget = new RenderTarget(gl, width, height, "srgb8");
+      } else this.#frameTarget.resize(width, height);
+      this.#frameTarget.texture.upload(this.#rgba);
+    }
+    const frameTarget = this.#frameTarget!;
+    if (width === this.width && height === this.height) {
+      this.#shown = frameTarget.texture;
+      return;
+    }
+    const received = this.#receivedTarget(gl);
+    gl.copyTarget(frameTarget, received);
+    this.#shown = received.texture;
+  }
+
+  /** Uploads the Y, U and V planes as R8 textures and draws them with the YUV shader at the node's size. */
+  #showConvertedOnGpu(gl: GLContext, frame: ReceivedFrame): void {
     if (this.#program === null) {
       this.#program = ShaderProgram.compile(
         gl,
@@ -329,12 +411,6 @@ export class WebrtcNode extends ProgramNode {
         "!webrtc video",
       );
     }
-    if (this.#received === null) {
-      this.#received = new RenderTarget(gl, this.width, this.height, "srgb8");
-    } else if (this.#received.resize(this.width, this.height)) {
-      this.#uploaded = null;
-    }
-    if (frame === this.#uploaded) return;
     const layout = i420Layout(frame.width, frame.height);
     let planes = this.#planes;
     if (
@@ -366,8 +442,17 @@ export class WebrtcNode extends ProgramNode {
       planes[unit].setSampling({});
       gl.bindTexture(unit, planes[unit].id);
     }
-    gl.drawFullscreen(program, this.#received);
-    this.#uploaded = frame;
+    const received = this.#receivedTarget(gl);
+    gl.drawFullscreen(program, received);
+    this.#shown = received.texture;
+  }
+
+  /** The node-size 8-bit sRGB target for scaled or shader-converted frames. */
+  #receivedTarget(gl: GLContext): RenderTarget {
+    if (this.#received === null) {
+      this.#received = new RenderTarget(gl, this.width, this.height, "srgb8");
+    } else this.#received.resize(this.width, this.height);
+    return this.#received;
   }
 
   /** Stops signalling, closes the call, clears `state=` and frees GL objects. */
@@ -393,8 +478,10 @@ export class WebrtcNode extends ProgramNode {
     this.#planes = null;
     this.#received?.destroy();
     this.#received = null;
+    this.#frameTarget?.destroy();
+    this.#frameTarget = null;
     this.#uploaded = null;
-    this.#showRemote = false;
+    this.#shown = null;
     super.destroy();
   }
 }

@@ -8,6 +8,8 @@ import { sym } from "../../lib/expr/values.ts";
 import { setLogLevel } from "../../lib/log/logger.ts";
 import "../../lib/signalling/broadcast.ts";
 import {
+  type FrameConversion,
+  setFrameConversion,
   settleWebrtcNodes,
   type WebrtcNode,
 } from "../../lib/webrtc/webrtc_node.ts";
@@ -60,7 +62,12 @@ const rgb = (
 
 function scene(
   port: number,
-  options: { secret?: string; hideB?: boolean; signalling?: boolean } = {},
+  options: {
+    secret?: string;
+    hideB?: boolean;
+    signalling?: boolean;
+    sizeB?: [number, number];
+  } = {},
 ): string {
   const secret = options.secret ?? "node-test";
   const signalling = options.signalling ?? true;
@@ -87,7 +94,7 @@ ${halvesShader(A_TOP, A_BOTTOM)}
 [[nodes]]
 kind = "!webrtc"
 id = "b"
-size = [256, 192]
+size = [${(options.sizeB ?? [256, 192]).join(", ")}]
 state = ":b"
 codec = ":vp9"
 ${broadcast("answer")}
@@ -225,6 +232,57 @@ Deno.test("two !webrtc nodes call each other over !broadcast and each shows the 
     null,
     "destroying the node clears its state key",
   );
+});
+
+/** Connects A and B and waits until each shows the other's two-colour picture the right way up. */
+async function expectPictures(engine: Engine): Promise<void> {
+  await renderUntil(
+    engine,
+    () =>
+      engine.state.get(sym("a")) === sym("connected") &&
+      engine.state.get(sym("b")) === sym("connected"),
+    "both nodes to report :connected",
+  );
+  try {
+    await renderUntil(
+      engine,
+      () =>
+        shows(engine, "a", rgb(B_TOP), rgb(B_BOTTOM)) &&
+        shows(engine, "b", rgb(A_TOP), rgb(A_BOTTOM)),
+      "each node to show the other's picture",
+    );
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}: ${describe(engine, "a")}; ${
+        describe(engine, "b")
+      }`,
+    );
+  }
+}
+
+async function callWith(
+  mode: FrameConversion,
+  sizeB: [number, number],
+): Promise<void> {
+  setFrameConversion(mode);
+  try {
+    const port = await freePort();
+    await withEngine(scene(port, { sizeB }), async (engine) => {
+      await expectPictures(engine);
+      const b = engine.node("b") as WebrtcNode;
+      assert.deepEqual([b.output!.width, b.output!.height], sizeB);
+    });
+  } finally {
+    setFrameConversion("auto");
+  }
+}
+
+Deno.test("received frames converted by libyuv show right when both nodes have the same size", async () => {
+  await callWith("cpu", [320, 240]);
+});
+
+Deno.test("received frames converted by the YUV shader show right and are scaled to the node's size", async () => {
+  await callWith("gpu", [256, 192]);
 });
 
 Deno.test("changing the signalling attributes of both nodes ends the call and connects again", async () => {
