@@ -187,10 +187,7 @@ export class WebrtcNode extends ProgramNode {
 
   /** The peer's newest frame while a call is up, else the composited children. */
   override get output(): Texture | null {
-    if (this.#shown !== null) {
-      return this.#shown;
-    }
-    return super.output;
+    return this.#shown ?? super.output;
   }
 
   /** The node's peer session (`null` before signalling first started). */
@@ -232,20 +229,15 @@ export class WebrtcNode extends ProgramNode {
 
   /** Starts, restarts or stops signalling when what is wanted changed. */
   #manage(attrs: Attributes, children: readonly SceneNode[]): void {
-    const node =
-      children.find((child): child is SignallingNode =>
-        child instanceof SignallingNode
-      ) ??
-        null;
+    const isSignalling = (child: SceneNode): child is SignallingNode =>
+      child instanceof SignallingNode;
+    const node = children.find(isSignalling) ?? null;
     const codecName = attrs.symbol("codec", "vp8");
-    let codec: VideoCodec = "vp8";
-    if ((VIDEO_CODECS as readonly string[]).includes(codecName)) {
-      codec = codecName as VideoCodec;
-    } else {attrs.warnShape(
-        "codec",
-        attrs.get("codec"),
-        "one of :vp8 :vp9 :av1",
-      );}
+    const known = (VIDEO_CODECS as readonly string[]).includes(codecName);
+    if (!known) {
+      attrs.warnShape("codec", attrs.get("codec"), "one of :vp8 :vp9 :av1");
+    }
+    const codec = known ? codecName as VideoCodec : "vp8";
     let bitrate = attrs.number("bitrate", null);
     if (bitrate !== null && !(bitrate > 0)) {
       attrs.warnShape(
