@@ -94,8 +94,12 @@ export interface StreamFigures {
   framesDecoded: number;
   /** Glass-to-glass latencies (ms) of the distinct frames decoded. */
   latenciesMs: number[];
+  /** For the same frames: from the sender's frame start to the frame's arrival in this endpoint's video sink. */
+  arrivalLatenciesMs: number[];
   /** CPU time of this process over the window, as a share of one core (1 = 100 %). */
   cpuCores: number;
+  /** CPU time over the window by thread name, as a share of one core (threads that ended are missing). */
+  threadCpuCores: Record<string, number>;
   /** CPU time of the whole machine over the window, in cores. */
   machineCpuCores: number;
   /** Mean time (ms) of one frame: `renderFrame` and of the read-back + decode. */
@@ -167,6 +171,27 @@ function processCpuSeconds(): number {
   const stat = Deno.readTextFileSync("/proc/self/stat");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU seconds of this process's threads, by thread name (digits dropped: `llvmpipe-0` → `llvmpipe-#`). */
+function threadCpuSeconds(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const entry of Deno.readDirSync("/proc/self/task")) {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/self/task/${entry.name}/stat`);
+    } catch {
+      continue; // the thread ended
+    }
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+      .replace(/\d+/g, "#");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    byName.set(
+      name,
+      (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100,
+    );
+  }
+  return byName;
 }
 
 /** Busy CPU time of the whole machine, in seconds. */
@@ -330,12 +355,14 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
   if (options.measureSeconds > 0) {
     const stats0 = await session.stats();
     const cpu0 = processCpuSeconds();
+    const threads0 = threadCpuSeconds();
     const machine0 = machineCpuSeconds();
     const t0 = performance.now();
     const sent0 = session.framesSent;
     const received0 = session.latestFrame()?.count ?? 0;
     renderMs = readMs = frames = 0;
     const latencies: number[] = [];
+    const arrivals: number[] = [];
     const shownAt: number[] = [];
     const sizes: Record<string, number> = {};
     let lastCode: number | null = null;
@@ -361,7 +388,10 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
       if (code === null) undecodable++;
       else if (code !== lastCode) {
         lastCode = code;
-        latencies.push(wall - (options.epochMs + code));
+        const latency = wall - (options.epochMs + code);
+        latencies.push(latency);
+        // The frame shown is the one the sink delivered last (no callback runs between render and read).
+        if (latest) arrivals.push(latency - (read - latest.receivedAt));
         shownAt.push(read - t0);
       }
       next += frameMs;
@@ -370,6 +400,11 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = processCpuSeconds() - cpu0;
+    const threadCpu: Record<string, number> = {};
+    for (const [name, seconds1] of threadCpuSeconds()) {
+      const share = (seconds1 - (threads0.get(name) ?? 0)) / seconds;
+      if (share >= 0.005) threadCpu[name] = Math.round(share * 1000) / 1000;
+    }
     const machine = machineCpuSeconds() - machine0;
     const stats1 = await session.stats();
     const perSecond = Array.from(
@@ -399,7 +434,11 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
       framesDecoded: (stats1?.framesDecoded ?? 0) -
         (stats0?.framesDecoded ?? 0),
       latenciesMs: latencies,
+      arrivalLatenciesMs: arrivals.map((ms) => Math.round(ms * 10) / 10),
       cpuCores: cpu / seconds,
+      threadCpuCores: Object.fromEntries(
+        Object.entries(threadCpu).sort((a, b) => b[1] - a[1]),
+      ),
       machineCpuCores: machine / seconds,
       renderMs: renderMs / frames,
       readBackMs: readMs / frames,

@@ -41,6 +41,10 @@ import type {
 const args = new Set(Deno.args);
 const QUICK = args.has("--quick");
 const SKIP_SERVER_BENCH = args.has("--skip-server-bench");
+/** `--log=debug` (or another level): endpoints log at that level and their messages are printed. */
+const LOG_LEVEL = Deno.args.find((arg) => arg.startsWith("--log="))?.slice(
+  6,
+) as EndpointOptions["logLevel"];
 const ROOT = new URL("../", import.meta.url).pathname;
 const ENDPOINT = new URL("./_call_endpoint.ts", import.meta.url).pathname;
 
@@ -112,7 +116,11 @@ async function runPair(
   const go = new Promise<number>((resolve) => release = resolve);
   let ready = 0;
   const runs = endpoints.map(async (endpoint): Promise<EndpointResult> => {
-    const options: EndpointOptions = { ...endpoint, epochMs: EPOCH_MS };
+    const options: EndpointOptions = {
+      ...endpoint,
+      epochMs: EPOCH_MS,
+      logLevel: LOG_LEVEL,
+    };
     const limitMs = 30_000 + endpoint.startDelayMs + endpoint.connectTimeoutMs +
       (endpoint.warmupSeconds + endpoint.measureSeconds +
           endpoint.lingerSeconds) * 1000;
@@ -133,6 +141,7 @@ async function runPair(
     });
     let result: EndpointResult | null = null;
     let sentStart = false;
+    const logged: string[] = [];
     for await (const line of lines(child.stdout)) {
       if (line === "ready" && !sentStart) {
         sentStart = true;
@@ -142,13 +151,16 @@ async function runPair(
           writer.close()
         ).catch(() => {});
       } else if (line.startsWith("{")) {
-        try {
-          result = JSON.parse(line) as EndpointResult;
-        } catch { /* not a result line */ }
-      }
+        result = JSON.parse(line) as EndpointResult;
+      } else logged.push(line); // info and debug records go to stdout
     }
     const status = await child.status;
     if (!sentStart) release(now()); // let the other side go on (and fail) rather than hang
+    if (LOG_LEVEL) {
+      console.log(
+        `--- ${endpoint.label}\n${logged.join("\n")}\n${await stderr}`,
+      );
+    }
     if (result !== null) return result;
     const tail = (await stderr).trim().split("\n").slice(-8).join("\n");
     return failed(
@@ -334,6 +346,7 @@ function direction(from: string, to: EndpointResult) {
     receiveKbps: round(s.receiveKbps, 0),
     undecodableReads: s.undecodable,
     latencyMs: latencySummary(s.latenciesMs),
+    arrivalLatencyMs: latencySummary(s.arrivalLatenciesMs),
   };
 }
 
@@ -342,6 +355,12 @@ function endpointFigures(r: EndpointResult) {
   return {
     endpoint: r.label,
     cpuPercentOfOneCore: round(s.cpuCores * 100),
+    /** Per thread name (llvmpipe-# renders, EncoderQueue/DecodingQueue… are libwebrtc's). */
+    cpuPercentByThread: Object.fromEntries(
+      Object.entries(s.threadCpuCores).map((
+        [name, cores],
+      ) => [name, round(cores * 100)]),
+    ),
     renderedFps: round(s.framesRendered / s.seconds),
     sentFps: round(s.framesSent / s.seconds),
     encodedFps: round(s.framesEncoded / s.seconds),
@@ -353,14 +372,19 @@ function endpointFigures(r: EndpointResult) {
   };
 }
 
-async function benchStream(serverUrl: string) {
+async function benchStream(
+  serverUrl: string,
+  width: number,
+  height: number,
+  measureSeconds: number,
+) {
   const room = `stream-${Math.random().toString(36).slice(2)}`;
   const timing = {
-    width: 1280,
-    height: 720,
+    width,
+    height,
     fps: 30,
     warmupSeconds: 3,
-    measureSeconds: QUICK ? 5 : 10,
+    measureSeconds,
     lingerSeconds: 2,
     connectTimeoutMs: 30_000,
     startDelayMs: 0,
@@ -403,6 +427,11 @@ async function benchStream(serverUrl: string) {
     endpoints: [endpointFigures(a), endpointFigures(b)],
     directions: [direction("B", a), direction("A", b)],
     latencyMs: latencySummary(all),
+    /** From the sender's frame start to the frame's arrival in the receiver's video sink (before waiting for the next frame). */
+    arrivalLatencyMs: latencySummary([
+      ...a.stream.arrivalLatenciesMs,
+      ...b.stream.arrivalLatenciesMs,
+    ]),
     latenciesMs: { "B→A": a.stream.latenciesMs, "A→B": b.stream.latenciesMs },
   };
 }
@@ -448,6 +477,62 @@ async function serverFigures() {
   }
 }
 
+type StreamResult = Awaited<ReturnType<typeof benchStream>>;
+
+/** Summary rows of one two-way stream. */
+function streamRows(
+  rows: [string, string][],
+  name: string,
+  stream: StreamResult,
+): void {
+  if (!stream.directions || !stream.endpoints) {
+    rows.push([
+      `${name} call`,
+      `failed: ${"error" in stream ? stream.error : "?"}`,
+    ]);
+    return;
+  }
+  for (const d of stream.directions) {
+    rows.push([
+      `${name} ${d.direction}`,
+      `received ${d.receivedFps} fps, shown ${d.shownFps} fps at ${d.receivedSize}, ${d.receiveKbps} kbps`,
+    ]);
+  }
+  for (const e of stream.endpoints) {
+    rows.push([
+      `${name} CPU endpoint ${e.endpoint}`,
+      `${e.cpuPercentOfOneCore} % of one core (renders ${e.renderedFps} fps, ${e.renderFrameMs} ms per frame; ` +
+      `sends ${e.sendSize} ${e.sendCodec})`,
+    ]);
+    rows.push([
+      `${name}   by thread`,
+      Object.entries(e.cpuPercentByThread).slice(0, 5).map((
+        [thread, percent],
+      ) => `${thread} ${percent} %`).join(
+        ", ",
+      ),
+    ]);
+  }
+  const l = stream.latencyMs;
+  rows.push([
+    `${name} glass-to-glass latency`,
+    !l
+      ? "no frames decoded"
+      : `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms (n=${l.count})`,
+  ]);
+  const arrival = stream.arrivalLatencyMs;
+  if (arrival) {
+    rows.push([
+      `${name} frame start → peer's sink`,
+      `p50 ${arrival.p50} ms, p90 ${arrival.p90} ms, p99 ${arrival.p99} ms`,
+    ]);
+  }
+  rows.push([
+    `${name} machine load`,
+    `${stream.machineCpuCores} of ${navigator.hardwareConcurrency} cores busy`,
+  ]);
+}
+
 function printSummary(result: Awaited<ReturnType<typeof collect>>): void {
   const rows: [string, string][] = [];
   const connect = (name: string, s: ConnectSeries) =>
@@ -462,35 +547,8 @@ function printSummary(result: Awaited<ReturnType<typeof collect>>): void {
   connect("!websocket", result.connect.websocket);
   connect("!broadcast answerer first", result.connect.broadcastAnswererFirst);
   connect("!broadcast caller first", result.connect.broadcastCallerFirst);
-  const stream = result.stream;
-  if (stream.directions && stream.endpoints) {
-    for (const d of stream.directions) {
-      rows.push([
-        `720p30 ${d.direction}`,
-        `received ${d.receivedFps} fps, shown ${d.shownFps} fps at ${d.receivedSize}, ${d.receiveKbps} kbps`,
-      ]);
-    }
-    for (const e of stream.endpoints) {
-      rows.push([
-        `CPU endpoint ${e.endpoint}`,
-        `${e.cpuPercentOfOneCore} % of one core (renders ${e.renderedFps} fps, sends ${e.sendSize} ${e.sendCodec})`,
-      ]);
-    }
-    const l = stream.latencyMs;
-    rows.push([
-      "glass-to-glass latency",
-      !l
-        ? "no frames decoded"
-        : `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms (n=${l.count})`,
-    ]);
-    rows.push([
-      "machine load during the call",
-      `${stream.machineCpuCores} cores busy of ${navigator.hardwareConcurrency}`,
-    ]);
-  } else {rows.push([
-      "720p30 call",
-      `failed: ${"error" in stream ? stream.error : "?"}`,
-    ]);}
+  streamRows(rows, "720p30", result.stream);
+  streamRows(rows, "360p30", result.smallStream);
   const s = result.server;
   if ("relayMessagesPerSecond" in s) {
     rows.push([
@@ -525,7 +583,9 @@ async function collect() {
   });
   try {
     const connect = await benchConnect(signalling.url);
-    const stream = await benchStream(signalling.url);
+    const stream = await benchStream(signalling.url, 1280, 720, QUICK ? 5 : 10);
+    // For comparison: a size this machine can render and convert at the full rate.
+    const smallStream = await benchStream(signalling.url, 640, 360, 5);
     return {
       date: new Date().toISOString(),
       deno: Deno.version.deno,
@@ -534,6 +594,7 @@ async function collect() {
       quick: QUICK,
       connect,
       stream,
+      smallStream,
       server,
     };
   } finally {
