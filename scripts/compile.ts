@@ -20,6 +20,8 @@ const args = [
   "--self-extracting",
   "--include",
   "examples",
+  "--include",
+  "lib/render/nodes/_image_encoder_worker.ts",
   "--output",
   output,
   ...Deno.args,
