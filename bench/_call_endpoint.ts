@@ -22,7 +22,83 @@
 
 import { Engine } from "../lib/engine/engine.ts";
 import { type LogLevel, setLogLevel } from "../lib/log/logger.ts";
-import type { WebrtcNode } from "../lib/webrtc/webrtc_node.ts";
+import {
+  type FrameConversion,
+  setFrameConversion,
+  type WebrtcNode,
+} from "../lib/webrtc/webrtc_node.ts";
+import { wrtc, type WrtcPeerConnection } from "../lib/webrtc/_wrtc.ts";
+
+/**
+ * Every `RTCPeerConnection` made in this process, newest last: the benchmark
+ * wraps wrtc's constructor to read libwebrtc's full statistics (encode,
+ * jitter buffer and decode times), which `PeerSessionStats` leaves out.
+ */
+const connections: WrtcPeerConnection[] = [];
+const OriginalPeerConnection = wrtc.RTCPeerConnection;
+wrtc.RTCPeerConnection = class extends (OriginalPeerConnection as new (
+  config: { iceServers: unknown[] },
+) => object) {
+  constructor(config: { iceServers: unknown[] }) {
+    super(config);
+    connections.push(this as unknown as WrtcPeerConnection);
+  }
+} as unknown as typeof OriginalPeerConnection;
+
+type Entry = Record<string, unknown>;
+
+/** The video `outbound-rtp` and `inbound-rtp` entries of the newest peer connection. */
+async function rtpStats(): Promise<{ outbound: Entry; inbound: Entry }> {
+  const result = { outbound: {} as Entry, inbound: {} as Entry };
+  const pc = connections[connections.length - 1];
+  if (!pc) return result;
+  (await pc.getStats()).forEach((entry) => {
+    if (entry.kind !== "video" && entry.mediaType !== "video") return;
+    if (entry.type === "outbound-rtp") result.outbound = entry;
+    if (entry.type === "inbound-rtp") result.inbound = entry;
+  });
+  return result;
+}
+
+/** Per-frame times from libwebrtc's counters between two {@linkcode rtpStats}. */
+function pipelineFigures(
+  before: { outbound: Entry; inbound: Entry },
+  after: { outbound: Entry; inbound: Entry },
+): PipelineFigures {
+  const delta = (side: "outbound" | "inbound", key: string) =>
+    (Number(after[side][key]) || 0) - (Number(before[side][key]) || 0);
+  const perMs = (
+    side: "outbound" | "inbound",
+    total: string,
+    count: string,
+  ) => {
+    const n = delta(side, count);
+    return n > 0 ? Math.round(delta(side, total) / n * 1e4) / 10 : null;
+  };
+  return {
+    encodeMs: perMs("outbound", "totalEncodeTime", "framesEncoded"),
+    packetSendDelayMs: perMs("outbound", "totalPacketSendDelay", "packetsSent"),
+    jitterBufferMs: perMs(
+      "inbound",
+      "jitterBufferDelay",
+      "jitterBufferEmittedCount",
+    ),
+    decodeMs: perMs("inbound", "totalDecodeTime", "framesDecoded"),
+    processingDelayMs: perMs(
+      "inbound",
+      "totalProcessingDelay",
+      "framesDecoded",
+    ),
+    framesDropped: delta("inbound", "framesDropped"),
+    nacks: delta("outbound", "nackCount"),
+    plis: delta("outbound", "pliCount"),
+    qualityLimitationReason: String(
+      after.outbound.qualityLimitationReason ?? "unknown",
+    ),
+    encoder: String(after.outbound.encoderImplementation ?? "unknown"),
+    decoder: String(after.inbound.decoderImplementation ?? "unknown"),
+  };
+}
 
 /** How the benchmark configures one endpoint. */
 export interface EndpointOptions {
@@ -47,6 +123,8 @@ export interface EndpointOptions {
   lingerSeconds: number;
   /** Give up when not connected after this long (ms after starting). */
   connectTimeoutMs: number;
+  /** Where received frames are converted to RGB (default: the node's choice, `"auto"`). */
+  conversion?: FrameConversion;
   /** Log level of the engine and the call (default `"warn"`). */
   logLevel?: LogLevel;
 }
@@ -65,6 +143,23 @@ export interface EndpointResult {
   /** Figures over the measured window (absent when `measureSeconds` is 0 or no call came up). */
   stream?: StreamFigures;
   error?: string;
+}
+
+/** libwebrtc's per-frame times over the measured window (ms; `null` without frames). */
+export interface PipelineFigures {
+  /** Sending: encode time per frame, and the pacer's delay per packet. */
+  encodeMs: number | null;
+  packetSendDelayMs: number | null;
+  /** Receiving: jitter buffer delay per frame, decode time, and first packet → decoded. */
+  jitterBufferMs: number | null;
+  decodeMs: number | null;
+  processingDelayMs: number | null;
+  framesDropped: number;
+  nacks: number;
+  plis: number;
+  qualityLimitationReason: string;
+  encoder: string;
+  decoder: string;
 }
 
 /** Figures of one endpoint over the measured window. */
@@ -92,6 +187,8 @@ export interface StreamFigures {
   receiveKbps: number;
   framesEncoded: number;
   framesDecoded: number;
+  /** libwebrtc's own per-frame times. */
+  pipeline: PipelineFigures;
   /** Glass-to-glass latencies (ms) of the distinct frames decoded. */
   latenciesMs: number[];
   /** For the same frames: from the sender's frame start to the frame's arrival in this endpoint's video sink. */
@@ -292,6 +389,7 @@ async function startSignal(): Promise<number> {
 
 async function main(options: EndpointOptions): Promise<EndpointResult> {
   setLogLevel(options.logLevel ?? "warn");
+  if (options.conversion) setFrameConversion(options.conversion);
   const engine = Engine.fromText(sceneText(options), `${options.label}.toml`, {
     fps: options.fps,
     watch: false,
@@ -354,6 +452,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
   while (performance.now() < warmupEnd) await step(options.measureSeconds > 0);
   if (options.measureSeconds > 0) {
     const stats0 = await session.stats();
+    const rtp0 = await rtpStats();
     const cpu0 = processCpuSeconds();
     const threads0 = threadCpuSeconds();
     const machine0 = machineCpuSeconds();
@@ -407,6 +506,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
     }
     const machine = machineCpuSeconds() - machine0;
     const stats1 = await session.stats();
+    const rtp1 = await rtpStats();
     const perSecond = Array.from(
       { length: Math.floor(seconds) },
       (_, i) =>
@@ -433,6 +533,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
         (stats0?.framesEncoded ?? 0),
       framesDecoded: (stats1?.framesDecoded ?? 0) -
         (stats0?.framesDecoded ?? 0),
+      pipeline: pipelineFigures(rtp0, rtp1),
       latenciesMs: latencies,
       arrivalLatenciesMs: arrivals.map((ms) => Math.round(ms * 10) / 10),
       cpuCores: cpu / seconds,

@@ -25,7 +25,9 @@
  * Run: `deno run -A bench/call_bench.ts` (it re-runs itself inside
  * `scripts/in_loopback_netns.sh` when not already there) →
  * `bench/results/call.json` and a summary table. Options: `--quick` (fewer
- * runs, 5 s call), `--skip-server-bench`.
+ * runs, 5 s call), `--skip-server-bench`, `--conversion=cpu|gpu` (where
+ * received frames are converted, see `setFrameConversion`), `--log=debug`
+ * (print the endpoints' log records).
  *
  * @module
  */
@@ -42,6 +44,9 @@ const args = new Set(Deno.args);
 const QUICK = args.has("--quick");
 const SKIP_SERVER_BENCH = args.has("--skip-server-bench");
 /** `--log=debug` (or another level): endpoints log at that level and their messages are printed. */
+/** `--conversion=cpu` or `gpu`: where endpoints convert received frames (default: the node's choice). */
+const CONVERSION = Deno.args.find((arg) => arg.startsWith("--conversion="))
+  ?.slice(13) as EndpointOptions["conversion"];
 const LOG_LEVEL = Deno.args.find((arg) => arg.startsWith("--log="))?.slice(
   6,
 ) as EndpointOptions["logLevel"];
@@ -120,6 +125,7 @@ async function runPair(
       ...endpoint,
       epochMs: EPOCH_MS,
       logLevel: LOG_LEVEL,
+      conversion: CONVERSION,
     };
     const limitMs = 30_000 + endpoint.startDelayMs + endpoint.connectTimeoutMs +
       (endpoint.warmupSeconds + endpoint.measureSeconds +
@@ -368,6 +374,8 @@ function endpointFigures(r: EndpointResult) {
     sendCodec: s.sendCodec,
     sendKbps: round(s.sendKbps, 0),
     renderFrameMs: round(s.renderMs, 2),
+    /** libwebrtc: encode per frame and pacer delay per packet (sending); jitter buffer, decode and first packet → decoded per frame (receiving). */
+    webrtc: s.pipeline,
     readBackAndDecodeMs: round(s.readBackMs, 2),
   };
 }
@@ -512,6 +520,20 @@ function streamRows(
         ", ",
       ),
     ]);
+    const w = e.webrtc;
+    rows.push([
+      `${name}   libwebrtc`,
+      `encode ${w.encodeMs} ms, pacer ${w.packetSendDelayMs} ms/packet; receive: jitter buffer ${w.jitterBufferMs} ms, ` +
+      `decode ${w.decodeMs} ms, packet → decoded ${w.processingDelayMs} ms (per frame)`,
+    ]);
+  }
+  for (const d of stream.directions) {
+    if (d.receivedFps > 0 && d.shownFps === 0) {
+      rows.push([
+        `${name} WARNING`,
+        `${d.direction}: frames arrive but the !webrtc output never shows one (${d.undecodableReads} reads without a valid code)`,
+      ]);
+    }
   }
   const l = stream.latencyMs;
   rows.push([
@@ -592,6 +614,7 @@ async function collect() {
       cores: navigator.hardwareConcurrency,
       renderer: connect.renderer,
       quick: QUICK,
+      frameConversion: CONVERSION ?? "auto",
       connect,
       stream,
       smallStream,
