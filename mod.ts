@@ -49,8 +49,8 @@ export {
 } from "./lib/expr/values.ts";
 export {
   getLogger,
-  type LogLevel,
   Logger,
+  type LogLevel,
   setLogLevel,
 } from "./lib/log/logger.ts";
 export { SceneError } from "./lib/scene/errors.ts";

@@ -115,7 +115,10 @@ for (let i = 0; i < 10; i++) {
 }
 
 // Record one steady-state frame's GL calls.
-const symbols = gl.gl as unknown as Record<string, (...args: unknown[]) => unknown>;
+const symbols = gl.gl as unknown as Record<
+  string,
+  (...args: unknown[]) => unknown
+>;
 const calls: Call[] = [];
 const recorder = new Proxy(symbols, {
   get(target, name: string) {
@@ -196,7 +199,8 @@ const results = {
   date: new Date().toISOString(),
   renderer: gl.renderer,
   cores: navigator.hardwareConcurrency,
-  scene: "1280x720 !window (colorbits 16) of three !shader nodes: gradient, plasma, simplex noise",
+  scene:
+    "1280x720 !window (colorbits 16) of three !shader nodes: gradient, plasma, simplex noise",
   glCallsPerFrame: calls.length,
   engineMsPerFrameMedian: round(engineMs),
   bareReplayMsPerFrameMedian: round(bareMs),

@@ -54,7 +54,9 @@ export class Logger {
   log(level: LogLevel, message: string, ...details: unknown[]): void {
     if (!isLogging(level)) return;
     const time = new Date().toISOString().slice(11, 23);
-    const line = `${time} ${level.toUpperCase().padEnd(5)} ${this.name}: ${message}`;
+    const line = `${time} ${
+      level.toUpperCase().padEnd(5)
+    } ${this.name}: ${message}`;
     if (LEVEL_ORDER[level] >= LEVEL_ORDER.warn) console.error(line, ...details);
     else console.log(line, ...details);
   }

@@ -90,7 +90,11 @@ export abstract class SceneNode {
    * Takes this frame's attributes and the parent's size; returns the size
    * the children inherit (normally the node's own `size=`).
    */
-  abstract prepare(ctx: RenderContext, attrs: Attributes, inherited: Size): Size;
+  abstract prepare(
+    ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Size,
+  ): Size;
 
   /** Draws the node; the children were prepared and rendered already. */
   abstract render(ctx: RenderContext, children: readonly SceneNode[]): void;

@@ -85,7 +85,9 @@ const listeners: Array<(kind: SignallingKind) => void> = [];
  * Registers a signalling kind, so scenes can use `!NAME` inside `!webrtc`.
  * A later registration of the same name replaces the earlier one.
  */
-export function registerSignallingKind<Config>(kind: SignallingKind<Config>): void {
+export function registerSignallingKind<Config>(
+  kind: SignallingKind<Config>,
+): void {
   kinds.set(kind.name, kind as SignallingKind);
   for (const listener of listeners) listener(kind as SignallingKind);
 }
