@@ -6,7 +6,8 @@ import dgram from "node:dgram";
 import { Engine } from "../../lib/engine/engine.ts";
 import { sym } from "../../lib/expr/values.ts";
 import { setLogLevel } from "../../lib/log/logger.ts";
-import "../../lib/signalling/broadcast.ts";
+import { startBroadcast } from "../../lib/signalling/broadcast.ts";
+import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
   type FrameConversion,
   setFrameConversion,
@@ -14,7 +15,7 @@ import {
   type WebrtcNode,
 } from "../../lib/webrtc/webrtc_node.ts";
 import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
-import { meanOfRgba, near, type Rgb, show } from "./_helpers.ts";
+import { halves, meanOfRgba, near, type Rgb, show } from "./_helpers.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "debug" ? "debug" : "warn");
 
@@ -377,3 +378,116 @@ id = "w"
     await settleWebrtcNodes();
   }
 });
+
+/** Like the caller example: a window holding the call and, beside it, a small copy of our own picture. */
+function windowScene(
+  port: number,
+  name: string,
+  role: string,
+  top: number[],
+  bottom: number[],
+): string {
+  const shader = halvesShader(top, bottom, `id = "content_${name}"`)
+    .replaceAll("[[nodes.children]]", "[[nodes.children.children]]");
+  return `
+[[nodes]]
+kind = "!window"
+id = "window_${name}"
+size = [320, 240]
+colorbits = 8
+  [[nodes.children]]
+  kind = "!webrtc"
+  id = "${name}"
+  state = ":${name}"
+    [[nodes.children.children]]
+    kind = "!broadcast"
+    ${role} = "node-test"
+    port = ${port}
+    broadcast = "127.255.255.255"
+${shader}
+  [[nodes.children]]
+  kind = "!transform"
+  if = "=$:${name} == :connected"
+  scale = 0.25
+    [[nodes.children.children]]
+    kind = "!reference"
+    id = "content_${name}"
+`;
+}
+
+for (const mode of ["cpu", "gpu"] as const) {
+  Deno.test(`a received frame (${mode} conversion) never lands in another node's picture`, async () => {
+    setFrameConversion(mode);
+    const port = await freePort();
+    // The other end: a bare session answering over !broadcast, sending B's picture.
+    const peer = new WrtcPeerSession({ width: 320, height: 240 });
+    const answering = startBroadcast({
+      role: "answer",
+      id: "node-test",
+      secret: "flitter_webrtc",
+      port,
+      host: "0.0.0.0",
+      broadcast: "127.255.255.255",
+    }, peer);
+    const picture = halves(320, 240, rgb(B_TOP), rgb(B_BOTTOM), false);
+    try {
+      await withEngine(
+        windowScene(port, "a", "call", A_TOP, A_BOTTOM),
+        async (engine) => {
+          const frame = () => {
+            engine.renderFrame();
+            peer.sendFrame(picture, 320, 240, false);
+          };
+          await renderUntil(
+            engine,
+            () => {
+              frame();
+              return engine.state.get(sym("a")) === sym("connected") &&
+                shows(engine, "a", rgb(B_TOP), rgb(B_BOTTOM));
+            },
+            "the node to show the peer's picture",
+          );
+          for (let i = 0; i < 10; i++) {
+            frame();
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          // Our own picture is intact, and so is its small copy in the window's centre.
+          assert.ok(
+            shows(engine, "content_a", rgb(A_TOP), rgb(A_BOTTOM), 2),
+            describe(engine, "content_a"),
+          );
+          const copy = regionMean(engine, "window_a", 0.42, 0.4, 0.58, 0.47);
+          assert.ok(near(copy, rgb(A_TOP), 16), `window centre ${show(copy)}`);
+        },
+      );
+    } finally {
+      setFrameConversion("auto");
+      await answering.close();
+      peer.close();
+    }
+  });
+}
+
+/** Mean colour of a node's output in the box from (`x0`, `y0`) to (`x1`, `y1`), fractions from the top left. */
+function regionMean(
+  engine: Engine,
+  id: string,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): Rgb {
+  const texture = engine.node(id)!.output!;
+  const target = engine.gl.convert(texture, { flip: true });
+  const { width, height } = target;
+  const rgba = engine.gl.readPixels(0, 0, width, height);
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let y = Math.round(height * y0); y < Math.round(height * y1); y++) {
+    for (let x = Math.round(width * x0); x < Math.round(width * x1); x++) {
+      for (let c = 0; c < 3; c++) sum[c] += rgba[(y * width + x) * 4 + c];
+      n++;
+    }
+  }
+  return [sum[0] / n, sum[1] / n, sum[2] / n];
+}
