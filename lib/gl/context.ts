@@ -187,11 +187,13 @@ export class GLContext {
 
   /** Binds texture `id` to texture unit `unit` unless it is bound already. */
   bindTexture(unit: number, id: number): void {
-    if (this.#boundTextures[unit] === id) return;
+    // The unit becomes active even when the texture is bound already: callers
+    // go on to edit "the bound texture" (uploads, parameters) on this unit.
     if (this.#activeUnit !== unit) {
       this.gl.glActiveTexture(GL.TEXTURE0 + unit);
       this.#activeUnit = unit;
     }
+    if (this.#boundTextures[unit] === id) return;
     this.gl.glBindTexture(GL.TEXTURE_2D, id);
     this.#boundTextures[unit] = id;
   }

@@ -221,3 +221,29 @@ Deno.test("the EGL device platform gives a working context when asked for", () =
     ctx.destroy();
   }
 });
+
+Deno.test("an upload reaches its own texture even when another unit is active", () => {
+  const ctx = GLContext.create();
+  try {
+    const size = 4;
+    const fill = (value: number) => new Uint8Array(size * size * 4).fill(value);
+    const edited = new Texture(ctx, size, size, "rgba8");
+    const bystander = new Texture(ctx, size, size, "rgba8");
+    bystander.upload(fill(200));
+    edited.upload(fill(10));
+    // Draw-style binding moves the active unit; `edited` stays bound on the
+    // scratch unit, so the next upload finds it bound already.
+    ctx.bindTexture(3, bystander.id);
+    edited.upload(fill(90));
+    const editedPixels = ctx.readTarget(edited, undefined, { flip: false });
+    const bystanderPixels = ctx.readTarget(bystander, undefined, {
+      flip: false,
+    });
+    assertEquals([...editedPixels.subarray(0, 4)], [90, 90, 90, 90]);
+    assertEquals([...bystanderPixels.subarray(0, 4)], [200, 200, 200, 200]);
+    edited.destroy();
+    bystander.destroy();
+  } finally {
+    ctx.destroy();
+  }
+});
