@@ -83,11 +83,27 @@ export {
   type SignallingKind,
 } from "./lib/signalling/signalling.ts";
 export {
+  defaultBitrate,
+  PeerSessionClosedError,
   type PeerSessionOptions,
+  type PeerSessionStats,
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
 export {
+  type BroadcastConfig,
+  broadcastKind,
+  startBroadcast,
+} from "./lib/signalling/broadcast.ts";
+export { BroadcastCipher } from "./lib/signalling/broadcast_cipher.ts";
+export { Fernet, InvalidTokenError } from "./lib/signalling/fernet.ts";
+export {
+  startWebSocketSignalling,
+  type WebSocketConfig,
+  websocketSignalling,
+} from "./lib/signalling/websocket.ts";
+export {
+  ServerError,
   type SignallingServer,
   type SignallingServerOptions,
   startSignallingServer,
