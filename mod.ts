@@ -56,6 +56,7 @@ export {
 export { SceneError } from "./lib/scene/errors.ts";
 export { Attributes } from "./lib/scene/attributes.ts";
 export { loadSceneFile, loadSceneText } from "./lib/scene/load_scene.ts";
+export type { SceneFormat } from "./lib/scene/parse_text.ts";
 export type {
   AttributeSource,
   NodeModel,
@@ -71,8 +72,20 @@ export {
   type Size,
   type StateStore,
 } from "./lib/render/node.ts";
-export { GLContext } from "./lib/gl/context.ts";
-export { ShaderError } from "./lib/gl/shader.ts";
+export { GLContext, type ReadOptions } from "./lib/gl/context.ts";
+export type { GLES, GLES_SYMBOLS } from "./lib/gl/gles.ts";
+export type {
+  RenderTarget,
+  SamplingOptions,
+  Texture,
+  TextureFormat,
+} from "./lib/gl/texture.ts";
+export {
+  ShaderError,
+  type ShaderProgram,
+  type ShaderStage,
+  type UniformInfo,
+} from "./lib/gl/shader.ts";
 export {
   type ConnectionState,
   getSignallingKind,
@@ -90,17 +103,29 @@ export {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export type { VideoCodec } from "./lib/webrtc/sdp.ts";
 export {
   type BroadcastConfig,
   broadcastKind,
+  type BroadcastSignalling,
+  type BroadcastTimings,
   startBroadcast,
 } from "./lib/signalling/broadcast.ts";
-export { BroadcastCipher } from "./lib/signalling/broadcast_cipher.ts";
-export { Fernet, InvalidTokenError } from "./lib/signalling/fernet.ts";
+export {
+  BroadcastCipher,
+  type BroadcastMessage,
+} from "./lib/signalling/broadcast_cipher.ts";
+export {
+  type DecryptOptions,
+  type EncryptOptions,
+  Fernet,
+  InvalidTokenError,
+} from "./lib/signalling/fernet.ts";
 export {
   startWebSocketSignalling,
   type WebSocketConfig,
   websocketSignalling,
+  type WebSocketTiming,
 } from "./lib/signalling/websocket.ts";
 export {
   ServerError,
@@ -108,3 +133,9 @@ export {
   type SignallingServerOptions,
   startSignallingServer,
 } from "./lib/server/signalling_server.ts";
+export type {
+  MemberConnection,
+  Membership,
+  RelayOutcome,
+  RoomRegistry,
+} from "./lib/server/rooms.ts";

@@ -53,12 +53,19 @@ const STATISTICS_PERIOD_SECONDS = 5;
 
 /** Renders one scene, frame by frame. */
 export class Engine {
+  /** The engine's own GL context, created with it and destroyed by {@linkcode Engine.close}. */
   readonly gl: GLContext;
+  /** The scene state (`$KEY` in expressions, written by nodes such as `!webrtc state=`). */
   readonly state: MapStateStore = new MapStateStore();
+  /** Clock of the current frame; the engine updates this object in place every frame. */
   readonly frame: FrameInfo;
+  /** Logger for engine messages (from {@linkcode EngineOptions.log}, default `"engine"`). */
   readonly log: Logger;
+  /** Frames per second {@linkcode Engine.run} aims for (default 60). */
   readonly fps: number;
+  /** Whether frames are rendered as fast as possible with a clock that advances `1 / fps` per frame. */
   readonly lockstep: boolean;
+  /** Seconds of scene time after which {@linkcode Engine.run} stops, or `null` to run until stopped. */
   readonly runtime: number | null;
   #file: string;
   #model: SceneModel;

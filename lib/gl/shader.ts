@@ -23,6 +23,9 @@ export type ShaderStage = "vertex" | "fragment" | "link";
  */
 export class ShaderError extends Error {
   /**
+   * Creates the error; the message names `source`, the stage and the line,
+   * followed by the trimmed log.
+   *
    * @param stage the stage that failed
    * @param log the info log (user line numbers)
    * @param line first line mentioned in the log

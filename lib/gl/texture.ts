@@ -237,6 +237,9 @@ export class RenderTarget {
   #destroyed = false;
 
   /**
+   * Creates a `width`×`height` texture of `format` and a framebuffer with
+   * it attached; throws when the framebuffer is incomplete.
+   *
    * @example
    * ```ts ignore
    * const target = new RenderTarget(ctx, 1280, 720, "srgb8");

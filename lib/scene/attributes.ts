@@ -25,6 +25,8 @@ export class Attributes {
   readonly #warned = new Set<string>();
 
   /**
+   * Wraps `values` (the map is used, not copied) for the node at `path`.
+   *
    * @param path where the node is in its scene (`nodes[0].children[1]`), for messages
    * @param values attribute name → value
    * @param file the scene file, for messages
@@ -74,6 +76,7 @@ export class Attributes {
 
   /** A single number, or `fallback` when absent or not a number. */
   number(name: string, fallback: number): number;
+  /** A single number, or `fallback` (which may be `null`) when absent or not a number. */
   number(name: string, fallback: number | null): number | null;
   number(name: string, fallback: number | null): number | null {
     const value = this.get(name);
@@ -88,6 +91,7 @@ export class Attributes {
 
   /** `length` numbers (a single number is repeated), or `fallback`. */
   vector(name: string, length: number, fallback: number[]): number[];
+  /** `length` numbers (a single number is repeated), or `fallback` (which may be `null`). */
   vector(
     name: string,
     length: number,
@@ -110,6 +114,7 @@ export class Attributes {
 
   /** Text of the value (symbols by name, numbers formatted), or `fallback`. */
   string(name: string, fallback: string): string;
+  /** Text of the value (symbols by name, numbers formatted), or `fallback` (which may be `null`). */
   string(name: string, fallback: string | null): string | null;
   string(name: string, fallback: string | null): string | null {
     const value = this.get(name);
@@ -126,6 +131,7 @@ export class Attributes {
 
   /** Name of a symbol (`:over` → `"over"`) or plain string, or `fallback`. */
   symbol(name: string, fallback: string): string;
+  /** Name of a symbol (`:over` → `"over"`) or plain string, or `fallback` (which may be `null`). */
   symbol(name: string, fallback: string | null): string | null;
   symbol(name: string, fallback: string | null): string | null {
     const value = this.get(name);

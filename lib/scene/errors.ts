@@ -29,7 +29,14 @@ export class SceneError extends Error {
   /** The problem alone, without the place. */
   readonly problem: string;
 
-  /** @param location where @param problem what is wrong */
+  /**
+   * Creates an error whose message is the location followed by the problem
+   * (`file:line:column: problem` or `file: path: problem`).
+   *
+   * @param location where the problem is
+   * @param problem what is wrong
+   * @param options standard error options (e.g. `cause`)
+   */
   constructor(
     location: SceneLocation,
     problem: string,

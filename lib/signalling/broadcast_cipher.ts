@@ -93,7 +93,11 @@ const cache = new Map<string, Promise<BroadcastCipher>>();
 
 /** Encodes and decodes broadcast datagrams for one (secret, ID) pair. */
 export class BroadcastCipher {
-  /** @param fernet the Fernet made from the derived key */
+  /**
+   * Wraps a Fernet; usually obtained through {@linkcode BroadcastCipher.forId}.
+   *
+   * @param fernet the Fernet made from the derived key
+   */
   constructor(readonly fernet: Fernet) {}
 
   /**

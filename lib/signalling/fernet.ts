@@ -34,7 +34,12 @@ export const MAX_CLOCK_SKEW_S = 60;
 
 /** A token that is malformed, forged, made with another key, or out of date. */
 export class InvalidTokenError extends Error {
-  /** @param reason what is wrong with the token, for the user */
+  /**
+   * Creates the error with the message `Invalid Fernet token: REASON`.
+   *
+   * @param reason what is wrong with the token, for the user
+   * @param options standard error options (e.g. `cause`)
+   */
   constructor(reason: string, options?: ErrorOptions) {
     super(`Invalid Fernet token: ${reason}`, options);
     this.name = "InvalidTokenError";

@@ -71,7 +71,12 @@ export interface SignallingKind<Config = unknown> {
 
 /** Signalling failures that are worth a clear message (bad URL, bad config…). */
 export class SignallingError extends Error {
-  /** @param message what went wrong, for the user */
+  /**
+   * Creates the error.
+   *
+   * @param message what went wrong, for the user
+   * @param options standard error options (e.g. `cause`)
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SignallingError";

@@ -66,7 +66,9 @@ export interface PeerSessionOptions {
 
 /** The newest frame received from the peer. */
 export interface ReceivedFrame {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** I420 planes (Y, then U, then V; see {@linkcode i420Layout}), rows top-down. Not copied: do not modify. */
   data: Uint8Array;
@@ -78,16 +80,19 @@ export interface ReceivedFrame {
 
 /** Figures of the current connection's video streams (from `getStats`). */
 export interface PeerSessionStats {
-  /** Payload bytes sent and frames encoded. */
+  /** Payload bytes sent. */
   bytesSent: number;
+  /** Frames encoded. */
   framesEncoded: number;
   /** MIME type of the codec we send with (`"video/VP8"`), if known. */
   sendCodec: string | null;
-  /** Width and height we send at now (libwebrtc may scale down under load). */
+  /** Width we send at now (libwebrtc may scale down under load), if known. */
   sendWidth: number | null;
+  /** Height we send at now, if known. */
   sendHeight: number | null;
-  /** Payload bytes received and frames decoded. */
+  /** Payload bytes received. */
   bytesReceived: number;
+  /** Frames decoded. */
   framesDecoded: number;
   /** MIME type of the codec we receive. */
   receiveCodec: string | null;
@@ -95,7 +100,11 @@ export interface PeerSessionStats {
 
 /** Raised when a peer connection is closed or replaced while an offer or answer is being made. */
 export class PeerSessionClosedError extends Error {
-  /** @param message what was interrupted */
+  /**
+   * Creates the error.
+   *
+   * @param message what was interrupted
+   */
   constructor(message: string) {
     super(message);
     this.name = "PeerSessionClosedError";
