@@ -3,7 +3,7 @@ import {
   assertEquals,
   assertInstanceOf,
   assertThrows,
-} from "./_assert.ts";
+} from "../_assert.ts";
 import {
   DEFAULT_VERTEX_SOURCE,
   GLContext,

@@ -3,7 +3,7 @@ import {
   assertEquals,
   assertRejects,
   assertThrows,
-} from "./_assert.ts";
+} from "../_assert.ts";
 import {
   detectImageFormat,
   flipRows,

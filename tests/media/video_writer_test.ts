@@ -3,7 +3,7 @@ import {
   assertEquals,
   assertRejects,
   assertThrows,
-} from "./_assert.ts";
+} from "../_assert.ts";
 import { MediaError, VideoWriter } from "../../lib/media/video_writer.ts";
 import { chooseVideoEncoder } from "../../lib/media/video_encoders.ts";
 import { Logger, type LogLevel } from "../../lib/log/logger.ts";

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import pngjs from "pngjs";
 import jpeg from "jpeg-js";
-import { assert, assertEquals, assertNear, pixelAt } from "../gl/_assert.ts";
+import { assert, assertEquals, assertNear, pixelAt } from "../_assert.ts";
 import { settleRecordings } from "../../lib/render/nodes/mod.ts";
 import { expectedBytes, FILL_SHADER, TestScene } from "./_harness.ts";
 

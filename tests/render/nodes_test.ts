@@ -4,7 +4,7 @@ import {
   assertInstanceOf,
   assertNear,
   pixelAt,
-} from "../gl/_assert.ts";
+} from "../_assert.ts";
 import { ShaderError } from "../../lib/gl/shader.ts";
 import { cachedProgramCount } from "../../lib/render/program_node.ts";
 import { expectedBytes, FILL_SHADER, TestScene } from "./_harness.ts";

@@ -5,7 +5,7 @@ import {
   assertNear,
   assertThrows,
   pixelAt,
-} from "../gl/_assert.ts";
+} from "../_assert.ts";
 import {
   isTemplate,
   ShaderTemplate,
