@@ -48,11 +48,18 @@ wrtc.RTCPeerConnection = class extends (OriginalPeerConnection as new (
 type Entry = Record<string, unknown>;
 
 /** The video `outbound-rtp` and `inbound-rtp` entries of the newest peer connection. */
-async function rtpStats(): Promise<{ outbound: Entry; inbound: Entry }> {
-  const result = { outbound: {} as Entry, inbound: {} as Entry };
+async function rtpStats(): Promise<
+  { outbound: Entry; inbound: Entry; pair: Entry }
+> {
+  const result = {
+    outbound: {} as Entry,
+    inbound: {} as Entry,
+    pair: {} as Entry,
+  };
   const pc = connections[connections.length - 1];
   if (!pc) return result;
   (await pc.getStats()).forEach((entry) => {
+    if (entry.type === "candidate-pair" && entry.nominated) result.pair = entry;
     if (entry.kind !== "video" && entry.mediaType !== "video") return;
     if (entry.type === "outbound-rtp") result.outbound = entry;
     if (entry.type === "inbound-rtp") result.inbound = entry;
@@ -63,7 +70,7 @@ async function rtpStats(): Promise<{ outbound: Entry; inbound: Entry }> {
 /** Per-frame times from libwebrtc's counters between two {@linkcode rtpStats}. */
 function pipelineFigures(
   before: { outbound: Entry; inbound: Entry },
-  after: { outbound: Entry; inbound: Entry },
+  after: { outbound: Entry; inbound: Entry; pair: Entry },
 ): PipelineFigures {
   const delta = (side: "outbound" | "inbound", key: string) =>
     (Number(after[side][key]) || 0) - (Number(before[side][key]) || 0);
@@ -92,6 +99,10 @@ function pipelineFigures(
     framesDropped: delta("inbound", "framesDropped"),
     nacks: delta("outbound", "nackCount"),
     plis: delta("outbound", "pliCount"),
+    availableOutgoingKbps:
+      typeof after.pair.availableOutgoingBitrate === "number"
+        ? Math.round(after.pair.availableOutgoingBitrate / 1000)
+        : null,
     qualityLimitationReason: String(
       after.outbound.qualityLimitationReason ?? "unknown",
     ),
@@ -157,6 +168,8 @@ export interface PipelineFigures {
   framesDropped: number;
   nacks: number;
   plis: number;
+  /** libwebrtc's bandwidth estimate at the end of the window (the pacer sends at a multiple of it). */
+  availableOutgoingKbps: number | null;
   qualityLimitationReason: string;
   encoder: string;
   decoder: string;

@@ -523,7 +523,7 @@ function streamRows(
     const w = e.webrtc;
     rows.push([
       `${name}   libwebrtc`,
-      `encode ${w.encodeMs} ms, pacer ${w.packetSendDelayMs} ms/packet; receive: jitter buffer ${w.jitterBufferMs} ms, ` +
+      `encode ${w.encodeMs} ms, pacer ${w.packetSendDelayMs} ms/packet (estimate ${w.availableOutgoingKbps} kbps); receive: jitter buffer ${w.jitterBufferMs} ms, ` +
       `decode ${w.decodeMs} ms, packet → decoded ${w.processingDelayMs} ms (per frame)`,
     ]);
   }
