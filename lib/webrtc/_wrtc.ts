@@ -72,6 +72,9 @@ export interface WrtcPeerConnection {
   readonly localDescription: WrtcDescription | null;
   onconnectionstatechange: (() => void) | null;
   onicegatheringstatechange: (() => void) | null;
+  onicecandidate:
+    | ((event: { candidate: { candidate: string } | null }) => void)
+    | null;
   ontrack:
     | ((event: { track: WrtcTrack; transceiver?: WrtcTransceiver }) => void)
     | null;

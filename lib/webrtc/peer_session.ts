@@ -6,8 +6,10 @@
  *
  * Every offer or answer comes from a fresh `RTCPeerConnection` (the previous
  * one is closed) with one outgoing video track, `sendrecv`, no STUN or TURN
- * servers, and ICE gathering finished before the SDP is returned
- * (non-trickle). The preferred codec goes first through
+ * servers, and the ICE candidates in the SDP that is returned
+ * (non-trickle: by default the UDP ones, without waiting ~100 ms more for
+ * libwebrtc's TCP candidates; see
+ * {@linkcode PeerSessionOptions.waitForTcpCandidates}). The preferred codec goes first through
  * `RTCRtpTransceiver.setCodecPreferences` (or by reordering payload types
  * when that is missing), and the bitrate is written into the SDP, since
  * `RTCRtpSender.setParameters` is not usable in this binding: the remote
@@ -62,7 +64,22 @@ export interface PeerSessionOptions {
   log?: Logger;
   /** How long to wait for ICE gathering before returning the SDP as it is (default 5000 ms). */
   iceGatheringTimeoutMs?: number;
+  /**
+   * Wait for every ICE candidate, TCP ones included, before handing out an
+   * offer or answer (default `false`). libwebrtc gathers UDP host
+   * candidates at once but TCP ones in a later step, about 100 ms after;
+   * by default the SDP goes out {@linkcode UDP_CANDIDATE_GRACE_MS} after the
+   * first UDP candidate (or when gathering completes, if sooner), without
+   * the TCP candidates, which only a peer that cannot use UDP would need.
+   */
+  waitForTcpCandidates?: boolean;
 }
+
+/**
+ * How long (ms) after the first UDP candidate an offer or answer waits for
+ * more (UDP host candidates of all interfaces come within a few ms).
+ */
+export const UDP_CANDIDATE_GRACE_MS = 10;
 
 /** The newest frame received from the peer. */
 export interface ReceivedFrame {
@@ -136,6 +153,10 @@ interface Connection {
   framesReceived: number;
   /** Ends a pending wait for ICE gathering. */
   stopGathering: (() => void) | null;
+  /** `performance.now()` of the first UDP candidate, or `null`. */
+  firstUdpCandidateAt: number | null;
+  /** Called on the first UDP candidate. */
+  onUdpCandidate: (() => void) | null;
   closed: boolean;
 }
 
@@ -148,6 +169,7 @@ export class WrtcPeerSession implements PeerSession {
   readonly #limits: BitrateLimits;
   readonly #log: Logger;
   readonly #gatherTimeout: number;
+  readonly #waitForTcp: boolean;
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
   #conn: Connection | null = null;
   #latest: ReceivedFrame | null = null;
@@ -174,6 +196,7 @@ export class WrtcPeerSession implements PeerSession {
     this.#limits = bitrateLimits(this.bitrate);
     this.#log = options.log ?? getLogger("webrtc");
     this.#gatherTimeout = options.iceGatheringTimeoutMs ?? 5000;
+    this.#waitForTcp = options.waitForTcpCandidates ?? false;
     this.#allocate(width, height);
   }
 
@@ -374,7 +397,18 @@ export class WrtcPeerSession implements PeerSession {
       state: "new",
       framesReceived: 0,
       stopGathering: null,
+      firstUdpCandidateAt: null,
+      onUdpCandidate: null,
       closed: false,
+    };
+    pc.onicecandidate = (event) => {
+      const line = event.candidate?.candidate;
+      if (
+        conn.closed || conn.firstUdpCandidateAt !== null || !line ||
+        !/ udp /i.test(line)
+      ) return;
+      conn.firstUdpCandidateAt = performance.now();
+      conn.onUdpCandidate?.();
     };
     pc.onconnectionstatechange = () => {
       if (conn.closed) return;
@@ -414,6 +448,8 @@ export class WrtcPeerSession implements PeerSession {
     conn.stopGathering?.();
     conn.pc.onconnectionstatechange = null;
     conn.pc.onicegatheringstatechange = null;
+    conn.pc.onicecandidate = null;
+    conn.onUdpCandidate = null;
     conn.pc.ontrack = null;
     if (conn.sink) {
       conn.sink.onframe = null;
@@ -449,11 +485,26 @@ export class WrtcPeerSession implements PeerSession {
   #gathered(conn: Connection): Promise<void> {
     if (conn.pc.iceGatheringState === "complete") return Promise.resolve();
     return new Promise((resolve) => {
+      let grace: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         clearTimeout(timer);
+        clearTimeout(grace);
         conn.pc.onicegatheringstatechange = null;
+        conn.onUdpCandidate = null;
         conn.stopGathering = null;
         resolve();
+      };
+      // Without waiting for TCP: a short grace after the first UDP candidate.
+      const udpArrived = () => {
+        if (grace !== undefined || conn.firstUdpCandidateAt === null) return;
+        const left = conn.firstUdpCandidateAt + UDP_CANDIDATE_GRACE_MS -
+          performance.now();
+        grace = setTimeout(() => {
+          this.#log.debug(
+            "sending the SDP with the UDP candidates (not waiting for TCP ones)",
+          );
+          done();
+        }, Math.max(0, left));
       };
       const timer = setTimeout(() => {
         this.#log.warn(
@@ -465,6 +516,10 @@ export class WrtcPeerSession implements PeerSession {
       conn.pc.onicegatheringstatechange = () => {
         if (conn.pc.iceGatheringState === "complete") done();
       };
+      if (!this.#waitForTcp) {
+        conn.onUdpCandidate = udpArrived;
+        udpArrived();
+      }
     });
   }
 

@@ -160,3 +160,49 @@ Deno.test("a new offer replaces the previous peer connection without a null stat
   }
   assert.deepEqual(states, ["new", "new", null]);
 });
+
+Deno.test("an offer carries the UDP host candidates without waiting for the TCP ones; waitForTcpCandidates waits for all", async () => {
+  const quick = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const full = new WrtcPeerSession({
+    width: WIDTH,
+    height: HEIGHT,
+    waitForTcpCandidates: true,
+  });
+  const answerer = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  try {
+    const started = performance.now();
+    const offer = await quick.createOffer();
+    const quickMs = performance.now() - started;
+    const candidates = (sdp: string) =>
+      sdp.split(/\r?\n/).filter((line) => line.startsWith("a=candidate:"));
+    assert.ok(
+      candidates(offer).some((line) => / udp /i.test(line)),
+      `no UDP candidate in the offer:\n${offer}`,
+    );
+    assert.ok(
+      !candidates(offer).some((line) => / tcp /i.test(line)),
+      "the offer waited for TCP candidates",
+    );
+    // libwebrtc adds TCP candidates ~100 ms after the UDP ones.
+    assert.ok(quickMs < 80, `offer took ${quickMs.toFixed(1)} ms`);
+    const answer = await answerer.acceptOffer(offer);
+    assert.ok(candidates(answer).some((line) => / udp /i.test(line)));
+    await quick.acceptAnswer(answer);
+    await waitFor(
+      () =>
+        quick.connectionState === "connected" &&
+        answerer.connectionState === "connected",
+      "connected on the UDP candidates",
+    );
+    const fullOffer = await full.createOffer();
+    assert.ok(candidates(fullOffer).some((line) => / udp /i.test(line)));
+    assert.ok(
+      candidates(fullOffer).some((line) => / tcp /i.test(line)),
+      `no TCP candidate with waitForTcpCandidates:\n${fullOffer}`,
+    );
+  } finally {
+    quick.close();
+    full.close();
+    answerer.close();
+  }
+});
