@@ -2,7 +2,9 @@
  * `!webrtc`: a two-way video call endpoint.
  *
  * The node composites its visible children at its size into an 8-bit sRGB
- * image (always, whatever `colorbits=` says) and, while a call is up, hands
+ * image (always; `colorbits=` sets the children's default, 8 unless given,
+ * and a lone 8-bit child of the node's size is used as it is, without a
+ * compositing pass) and, while a call is up, hands
  * that image to the encoder every frame (read back from the GPU, converted
  * to I420 in preallocated memory; nothing waits on the network). Its output
  * is the newest frame received from the peer, converted from three R8 plane
@@ -60,7 +62,11 @@ import {
   type SceneNode,
   type Size,
 } from "../render/node.ts";
-import { ProgramNode } from "../render/program_node.ts";
+import {
+  ProgramNode,
+  setTreeColorbits,
+  treeColorbits,
+} from "../render/program_node.ts";
 import { PROGRAM_ATTRIBUTES } from "../render/nodes/window.ts";
 import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
@@ -204,6 +210,10 @@ export class WebrtcNode extends ProgramNode {
   #shownAs = "";
   /** The texture showing the peer's video, or `null` when the children are shown. */
   #shown: Texture | null = null;
+  /** The tree's `colorbits=` default outside this node (restored once the children are prepared). */
+  #outerColorbits: number | null = null;
+  /** Whether this frame's only visible child image may be sent as it is (8-bit sRGB). */
+  #passThrough = false;
 
   /** The peer's newest frame while a call is up, else the composited children. */
   override get output(): Texture | null {
@@ -220,19 +230,42 @@ export class WebrtcNode extends ProgramNode {
     return this.#signalling;
   }
 
-  /** Always 8-bit sRGB, whatever `colorbits=` says. */
+  /**
+   * Always 8-bit sRGB, whatever `colorbits=` says; `colorbits=` sets the
+   * children's default instead (as on `!window`), which is 8 here: the
+   * stream is 8-bit, and an 8-bit child of the node's size is then sent (and
+   * shown without a call) as it is, without a compositing pass.
+   */
   override prepare(
     ctx: RenderContext,
     attrs: Attributes,
     inherited: Size,
   ): Size {
+    this.#outerColorbits = treeColorbits(ctx.gl);
+    setTreeColorbits(ctx.gl, attrs.number("colorbits", null) ?? 8);
     const size = super.prepare(ctx, attrs, inherited);
     this.format = "srgb8";
     return size;
   }
 
+  /** Plain compositing of a lone 8-bit sRGB child is skipped (its image is sent). */
+  protected override allowsPassThrough(): boolean {
+    return this.#passThrough;
+  }
+
   /** Composites, sends, runs signalling and shows the peer's video. */
   override render(ctx: RenderContext, children: readonly SceneNode[]): void {
+    setTreeColorbits(ctx.gl, this.#outerColorbits);
+    // Passing through copies raw `rgba8` images as they are, so only sRGB ones.
+    let images = 0;
+    let srgb = true;
+    for (const child of children) {
+      const output = child.hidden ? null : child.output;
+      if (output === null) continue;
+      images++;
+      srgb = output.format === "srgb8" && output.framebuffer !== 0;
+    }
+    this.#passThrough = images === 1 && srgb;
     super.render(ctx, children);
     this.#ctx = ctx;
     const attrs = this.attrs!;
@@ -341,14 +374,14 @@ export class WebrtcNode extends ProgramNode {
     if (key !== null) ctx.state.set(key, state === null ? null : sym(state));
   }
 
-  /** Reads the composite back (bottom-up rows, as stored) and hands it to the encoder. */
+  /** Reads the composite (or the child passed through) back (bottom-up rows, as stored) and hands it to the encoder. */
   #send(ctx: RenderContext, session: WrtcPeerSession): void {
-    const target = this.target;
-    if (target === null) return;
-    const { width, height } = target;
+    const image = super.output;
+    if (image === null) return;
+    const { width, height } = image;
     const bytes = width * height * 4;
     if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
-    const pixels = ctx.gl.readTarget(target, this.#pixels, { flip: false });
+    const pixels = ctx.gl.readTarget(image, this.#pixels, { flip: false });
     // I420 needs even sizes: drop the last column and the top row when odd.
     const evenWidth = width & ~1;
     const evenHeight = height & ~1;

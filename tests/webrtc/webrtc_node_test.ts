@@ -491,3 +491,56 @@ function regionMean(
   }
   return [sum[0] / n, sum[1] / n, sum[2] / n];
 }
+
+Deno.test("children of !webrtc default to 8-bit sRGB and a lone child is used without compositing; colorbits= sets their default; siblings keep the tree's", async () => {
+  const text = `
+[[nodes]]
+kind = "!webrtc"
+id = "eight"
+size = [64, 48]
+${halvesShader(A_TOP, A_BOTTOM, `id = "eight_child"`)}
+
+[[nodes]]
+kind = "!webrtc"
+id = "sixteen"
+size = [64, 48]
+colorbits = 16
+${halvesShader(B_TOP, B_BOTTOM, `id = "sixteen_child"`)}
+
+[[nodes]]
+kind = "!shader"
+id = "sibling"
+size = [8, 8]
+fragment = "\${HEADER}\\nout vec4 color;\\nvoid main() { color = vec4(1.0); }"
+`;
+  await withEngine(text, (engine) => {
+    engine.renderFrame();
+    engine.renderFrame();
+    const eight = engine.node("eight") as WebrtcNode;
+    const eightChild = engine.node("eight_child")!;
+    assert.equal(eightChild.output?.format, "srgb8");
+    assert.equal(
+      eight.output,
+      eightChild.output,
+      "the child's image passed through",
+    );
+    assert.equal(eight.target, null);
+    assert.ok(
+      shows(engine, "eight", rgb(A_TOP), rgb(A_BOTTOM), 2),
+      describe(engine, "eight"),
+    );
+    const sixteen = engine.node("sixteen") as WebrtcNode;
+    assert.equal(engine.node("sixteen_child")!.output?.format, "rgba16f");
+    assert.equal(
+      sixteen.output?.format,
+      "srgb8",
+      "the node itself stays 8-bit",
+    );
+    assert.notEqual(sixteen.target, null, "composited");
+    assert.ok(
+      shows(engine, "sixteen", rgb(B_TOP), rgb(B_BOTTOM), 2),
+      describe(engine, "sixteen"),
+    );
+    assert.equal(engine.node("sibling")!.output?.format, "rgba16f");
+  });
+});
