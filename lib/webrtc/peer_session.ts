@@ -79,7 +79,7 @@ export interface PeerSessionOptions {
  * How long (ms) after the first UDP candidate an offer or answer waits for
  * more (UDP host candidates of all interfaces come within a few ms).
  */
-export const UDP_CANDIDATE_GRACE_MS = 10;
+export const UDP_CANDIDATE_GRACE_MS = 5;
 
 /** The newest frame received from the peer. */
 export interface ReceivedFrame {
