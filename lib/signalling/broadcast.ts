@@ -295,8 +295,11 @@ export class BroadcastSignalling implements Signalling {
     const { broadcast, port } = this.#config;
     const socket = await this.#openSocket(0, true);
     try {
-      const cipher = await this.#abortable(cipherPromise);
-      const offer = await this.#abortable(this.#session.createOffer());
+      // The offer is made while the key is derived (both take a while).
+      const [cipher, offer] = await Promise.all([
+        this.#abortable(cipherPromise),
+        this.#abortable(this.#session.createOffer()),
+      ]);
       this.#events.clear(); // state changes and datagrams of the previous attempt
       log.info(`${this.description}: offering from port ${socket.local.port}`);
       let sends = 0;
