@@ -108,7 +108,7 @@ export interface WrtcVideoSink {
 /** The module's shape. */
 export interface Wrtc {
   RTCPeerConnection: new (
-    config: { iceServers: unknown[] },
+    config: { iceServers: unknown[]; iceCandidatePoolSize?: number },
   ) => WrtcPeerConnection;
   RTCRtpSender: {
     getCapabilities(

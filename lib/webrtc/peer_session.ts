@@ -73,11 +73,19 @@ export interface PeerSessionOptions {
    * the TCP candidates, which only a peer that cannot use UDP would need.
    */
   waitForTcpCandidates?: boolean;
+  /**
+   * Make the first peer connection when the session is made, gathering ICE
+   * candidates from then on, so the first offer or answer comes sooner
+   * (default `true`). {@linkcode WrtcPeerSession.close} closes it when still
+   * unused; later connections are made when needed.
+   */
+  prepare?: boolean;
 }
 
 /**
  * How long (ms) after the first UDP candidate an offer or answer waits for
- * more (UDP host candidates of all interfaces come within a few ms).
+ * more (UDP host candidates of all interfaces come within a few ms; those
+ * of a prepared connection, gathered ahead, in one burst: 1 ms there).
  */
 export const UDP_CANDIDATE_GRACE_MS = 5;
 
@@ -157,6 +165,8 @@ interface Connection {
   firstUdpCandidateAt: number | null;
   /** Called on the first UDP candidate. */
   onUdpCandidate: (() => void) | null;
+  /** Made with a candidate pool: its candidates come all at once. */
+  pooled: boolean;
   closed: boolean;
 }
 
@@ -172,13 +182,19 @@ export class WrtcPeerSession implements PeerSession {
   readonly #waitForTcp: boolean;
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
   #conn: Connection | null = null;
+  /** Made ahead by the constructor for the first offer or answer (see {@linkcode PeerSessionOptions.prepare}). */
+  #spare: Connection | null = null;
   #latest: ReceivedFrame | null = null;
   #i420 = new Uint8Array(0);
   #i420Flipped = new Uint8Array(0);
   #rgbaFlipped = new Uint8Array(0);
   #framesSent = 0;
 
-  /** Creates a session; no peer connection exists until an offer or answer is made. */
+  /**
+   * Creates a session. Unless `prepare: false`, it makes its first peer
+   * connection now (unused until an offer or answer is made): call
+   * {@linkcode close} when done with the session.
+   */
   constructor(options: PeerSessionOptions) {
     const { width, height } = options;
     if (!(width > 0 && height > 0)) {
@@ -198,6 +214,7 @@ export class WrtcPeerSession implements PeerSession {
     this.#gatherTimeout = options.iceGatheringTimeoutMs ?? 5000;
     this.#waitForTcp = options.waitForTcpCandidates ?? false;
     this.#allocate(width, height);
+    if (options.prepare ?? true) this.#spare = this.#newConnection(true);
   }
 
   /** State of the current peer connection, or `null` when there is none. */
@@ -273,6 +290,10 @@ export class WrtcPeerSession implements PeerSession {
 
   /** Closes the current peer connection, if any; its state becomes `null`. */
   close(): void {
+    if (this.#spare !== null) {
+      this.#release(this.#spare);
+      this.#spare = null;
+    }
     if (this.#conn === null) return;
     this.#release(this.#conn);
     this.#conn = null;
@@ -380,16 +401,18 @@ export class WrtcPeerSession implements PeerSession {
       : new Uint8Array(width * height * 4);
   }
 
-  /** Replaces the current connection with a new one (state `new`, reported without a `null` in between). */
-  #open(): Connection {
-    if (this.#conn !== null) {
-      this.#release(this.#conn);
-      this.#log.info("peer connection replaced by a new one");
-    }
-    this.#latest = null;
-    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  /**
+   * A peer connection with its video source and track, no handlers yet.
+   * `pooled`: ICE candidates are gathered from now on (`iceCandidatePoolSize`),
+   * so an offer or answer made later has them at once.
+   */
+  #newConnection(pooled: boolean): Connection {
+    const config = pooled
+      ? { iceServers: [], iceCandidatePoolSize: 1 }
+      : { iceServers: [] };
+    const pc = new wrtc.RTCPeerConnection(config);
     const source = new wrtc.nonstandard.RTCVideoSource();
-    const conn: Connection = {
+    return {
       pc,
       source,
       track: source.createTrack(),
@@ -399,8 +422,21 @@ export class WrtcPeerSession implements PeerSession {
       stopGathering: null,
       firstUdpCandidateAt: null,
       onUdpCandidate: null,
+      pooled,
       closed: false,
     };
+  }
+
+  /** Replaces the current connection with a new one (state `new`, reported without a `null` in between). */
+  #open(): Connection {
+    if (this.#conn !== null) {
+      this.#release(this.#conn);
+      this.#log.info("peer connection replaced by a new one");
+    }
+    this.#latest = null;
+    const conn = this.#spare ?? this.#newConnection(false);
+    this.#spare = null;
+    const pc = conn.pc;
     pc.onicecandidate = (event) => {
       const line = event.candidate?.candidate;
       if (
@@ -497,8 +533,9 @@ export class WrtcPeerSession implements PeerSession {
       // Without waiting for TCP: a short grace after the first UDP candidate.
       const udpArrived = () => {
         if (grace !== undefined || conn.firstUdpCandidateAt === null) return;
-        const left = conn.firstUdpCandidateAt + UDP_CANDIDATE_GRACE_MS -
-          performance.now();
+        // Pooled candidates, gathered already, come out in one burst.
+        const graceMs = conn.pooled ? 1 : UDP_CANDIDATE_GRACE_MS;
+        const left = conn.firstUdpCandidateAt + graceMs - performance.now();
         grace = setTimeout(() => {
           this.#log.debug(
             "sending the SDP with the UDP candidates (not waiting for TCP ones)",

@@ -162,11 +162,16 @@ Deno.test("a new offer replaces the previous peer connection without a null stat
 });
 
 Deno.test("an offer carries the UDP host candidates without waiting for the TCP ones; waitForTcpCandidates waits for all", async () => {
-  const quick = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const quick = new WrtcPeerSession({
+    width: WIDTH,
+    height: HEIGHT,
+    prepare: false,
+  });
   const full = new WrtcPeerSession({
     width: WIDTH,
     height: HEIGHT,
     waitForTcpCandidates: true,
+    prepare: false,
   });
   const answerer = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
   try {
@@ -204,5 +209,53 @@ Deno.test("an offer carries the UDP host candidates without waiting for the TCP 
     quick.close();
     full.close();
     answerer.close();
+  }
+});
+
+Deno.test("a prepared session gathers ahead: an offer made soon has every UDP candidate, one made later the TCP ones too, at once", async () => {
+  const udp = (sdp: string) =>
+    sdp.split(/\r?\n/).filter((line) =>
+      line.startsWith("a=candidate:") && / udp /i.test(line)
+    ).length;
+  const tcp = (sdp: string) =>
+    sdp.split(/\r?\n/).filter((line) =>
+      line.startsWith("a=candidate:") && / tcp /i.test(line)
+    ).length;
+  const plain = new WrtcPeerSession({
+    width: WIDTH,
+    height: HEIGHT,
+    prepare: false,
+  });
+  const soon = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const later = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const unused = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  try {
+    const plainOffer = await plain.createOffer();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const soonOffer = await soon.createOffer();
+    assert.equal(udp(soonOffer), udp(plainOffer), soonOffer);
+    // libwebrtc adds TCP candidates ~100 ms after the UDP ones.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    const laterOffer = await later.createOffer();
+    const ms = performance.now() - started;
+    assert.equal(udp(laterOffer), udp(plainOffer), laterOffer);
+    assert.ok(tcp(laterOffer) > 0, `no TCP candidates:\n${laterOffer}`);
+    assert.ok(ms < 50, `the prepared offer took ${ms.toFixed(1)} ms`);
+    // A call comes up on the prepared connection that made the offer.
+    const answer = await soon.acceptOffer(laterOffer);
+    await later.acceptAnswer(answer);
+    await waitFor(
+      () =>
+        later.connectionState === "connected" &&
+        soon.connectionState === "connected",
+      "connected on prepared connections",
+    );
+  } finally {
+    plain.close();
+    soon.close();
+    later.close();
+    unused.close(); // closes its unused prepared connection
+    assert.equal(unused.connectionState, null);
   }
 });
