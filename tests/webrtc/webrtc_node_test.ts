@@ -6,7 +6,10 @@ import dgram from "node:dgram";
 import { Engine } from "../../lib/engine/engine.ts";
 import { sym } from "../../lib/expr/values.ts";
 import { setLogLevel } from "../../lib/log/logger.ts";
-import { startBroadcast } from "../../lib/signalling/broadcast.ts";
+import {
+  DEFAULT_BROADCAST_ADDRESS,
+  startBroadcast,
+} from "../../lib/signalling/broadcast.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
   type FrameConversion,
@@ -370,7 +373,7 @@ id = "w"
         secret: "flitter_webrtc",
         port,
         host: "0.0.0.0",
-        broadcast: "255.255.255.255",
+        broadcast: DEFAULT_BROADCAST_ADDRESS,
       },
     );
   } finally {
