@@ -152,26 +152,6 @@ function convertsOnCpu(gl: GLContext): boolean {
     (conversion === "auto" && SOFTWARE_RENDERER.test(gl.renderer));
 }
 
-/**
- * Uploads `data` into `texture`, making sure it lands there.
- *
- * `Texture.upload` binds the texture on the context's edit unit through the
- * binding cache, and `GLContext.bindTexture` returns early on a cache hit
- * without making that unit active; with another unit active (after a
- * composite bound its inputs), the data then goes to the texture bound on
- * that unit instead (seen: a received frame overwrote a `!shader` output).
- * Binding nothing on the edit unit first makes the upload's bind a real one
- * (which activates the unit) and keeps the cache right.
- */
-function uploadInto(
-  gl: GLContext,
-  texture: Texture,
-  data: Uint8Array<ArrayBuffer>,
-): void {
-  gl.bindTextureForEdit(0);
-  texture.upload(data);
-}
-
 /** What the node wants running: a signalling configuration and session settings. */
 interface Wanted {
   /** Compared between frames: signalling kind, configuration, codec and bitrate. */
@@ -434,7 +414,7 @@ export class WebrtcNode extends ProgramNode {
       if (this.#frameTarget === null) {
         this.#frameTarget = new RenderTarget(gl, width, height, "srgb8");
       } else this.#frameTarget.resize(width, height);
-      uploadInto(gl, this.#frameTarget.texture, this.#rgba);
+      this.#frameTarget.texture.upload(this.#rgba);
     }
     const frameTarget = this.#frameTarget!;
     if (width === this.width && height === this.height) {
@@ -470,15 +450,11 @@ export class WebrtcNode extends ProgramNode {
       ];
     }
     const data = frame.data as Uint8Array<ArrayBuffer>;
-    uploadInto(gl, planes[0], data.subarray(0, layout.ySize));
-    uploadInto(
-      gl,
-      planes[1],
+    planes[0].upload(data.subarray(0, layout.ySize));
+    planes[1].upload(
       data.subarray(layout.uOffset, layout.uOffset + layout.chromaSize),
     );
-    uploadInto(
-      gl,
-      planes[2],
+    planes[2].upload(
       data.subarray(layout.vOffset, layout.vOffset + layout.chromaSize),
     );
     const program = this.#program;
