@@ -187,7 +187,9 @@ export class WebrtcNode extends ProgramNode {
   #flipped = new Uint8Array(0);
   #rgba = new Uint8Array(0);
   #uploaded: ReceivedFrame | null = null;
-  #shownAs = "";
+  #shownWidth = 0;
+  #shownHeight = 0;
+  #shownOnCpu = false;
   /** The texture showing the peer's video, or `null` when the children are shown. */
   #shown: Texture | null = null;
   /** The tree's `colorbits=` default outside this node (restored once the children are prepared). */
@@ -388,12 +390,16 @@ export class WebrtcNode extends ProgramNode {
   #show(gl: GLContext, frame: ReceivedFrame): void {
     const even = frame.width % 2 === 0 && frame.height % 2 === 0;
     const cpu = even && convertsOnCpu(gl);
-    const size = `${this.width}x${this.height} ${cpu ? "cpu" : "gpu"}`;
-    if (frame === this.#uploaded && size === this.#shownAs) return;
+    if (
+      frame === this.#uploaded && cpu === this.#shownOnCpu &&
+      this.width === this.#shownWidth && this.height === this.#shownHeight
+    ) return;
     if (cpu) this.#showConvertedOnCpu(gl, frame);
     else this.#showConvertedOnGpu(gl, frame);
     this.#uploaded = frame;
-    this.#shownAs = size;
+    this.#shownWidth = this.width;
+    this.#shownHeight = this.height;
+    this.#shownOnCpu = cpu;
   }
 
   /**
