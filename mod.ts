@@ -105,6 +105,13 @@ export {
 } from "./lib/webrtc/peer_session.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
 export {
+  activeWrtcFieldTrials,
+  FieldTrialsError,
+  isValidFieldTrials,
+  LOW_LATENCY_FIELD_TRIALS,
+  setWrtcFieldTrials,
+} from "./lib/webrtc/field_trials.ts";
+export {
   type BroadcastConfig,
   broadcastKind,
   type BroadcastSignalling,

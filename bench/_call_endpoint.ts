@@ -28,6 +28,7 @@ import {
   type WebrtcNode,
 } from "../lib/webrtc/webrtc_node.ts";
 import { wrtc, type WrtcPeerConnection } from "../lib/webrtc/_wrtc.ts";
+import { setWrtcFieldTrials } from "../lib/webrtc/field_trials.ts";
 
 /**
  * Every `RTCPeerConnection` made in this process, newest last: the benchmark
@@ -138,6 +139,8 @@ export interface EndpointOptions {
   conversion?: FrameConversion;
   /** Log level of the engine and the call (default `"warn"`). */
   logLevel?: LogLevel;
+  /** libwebrtc field trials (default: the built-in low-latency set). */
+  fieldTrials?: string;
 }
 
 /** What one endpoint reports. */
@@ -565,6 +568,9 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
 
 if (import.meta.main) {
   const options = JSON.parse(Deno.args[0]) as EndpointOptions;
+  if (options.fieldTrials !== undefined) {
+    setWrtcFieldTrials(options.fieldTrials);
+  }
   let result: EndpointResult;
   try {
     result = await main(options);

@@ -27,12 +27,15 @@
  * `bench/results/call.json` and a summary table. Options: `--quick` (fewer
  * runs, 5 s call), `--skip-server-bench`, `--conversion=cpu|gpu` (where
  * received frames are converted, see `setFrameConversion`), `--log=debug`
- * (print the endpoints' log records).
+ * (print the endpoints' log records), `--field-trials=TRIALS` (libwebrtc
+ * field trials instead of the built-in low-latency set; empty for
+ * libwebrtc's defaults).
  *
  * @module
  */
 
 import { setLogLevel } from "../lib/log/logger.ts";
+import { LOW_LATENCY_FIELD_TRIALS } from "../lib/webrtc/field_trials.ts";
 import { startSignallingServer } from "../lib/server/signalling_server.ts";
 import type {
   EndpointOptions,
@@ -50,6 +53,9 @@ const CONVERSION = Deno.args.find((arg) => arg.startsWith("--conversion="))
 const LOG_LEVEL = Deno.args.find((arg) => arg.startsWith("--log="))?.slice(
   6,
 ) as EndpointOptions["logLevel"];
+/** `--field-trials=…`: the endpoints' libwebrtc field trials (absent: the built-in set). */
+const FIELD_TRIALS = Deno.args.find((arg) => arg.startsWith("--field-trials="))
+  ?.slice(15);
 const ROOT = new URL("../", import.meta.url).pathname;
 const ENDPOINT = new URL("./_call_endpoint.ts", import.meta.url).pathname;
 
@@ -126,6 +132,7 @@ async function runPair(
       epochMs: EPOCH_MS,
       logLevel: LOG_LEVEL,
       conversion: CONVERSION,
+      fieldTrials: FIELD_TRIALS,
     };
     const limitMs = 30_000 + endpoint.startDelayMs + endpoint.connectTimeoutMs +
       (endpoint.warmupSeconds + endpoint.measureSeconds +
@@ -615,6 +622,7 @@ async function collect() {
       renderer: connect.renderer,
       quick: QUICK,
       frameConversion: CONVERSION ?? "auto",
+      fieldTrials: FIELD_TRIALS ?? LOW_LATENCY_FIELD_TRIALS,
       connect,
       stream,
       smallStream,

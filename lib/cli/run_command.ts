@@ -12,18 +12,27 @@ import { SceneError } from "../scene/errors.ts";
 import { parseDefineValue } from "../scene/model.ts";
 import { applyLogFlags, LOG_FLAG_OPTIONS } from "./log_flags.ts";
 import { UsageError } from "./usage_error.ts";
+import {
+  FieldTrialsError,
+  isValidFieldTrials,
+  setWrtcFieldTrials,
+} from "../webrtc/field_trials.ts";
 
 /** Usage text of `run`. */
 export const RUN_USAGE =
   `Usage: flitter_webrtc run SCENE [--define NAME=VALUE]... [--fps N] [--runtime SECONDS]
-                          [--lockstep] [--offscreen] [--quiet|--verbose|--debug|--trace]
+                          [--lockstep] [--offscreen] [--field-trials=TRIALS]
+                          [--quiet|--verbose|--debug|--trace]
 
   SCENE               a scene file (.toml or .json); it is reloaded when it changes
   --define NAME=VALUE bind NAME in expressions (a number, :symbol or text); repeatable
   --fps N             frames per second (default 60)
   --runtime SECONDS   exit after this many seconds of scene time
   --lockstep          render as fast as possible with an evenly stepped clock
-  --offscreen         never open a window (windows render offscreen anyway for now)`;
+  --offscreen         never open a window (windows render offscreen anyway for now)
+  --field-trials=TRIALS
+                      libwebrtc field trials for video calls, as Name/group/Name/group/
+                      (default: lowest latency, no jitter buffer; empty: libwebrtc's own)`;
 
 /** Options of one `run`. */
 export interface RunOptions {
@@ -33,6 +42,8 @@ export interface RunOptions {
   runtime: number | null;
   lockstep: boolean;
   offscreen: boolean;
+  /** `--field-trials=` (null: the built-in low-latency set). */
+  fieldTrials: string | null;
 }
 
 /** Parses `run`'s arguments; throws {@linkcode UsageError}. */
@@ -49,6 +60,7 @@ export function parseRunArgs(args: string[]): RunOptions {
         runtime: { type: "string" },
         lockstep: { type: "boolean" },
         offscreen: { type: "boolean" },
+        "field-trials": { type: "string" },
       },
     });
   } catch (error) {
@@ -85,6 +97,12 @@ export function parseRunArgs(args: string[]): RunOptions {
       `--runtime "${values.runtime}": expected seconds (≥ 0)`,
     );
   }
+  const fieldTrials = values["field-trials"] ?? null;
+  if (fieldTrials !== null && !isValidFieldTrials(fieldTrials)) {
+    throw new UsageError(
+      `--field-trials "${fieldTrials}": expected Name/group/ pairs, each ending in "/"`,
+    );
+  }
   return {
     file: positionals[0],
     defines,
@@ -92,12 +110,22 @@ export function parseRunArgs(args: string[]): RunOptions {
     runtime,
     lockstep: Boolean(values.lockstep),
     offscreen: Boolean(values.offscreen),
+    fieldTrials,
   };
 }
 
 /** Runs a scene as the CLI does; resolves to the process exit status. */
 export async function runScene(options: RunOptions): Promise<number> {
   const log = getLogger("engine");
+  if (options.fieldTrials !== null) {
+    try {
+      setWrtcFieldTrials(options.fieldTrials);
+    } catch (error) {
+      if (!(error instanceof FieldTrialsError)) throw error;
+      log.error(error.message);
+      return 1;
+    }
+  }
   let engine: Engine;
   try {
     engine = await Engine.open(options.file, {

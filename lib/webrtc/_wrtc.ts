@@ -121,7 +121,9 @@ export interface Wrtc {
     ): { codecs: WrtcCodecCapability[] } | null;
   };
   nonstandard: {
-    RTCVideoSource: new (init?: { isScreencast?: boolean }) => WrtcVideoSource;
+    RTCVideoSource: new (
+      init?: { isScreencast?: boolean; needsDenoising?: boolean },
+    ) => WrtcVideoSource;
     RTCVideoSink: new (track: WrtcTrack) => WrtcVideoSink;
     rgbaToI420(rgba: WrtcFrame, i420: WrtcFrame): void;
     i420ToRgba(i420: WrtcFrame, rgba: WrtcFrame): void;

@@ -48,6 +48,7 @@ import {
   preferCodec,
   type VideoCodec,
 } from "./sdp.ts";
+import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
 
 /** Options of a {@linkcode WrtcPeerSession}. */
@@ -214,6 +215,7 @@ export class WrtcPeerSession implements PeerSession {
     this.#gatherTimeout = options.iceGatheringTimeoutMs ?? 5000;
     this.#waitForTcp = options.waitForTcpCandidates ?? false;
     this.#allocate(width, height);
+    ensureWrtcFieldTrials(this.#log);
     if (options.prepare ?? true) this.#spare = this.#newConnection(true);
   }
 
@@ -411,7 +413,11 @@ export class WrtcPeerSession implements PeerSession {
       ? { iceServers: [], iceCandidatePoolSize: 1 }
       : { iceServers: [] };
     const pc = new wrtc.RTCPeerConnection(config);
-    const source = new wrtc.nonstandard.RTCVideoSource();
+    // Rendered images carry no sensor noise: the VP8 denoiser would only cost
+    // time (7.3 → 5.6 ms per 720p frame measured).
+    const source = new wrtc.nonstandard.RTCVideoSource({
+      needsDenoising: false,
+    });
     return {
       pc,
       source,
