@@ -421,11 +421,11 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
   const startAt = await startSignal() + options.startDelayMs;
   await sleep(startAt - now());
   const reader = new CodeReader(engine);
-  const frameMs = 1000 / options.fps;
   result.startedAt = now();
   result.lateMs = Math.max(0, result.startedAt - startAt);
   const clockStart = performance.now();
-  let next = performance.now();
+  // The engine's own schedule, so the `!webrtc` node can steer it as in `Engine.run`.
+  engine.pacer.start(performance.now());
   let renderMs = 0;
   let readMs = 0;
   let frames = 0;
@@ -438,9 +438,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
     renderMs += rendered - began;
     readMs += read - rendered;
     frames++;
-    next += frameMs;
-    if (next < read - frameMs) next = read;
-    await sleep(next - performance.now());
+    await sleep(engine.pacer.nextStart(read) - performance.now());
   };
   // Connect: the node creates its session in a microtask after its first frame.
   let listening = false;
@@ -509,9 +507,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
         if (latest) arrivals.push(latency - (read - latest.receivedAt));
         shownAt.push(read - t0);
       }
-      next += frameMs;
-      if (next < read - frameMs) next = read;
-      await sleep(next - performance.now());
+      await sleep(engine.pacer.nextStart(read) - performance.now());
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu = processCpuSeconds() - cpu0;

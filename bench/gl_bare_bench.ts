@@ -195,6 +195,7 @@ const frame: FrameInfo = {
   beat: 0,
   tempo: 60,
   delta: 1 / 60,
+  startedAt: 0,
 };
 const renderContext: RenderContext = {
   gl: ctx,
@@ -205,6 +206,8 @@ const renderContext: RenderContext = {
   resolvePath: (path) => path,
   lockstep: false,
   defer: () => {},
+  advanceFrames: () => false,
+  releaseFrames: () => {},
 };
 const window = new OutputNode("offscreen");
 const windowAttrs = new Attributes(

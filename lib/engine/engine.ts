@@ -6,6 +6,7 @@
  * @module
  */
 
+import { FramePacer } from "./frame_pacer.ts";
 import { dirname, resolve } from "node:path";
 import type { Value } from "../expr/values.ts";
 import { GLContext } from "../gl/context.ts";
@@ -65,6 +66,12 @@ export class Engine {
   readonly fps: number;
   /** Whether frames are rendered as fast as possible with a clock that advances `1 / fps` per frame. */
   readonly lockstep: boolean;
+  /**
+   * When {@linkcode Engine.run} begins real-time frames; a loop of one's
+   * own around {@linkcode Engine.renderFrame} should use it too, so nodes
+   * can steer it (see {@linkcode RenderContext.advanceFrames}).
+   */
+  readonly pacer: FramePacer;
   /** Seconds of scene time after which {@linkcode Engine.run} stops, or `null` to run until stopped. */
   readonly runtime: number | null;
   #file: string;
@@ -89,6 +96,7 @@ export class Engine {
     this.#model = model;
     this.log = options.log ?? getLogger("engine");
     this.fps = options.fps ?? 60;
+    this.pacer = new FramePacer(this.fps);
     this.lockstep = options.lockstep ?? false;
     this.runtime = options.runtime ?? null;
     this.#defaultSize = options.defaultSize ?? [512, 512];
@@ -101,6 +109,7 @@ export class Engine {
       beat: 0,
       tempo,
       delta: 0,
+      startedAt: 0,
     };
     const defines = options.defines instanceof Map
       ? options.defines
@@ -124,6 +133,9 @@ export class Engine {
       defer: (work) => {
         if (this.lockstep) this.#deferred.push(work);
       },
+      advanceFrames: (owner, ms) =>
+        !this.lockstep && this.pacer.advance(owner, ms),
+      releaseFrames: (owner) => this.pacer.release(owner),
     };
     this.#install(model);
   }
@@ -246,6 +258,7 @@ export class Engine {
   /** Advances the clock to `time` seconds and renders one frame. */
   renderFrame(time?: number): void {
     const frame = this.frame;
+    frame.startedAt = performance.now();
     const now = time ??
       (this.lockstep
         ? frame.frame / this.fps
@@ -273,8 +286,7 @@ export class Engine {
    */
   async run(): Promise<void> {
     this.#startMs = performance.now();
-    const frameMs = 1000 / this.fps;
-    let next = this.#startMs;
+    this.pacer.start(this.#startMs);
     try {
       while (!this.#stopped) {
         if (this.runtime !== null) {
@@ -300,8 +312,7 @@ export class Engine {
           }
           await this.#pause(0);
         } else {
-          next += frameMs;
-          if (next < ended - frameMs) next = ended; // too far behind: skip ahead
+          const next = this.pacer.nextStart(ended);
           await this.#pause(Math.max(0, next - performance.now()));
         }
       }

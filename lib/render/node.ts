@@ -35,6 +35,8 @@ export interface FrameInfo {
   tempo: number;
   /** Seconds since the previous frame. */
   delta: number;
+  /** `performance.now()` (ms) when this frame began. */
+  startedAt: number;
 }
 
 /** The scene's state, read by `$KEY` in expressions and written by nodes. */
@@ -69,6 +71,15 @@ export interface RenderContext {
    * lockstep (e.g. a video encoder draining); ignored in real time.
    */
   defer(work: Promise<unknown>): void;
+  /**
+   * Asks the real-time loop to begin the next frame up to `ms` earlier,
+   * moving the phase of the frame schedule (not its rate); e.g. so video
+   * from a peer arrives just before it is sampled. One `owner` steers at a
+   * time; returns whether this request was taken (never in lockstep).
+   */
+  advanceFrames(owner: object, ms: number): boolean;
+  /** Gives up steering the frame schedule (see {@linkcode advanceFrames}). */
+  releaseFrames(owner: object): void;
 }
 
 /** Width and height in pixels. */

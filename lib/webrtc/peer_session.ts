@@ -168,6 +168,8 @@ interface Connection {
   onUdpCandidate: (() => void) | null;
   /** Made with a candidate pool: its candidates come all at once. */
   pooled: boolean;
+  /** Made by `createOffer` (this side calls). */
+  offering: boolean;
   closed: boolean;
 }
 
@@ -229,6 +231,11 @@ export class WrtcPeerSession implements PeerSession {
     return this.#framesSent;
   }
 
+  /** Whether the current peer connection was made by {@linkcode createOffer} (this side called). */
+  get calling(): boolean {
+    return this.#conn?.offering ?? false;
+  }
+
   /** Whether a peer connection exists, so {@linkcode sendFrame} has somewhere to send. */
   get active(): boolean {
     return this.#conn !== null;
@@ -245,6 +252,7 @@ export class WrtcPeerSession implements PeerSession {
   /** Closes any current peer connection, opens a new one and returns its offer. */
   async createOffer(): Promise<string> {
     const conn = this.#open();
+    conn.offering = true;
     const transceiver = conn.pc.addTransceiver(conn.track, {
       direction: "sendrecv",
     });
@@ -429,6 +437,7 @@ export class WrtcPeerSession implements PeerSession {
       firstUdpCandidateAt: null,
       onUdpCandidate: null,
       pooled,
+      offering: false,
       closed: false,
     };
   }

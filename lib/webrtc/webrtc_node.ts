@@ -71,6 +71,7 @@ import { PROGRAM_ATTRIBUTES } from "../render/nodes/window.ts";
 import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
+import { ArrivalSteering } from "./arrival_steering.ts";
 import {
   flipI420,
   i420Layout,
@@ -167,6 +168,7 @@ const LIVE = new Set(["connected", "disconnected"]);
 /** A `!webrtc` node. */
 export class WebrtcNode extends ProgramNode {
   #session: WrtcPeerSession | null = null;
+  readonly #steering = new ArrivalSteering();
   #signalling: Signalling | null = null;
   /** Key of what runs (or is being started). */
   #wantedKey: string | null = null;
@@ -258,8 +260,35 @@ export class WebrtcNode extends ProgramNode {
     const live = state !== null && LIVE.has(state);
     if (live) this.#send(ctx, session!);
     const frame = live ? session!.latestFrame() : null;
-    if (frame !== null) this.#show(ctx.gl, frame);
-    else this.#shown = null;
+    if (frame !== null) {
+      if (frame !== this.#uploaded) this.#steer(ctx, session!, frame);
+      this.#show(ctx.gl, frame);
+    } else {
+      this.#shown = null;
+      this.#stopSteering(ctx);
+    }
+  }
+
+  /**
+   * On the calling side, moves the frame schedule so the peer's frames
+   * arrive just before they are sampled (see `arrival_steering.ts`).
+   */
+  #steer(ctx: RenderContext, session: WrtcPeerSession, frame: ReceivedFrame) {
+    if (!session.calling) return this.#stopSteering(ctx);
+    // Frames reach JS only between frames (rendering blocks the thread), so
+    // what counts is the wait until this frame began.
+    const advance = this.#steering.shown(
+      ctx.frame.startedAt - frame.receivedAt,
+      1000 / ctx.frame.fps,
+    );
+    if (advance > 0 && ctx.advanceFrames(this, advance)) {
+      log.trace(`frames start ${advance.toFixed(1)} ms earlier`);
+    }
+  }
+
+  #stopSteering(ctx: RenderContext): void {
+    ctx.releaseFrames(this);
+    this.#steering.reset();
   }
 
   /** Starts, restarts or stops signalling when what is wanted changed. */
@@ -511,6 +540,7 @@ export class WebrtcNode extends ProgramNode {
     this.#frameTarget = null;
     this.#uploaded = null;
     this.#shown = null;
+    if (this.#ctx !== null) this.#stopSteering(this.#ctx);
     super.destroy();
   }
 }

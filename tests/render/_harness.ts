@@ -8,6 +8,7 @@
  */
 
 import { GLContext } from "../../lib/gl/context.ts";
+import { FramePacer } from "../../lib/engine/frame_pacer.ts";
 import { getLogger } from "../../lib/log/logger.ts";
 import { Attributes } from "../../lib/scene/attributes.ts";
 import type { Value } from "../../lib/expr/values.ts";
@@ -37,6 +38,8 @@ interface Live {
 /** Renders a test scene frame by frame on a real GL context. */
 export class TestScene {
   readonly gl: GLContext;
+  /** The frame schedule nodes may steer (`ctx.advanceFrames`), at 60 fps. */
+  readonly pacer: FramePacer = new FramePacer(60);
   readonly ids = new Map<string, SceneNode>();
   readonly frame: FrameInfo = {
     time: 0,
@@ -46,6 +49,7 @@ export class TestScene {
     beat: 0,
     tempo: 60,
     delta: 0,
+    startedAt: 0,
   };
   readonly ctx: RenderContext;
   roots: Live[] = [];
@@ -75,6 +79,8 @@ export class TestScene {
         path.startsWith("/") ? path : `${this.folder}/${path}`,
       lockstep,
       defer: (work) => void this.deferred.push(work),
+      advanceFrames: (owner, ms) => !lockstep && this.pacer.advance(owner, ms),
+      releaseFrames: (owner) => this.pacer.release(owner),
     };
     this.roots = roots.map((root, i) => this.#build(root, `nodes[${i}]`));
   }
@@ -114,6 +120,7 @@ export class TestScene {
   render(beats = 1): void {
     this.errors = [];
     this.deferred = [];
+    this.frame.startedAt = performance.now();
     for (const root of this.roots) this.#update(root, [512, 512]);
     this.frame.frame++;
     this.frame.beat += beats;

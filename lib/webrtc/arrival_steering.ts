@@ -1,0 +1,78 @@
+/**
+ * Steering the frame schedule toward a peer's video.
+ *
+ * A received frame is shown when the next frame samples it, so it waits
+ * from its arrival until then: anywhere up to a whole frame period, with two
+ * endpoints at the same rate holding whatever phase they started with. The
+ * calling side of a call moves its frame schedule earlier until the peer's
+ * frames arrive just before they are sampled. (Only one side steers: if
+ * both did, each would move after the other and neither would settle. The
+ * two waits add up to a constant for a given path, so one side steering to
+ * a short wait leaves the other with the shortest possible too.)
+ *
+ * {@linkcode ArrivalSteering} looks at the waits of a window of shown
+ * frames as points on a circle one frame period round. Where the peer sends
+ * at our rate, the arrivals bunch up, leaving a large empty arc; frames
+ * should start just after the bunch's latest arrival (plus a margin for
+ * jitter), so it asks for an advance of (the wait of that latest arrival −
+ * margin). That also recovers when arrivals straddle a frame start (some
+ * just made it, some just missed). From a peer at another rate the arrivals
+ * spread round the circle, no arc is large, and nothing moves.
+ *
+ * @module
+ */
+
+/** Tuning of {@linkcode ArrivalSteering}. */
+export interface ArrivalSteeringOptions {
+  /** Shown frames looked at per decision (default 30: a second at 30 fps). */
+  window?: number;
+  /** Wait kept in hand for arrivals earlier than any seen (ms, default 3). */
+  marginMs?: number;
+  /** Advances smaller than this are not worth asking for (ms, default 2). */
+  minimumAdvanceMs?: number;
+}
+
+/** Decides how much earlier frames should start, from the waits of shown frames. */
+export class ArrivalSteering {
+  readonly #window: number;
+  readonly #marginMs: number;
+  readonly #minimumAdvanceMs: number;
+  #waits: number[] = [];
+
+  /** A steering with the given tuning. */
+  constructor(options: ArrivalSteeringOptions = {}) {
+    this.#window = options.window ?? 30;
+    this.#marginMs = options.marginMs ?? 3;
+    this.#minimumAdvanceMs = options.minimumAdvanceMs ?? 2;
+  }
+
+  /**
+   * Records that a newly received frame was shown by a frame that began
+   * `waitMs` after it arrived, with frames `periodMs` apart; returns how many
+   * ms earlier frames should start from now on (0: keep the schedule).
+   */
+  shown(waitMs: number, periodMs: number): number {
+    if (!(waitMs >= 0 && periodMs > 0)) return 0;
+    this.#waits.push(waitMs % periodMs);
+    if (this.#waits.length < this.#window) return 0;
+    const waits = this.#waits.sort((a, b) => a - b);
+    this.#waits = [];
+    // The largest empty arc between neighbouring waits, round the circle.
+    let gap = waits[0] + periodMs - waits[waits.length - 1];
+    let latestArrival = waits[0];
+    for (let i = 1; i < waits.length; i++) {
+      if (waits[i] - waits[i - 1] > gap) {
+        gap = waits[i] - waits[i - 1];
+        latestArrival = waits[i];
+      }
+    }
+    if (gap < periodMs / 3) return 0; // arrivals at every phase
+    const advance = latestArrival - this.#marginMs;
+    return advance >= this.#minimumAdvanceMs ? advance : 0;
+  }
+
+  /** Forgets the frames seen so far (after the call changed). */
+  reset(): void {
+    this.#waits = [];
+  }
+}
