@@ -72,6 +72,7 @@ import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
 import { ArrivalSteering } from "./arrival_steering.ts";
+import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
   flipI420,
   i420Layout,
@@ -544,6 +545,10 @@ export class WebrtcNode extends ProgramNode {
     super.destroy();
   }
 }
+
+// Field trials must be in place before the first peer connection: set them
+// as this module loads (~10 ms, once) rather than when a call starts.
+ensureWrtcFieldTrials(log);
 
 registerNodeKind({
   name: "webrtc",
