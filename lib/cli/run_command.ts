@@ -120,6 +120,7 @@ export async function runScene(options: RunOptions): Promise<number> {
   if (options.fieldTrials !== null) {
     try {
       setWrtcFieldTrials(options.fieldTrials);
+      log.debug(`libwebrtc field trials: "${options.fieldTrials}"`);
     } catch (error) {
       if (!(error instanceof FieldTrialsError)) throw error;
       log.error(error.message);
