@@ -30,6 +30,7 @@
  */
 
 export { Engine, type EngineOptions } from "./lib/engine/engine.ts";
+export { FramePacer } from "./lib/engine/frame_pacer.ts";
 export { MapStateStore } from "./lib/engine/state_store.ts";
 export {
   type CompiledExpression,
