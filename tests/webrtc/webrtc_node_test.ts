@@ -328,6 +328,35 @@ Deno.test("changing the signalling attributes of both nodes ends the call and co
   });
 });
 
+Deno.test("the calling node steers the frame schedule toward the peer's frames, and lets go when the call ends", async () => {
+  const port = await freePort();
+  await withEngine(scene(port), async (engine) => {
+    await renderUntil(
+      engine,
+      () =>
+        engine.state.get(sym("a")) === sym("connected") &&
+        engine.state.get(sym("b")) === sym("connected"),
+      "the call",
+    );
+    // Both nodes send as a frame renders and frames come 33 ms apart, so
+    // each peer frame waits most of a frame before it is shown: the caller
+    // (a) asks to start frames earlier once it has seen a window of them.
+    let frames = 0;
+    await renderUntil(
+      engine,
+      () => engine.pacer.owner !== null || ++frames > 150,
+      "a request to steer",
+    );
+    assert.equal(engine.pacer.owner, engine.node("a"), "the caller steers");
+    engine.replaceText(scene(port, { signalling: false }));
+    await renderUntil(
+      engine,
+      () => engine.pacer.owner === null,
+      "steering to be given up",
+    );
+  });
+});
+
 Deno.test("without signalling a !webrtc node shows its composited children and its state is null", async () => {
   await withEngine(scene(9, { signalling: false }), (engine) => {
     engine.renderFrame();
