@@ -431,7 +431,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
   let frames = 0;
   const step = async (measure: boolean) => {
     const began = performance.now();
-    engine.renderFrame((began - clockStart) / 1000);
+    await engine.renderFrameAsync((began - clockStart) / 1000);
     const rendered = performance.now();
     if (measure) reader.read();
     const read = performance.now();
@@ -484,7 +484,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
     const end = t0 + options.measureSeconds * 1000;
     while (performance.now() < end) {
       const before = performance.now();
-      engine.renderFrame((before - clockStart) / 1000);
+      await engine.renderFrameAsync((before - clockStart) / 1000);
       const rendered = performance.now();
       const code = reader.read();
       const wall = Date.now();

@@ -89,6 +89,8 @@ export class Engine {
   #wake: (() => void) | null = null;
   #startMs = 0;
   #reloads = 0;
+  /** Settles when the real-time frame being rendered ends. */
+  #frameInProgress: Promise<void> | null = null;
   readonly #statistics = new FrameStatistics();
 
   private constructor(file: string, model: SceneModel, options: EngineOptions) {
@@ -206,6 +208,7 @@ export class Engine {
     this.#files.invalidate();
     try {
       const model = await loadSceneFile(this.#file);
+      while (this.#frameInProgress !== null) await this.#frameInProgress;
       this.#install(model);
       this.#reloads++;
       this.log.info(`Reloaded ${this.#file}`);
@@ -257,6 +260,41 @@ export class Engine {
 
   /** Advances the clock to `time` seconds and renders one frame. */
   renderFrame(time?: number): void {
+    const knownFiles = this.#beginFrame(time);
+    const scope = this.#scope;
+    const size = this.#defaultSize;
+    for (const root of this.#roots) {
+      root.update(this.#context, scope, size, this.#ids, this.log);
+    }
+    this.#endFrame(knownFiles);
+  }
+
+  /**
+   * As {@linkcode renderFrame}, but nodes may let the event loop run in the
+   * middle of the frame (`SceneNode.settle`): a `!webrtc` node lets the GPU
+   * finish its children while the peer's newest frame is delivered, so that
+   * frame is shown in this frame rather than the next. Scene reloads wait
+   * for the frame to end. `run()` renders real-time frames this way.
+   */
+  async renderFrameAsync(time?: number): Promise<void> {
+    const knownFiles = this.#beginFrame(time);
+    const scope = this.#scope;
+    const size = this.#defaultSize;
+    let done!: () => void;
+    this.#frameInProgress = new Promise<void>((resolve) => done = resolve);
+    try {
+      for (const root of [...this.#roots]) {
+        await root.updateAsync(this.#context, scope, size, this.#ids, this.log);
+      }
+      this.#endFrame(knownFiles);
+    } finally {
+      this.#frameInProgress = null;
+      done();
+    }
+  }
+
+  /** Sets this frame's clock; returns how many files were known before it. */
+  #beginFrame(time?: number): number {
     const frame = this.frame;
     frame.startedAt = performance.now();
     const now = time ??
@@ -267,14 +305,12 @@ export class Engine {
     frame.time = now;
     frame.clock = Date.now() / 1000;
     frame.beat = now * frame.tempo / 60;
-    const knownFiles = this.#files.size;
-    const scope = this.#scope;
-    scope.evaluateLets();
-    const size = this.#defaultSize;
-    for (const root of this.#roots) {
-      root.update(this.#context, scope, size, this.#ids, this.log);
-    }
-    frame.frame++;
+    this.#scope.evaluateLets();
+    return this.#files.size;
+  }
+
+  #endFrame(knownFiles: number): void {
+    this.frame.frame++;
     if (this.#watcher && this.#files.size !== knownFiles) {
       this.#updateWatchList();
     }
@@ -296,7 +332,8 @@ export class Engine {
           if (sceneTime >= this.runtime) break;
         }
         const began = performance.now();
-        this.renderFrame();
+        if (this.lockstep) this.renderFrame();
+        else await this.renderFrameAsync();
         const ended = performance.now();
         this.#statistics.add(ended - began);
         if (

@@ -58,12 +58,68 @@ export class LiveNode {
     ids: Map<string, SceneNode>,
     log: Logger,
   ): boolean {
+    const size = this.#begin(ctx, scope, inherited, ids, log);
+    if (size === null) return false;
+    for (const child of this.children) {
+      const had = child.instance;
+      const present = child.update(ctx, scope, size, ids, log);
+      this.#noteChild(child, had, present);
+    }
+    this.#finish(ctx, log);
+    return true;
+  }
+
+  /**
+   * As {@linkcode update}, awaiting each node's `settle()` (after its
+   * children, before its `render`) while the event loop runs.
+   */
+  async updateAsync(
+    ctx: RenderContext,
+    scope: EvaluationScope,
+    inherited: Size,
+    ids: Map<string, SceneNode>,
+    log: Logger,
+  ): Promise<boolean> {
+    const size = this.#begin(ctx, scope, inherited, ids, log);
+    if (size === null) return false;
+    for (const child of this.children) {
+      const had = child.instance;
+      const present = await child.updateAsync(ctx, scope, size, ids, log);
+      this.#noteChild(child, had, present);
+    }
+    const instance = this.instance!;
+    let settling: Promise<unknown> | null = null;
+    try {
+      settling = instance.settle(ctx, this.#presentNow());
+    } catch (error) {
+      this.#report(error, log);
+    }
+    if (settling !== null) {
+      try {
+        await settling;
+      } catch (error) {
+        this.#report(error, log);
+      }
+    }
+    if (this.instance !== instance) return false; // destroyed meanwhile
+    this.#finish(ctx, log);
+    return true;
+  }
+
+  /** Evaluates and prepares the node; returns its children's size, or `null` when absent. */
+  #begin(
+    ctx: RenderContext,
+    scope: EvaluationScope,
+    inherited: Size,
+    ids: Map<string, SceneNode>,
+    log: Logger,
+  ): Size | null {
     const model = this.model;
     if (
       model.condition !== null && !isTruthy(evaluate(model.condition, scope))
     ) {
       if (this.instance !== null) this.destroy(ids);
-      return false;
+      return null;
     }
     if (this.instance === null) {
       this.instance = this.#kind.create(ctx);
@@ -91,29 +147,35 @@ export class LiveNode {
     } catch (error) {
       this.#report(error, log);
     }
-    const children = this.children;
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i];
-      const had = child.instance;
-      const present = child.update(ctx, scope, size, ids, log);
-      if (present !== (had !== null) || child.instance !== had) {
-        this.#presenceChanged = true;
-      }
+    return size;
+  }
+
+  #noteChild(child: LiveNode, had: SceneNode | null, present: boolean): void {
+    if (present !== (had !== null) || child.instance !== had) {
+      this.#presenceChanged = true;
     }
+  }
+
+  /** The children present this frame. */
+  #presentNow(): readonly SceneNode[] {
     if (this.#presenceChanged) {
       this.#present = [];
-      for (const child of children) {
+      for (const child of this.children) {
         if (child.instance !== null) this.#present.push(child.instance);
       }
       this.#presenceChanged = false;
     }
+    return this.#present;
+  }
+
+  #finish(ctx: RenderContext, log: Logger): void {
+    const present = this.#presentNow();
     try {
-      instance.render(ctx, this.#present);
+      this.instance!.render(ctx, present);
       this.#failure = null;
     } catch (error) {
       this.#report(error, log);
     }
-    return true;
   }
 
   /** Destroys this node's instance and its subtree's. */

@@ -38,6 +38,11 @@ import { RenderTarget, type Texture } from "./texture.ts";
  * attribute, passing `coord` in 0..1 (0,0 = bottom left) to the fragment
  * shader.
  */
+const SYNC_GPU_COMMANDS_COMPLETE = 0x9117;
+const SYNC_FLUSH_COMMANDS_BIT = 0x1;
+const TIMEOUT_EXPIRED = 0x911b;
+const WAIT_FAILED = 0x911d;
+
 export const DEFAULT_VERTEX_SOURCE = `#version 330
 in vec2 position;
 out vec2 coord;
@@ -415,6 +420,32 @@ export class GLContext {
   /** Finishes all GL work (only for measurements and tests). */
   finish(): void {
     this.gl.glFinish();
+  }
+
+  /**
+   * Resolves once the GPU has finished every command issued so far, without
+   * blocking the thread meanwhile: a fence is polled every millisecond, so
+   * timers and callbacks (e.g. arriving video frames) run while the GPU
+   * (llvmpipe's threads, or a real one) works. Gives up after `limitMs`.
+   * Resolves to whether the work finished.
+   */
+  async gpuIdle(limitMs = 250): Promise<boolean> {
+    const gl = this.gl;
+    const fence = gl.glFenceSync(SYNC_GPU_COMMANDS_COMPLETE, 0);
+    if (fence === null) return false;
+    const deadline = performance.now() + limitMs;
+    try {
+      let flags = SYNC_FLUSH_COMMANDS_BIT;
+      while (true) {
+        const status = gl.glClientWaitSync(fence, flags, 0n);
+        if (status !== TIMEOUT_EXPIRED) return status !== WAIT_FAILED;
+        flags = 0;
+        if (performance.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    } finally {
+      gl.glDeleteSync(fence);
+    }
   }
 
   /** Frees helpers and the EGL context (idempotent). */

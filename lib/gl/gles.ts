@@ -43,6 +43,10 @@ export const GLES_SYMBOLS = {
   glBlendEquation: fn([u32], v),
   glColorMask: fn([u8, u8, u8, u8], v),
   glFinish: fn([], v),
+  // Fences: whether the GPU has finished the work issued so far.
+  glFenceSync: fn([u32, u32], p),
+  glClientWaitSync: fn([p, u32, "u64"], u32),
+  glDeleteSync: fn([p], v),
   glFlush: fn([], v),
   glPixelStorei: fn([u32, i32], v),
   glReadPixels: fn([i32, i32, i32, i32, u32, u32, b], v),

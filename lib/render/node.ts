@@ -110,6 +110,20 @@ export abstract class SceneNode {
   /** Draws the node; the children were prepared and rendered already. */
   abstract render(ctx: RenderContext, children: readonly SceneNode[]): void;
 
+  /**
+   * Work to await after the children rendered and before {@linkcode render},
+   * while the event loop runs (e.g. letting the GPU finish the children's
+   * drawing while arriving video frames are delivered), or `null` for none.
+   * Only real-time frames (`Engine.renderFrameAsync`) await it;
+   * `Engine.renderFrame` goes straight on.
+   */
+  settle(
+    _ctx: RenderContext,
+    _children: readonly SceneNode[],
+  ): Promise<unknown> | null {
+    return null;
+  }
+
   /** Frees GL objects, sockets and connections; called once. */
   destroy(): void {}
 }

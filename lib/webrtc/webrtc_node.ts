@@ -170,6 +170,8 @@ const LIVE = new Set(["connected", "disconnected"]);
 export class WebrtcNode extends ProgramNode {
   #session: WrtcPeerSession | null = null;
   readonly #steering = new ArrivalSteering();
+  /** `performance.now()` when `settle` last finished. */
+  #settledAt = -Infinity;
   #signalling: Signalling | null = null;
   /** Key of what runs (or is being started). */
   #wantedKey: string | null = null;
@@ -238,6 +240,17 @@ export class WebrtcNode extends ProgramNode {
     return this.#passThrough;
   }
 
+  /**
+   * In a call, lets the GPU finish the children while the event loop runs:
+   * the peer's frames that arrive meanwhile are delivered and the newest is
+   * shown in this frame; the read-back for sending then does not wait.
+   */
+  override settle(ctx: RenderContext): Promise<unknown> | null {
+    const state = this.#session?.connectionState ?? null;
+    if (state === null || !LIVE.has(state)) return null;
+    return ctx.gl.gpuIdle().then(() => this.#settledAt = performance.now());
+  }
+
   /** Composites, sends, runs signalling and shows the peer's video. */
   override render(ctx: RenderContext, children: readonly SceneNode[]): void {
     setTreeColorbits(ctx.gl, this.#outerColorbits);
@@ -276,10 +289,14 @@ export class WebrtcNode extends ProgramNode {
    */
   #steer(ctx: RenderContext, session: WrtcPeerSession, frame: ReceivedFrame) {
     if (!session.calling) return this.#stopSteering(ctx);
-    // Frames reach JS only between frames (rendering blocks the thread), so
-    // what counts is the wait until this frame began.
+    // Frames reach JS only while the thread is free: between frames, and
+    // while this frame settled (see `settle`); what counts is the wait until
+    // the last of those moments.
+    const sampledAt = this.#settledAt >= ctx.frame.startedAt
+      ? this.#settledAt
+      : ctx.frame.startedAt;
     const advance = this.#steering.shown(
-      ctx.frame.startedAt - frame.receivedAt,
+      sampledAt - frame.receivedAt,
       1000 / ctx.frame.fps,
     );
     if (advance > 0 && ctx.advanceFrames(this, advance)) {

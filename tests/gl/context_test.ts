@@ -247,3 +247,46 @@ Deno.test("an upload reaches its own texture even when another unit is active", 
     ctx.destroy();
   }
 });
+
+const BUSY = `#version 330
+in vec2 coord;
+out vec4 color;
+uniform vec4 fill;
+void main() {
+    float x = coord.x;
+    for (int i = 0; i < 100; i++) x = fract(sin(x * 12.9898 + float(i)) * 43758.5453);
+    color = fill + vec4(x * 0.0001);
+}
+`;
+
+Deno.test("gpuIdle lets timers run while the GPU works and resolves once the drawing is done", async () => {
+  const ctx = GLContext.create();
+  try {
+    const program = ShaderProgram.compile(
+      ctx,
+      DEFAULT_VERTEX_SOURCE,
+      BUSY,
+      "busy",
+    );
+    const target = new RenderTarget(ctx, 512, 512, "srgb8");
+    program.use();
+    program.set("fill", [0.5, 0.25, 1, 1]);
+    ctx.drawFullscreen(program, target);
+    let timersRan = 0;
+    setTimeout(() => timersRan++, 0);
+    const began = performance.now();
+    const finished = await ctx.gpuIdle();
+    const waited = performance.now() - began;
+    assert(finished, "the fence was signalled");
+    if (waited >= 3) {
+      // The GPU was still busy: the thread was free meanwhile.
+      assertEquals(timersRan, 1);
+    }
+    const rgba = ctx.readTarget(target);
+    assert(near(pixel(rgba, 512, 256, 256), [188, 137, 255, 255]));
+    assertEquals(ctx.checkError(), null);
+    target.destroy();
+  } finally {
+    ctx.destroy();
+  }
+});
