@@ -338,6 +338,7 @@ function latencySummary(values: number[]) {
   if (values.length === 0) return null;
   return {
     p50: percentile(values, 0.5),
+    mean: round(values.reduce((sum, value) => sum + value, 0) / values.length),
     p90: percentile(values, 0.9),
     p99: percentile(values, 0.99),
     min: Math.min(...values),
@@ -442,6 +443,14 @@ async function benchStream(
     endpoints: [endpointFigures(a), endpointFigures(b)],
     directions: [direction("B", a), direction("A", b)],
     latencyMs: latencySummary(all),
+    /**
+     * Each direction apart: B calls, so B's frame schedule is steered toward
+     * A's frames (see lib/webrtc/arrival_steering.ts) and A→B waits least.
+     */
+    latencyByDirectionMs: {
+      "A→B (the caller receives)": latencySummary(b.stream.latenciesMs),
+      "B→A (the answerer receives)": latencySummary(a.stream.latenciesMs),
+    },
     /** From the sender's frame start to the frame's arrival in the receiver's video sink (before waiting for the next frame). */
     arrivalLatencyMs: latencySummary([
       ...a.stream.arrivalLatenciesMs,
@@ -547,8 +556,17 @@ function streamRows(
     `${name} glass-to-glass latency`,
     !l
       ? "no frames decoded"
-      : `p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms (n=${l.count})`,
+      : `p50 ${l.p50} ms, mean ${l.mean} ms, p90 ${l.p90} ms, p99 ${l.p99} ms (n=${l.count})`,
   ]);
+  for (
+    const [direction, d] of Object.entries(stream.latencyByDirectionMs ?? {})
+  ) {
+    if (!d) continue;
+    rows.push([
+      `${name}   ${direction}`,
+      `p50 ${d.p50} ms, mean ${d.mean} ms, p90 ${d.p90} ms, p99 ${d.p99} ms`,
+    ]);
+  }
   const arrival = stream.arrivalLatencyMs;
   if (arrival) {
     rows.push([
