@@ -141,6 +141,8 @@ export interface EndpointOptions {
   logLevel?: LogLevel;
   /** libwebrtc field trials (default: the built-in low-latency set). */
   fieldTrials?: string;
+  /** `bitrate=` of the `!webrtc` node, bits per second (default: the node's). */
+  bitrate?: number;
 }
 
 /** What one endpoint reports. */
@@ -261,7 +263,9 @@ function sceneText(options: EndpointOptions): string {
   return `[[nodes]]
 kind = "!webrtc"
 id = "call"
-size = [${options.width}, ${options.height}]
+size = [${options.width}, ${options.height}]${
+    options.bitrate ? `\nbitrate = ${options.bitrate}` : ""
+  }
 state = ":call"
 
 ${options.signalling}

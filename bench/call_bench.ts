@@ -29,7 +29,7 @@
  * received frames are converted, see `setFrameConversion`), `--log=debug`
  * (print the endpoints' log records), `--field-trials=TRIALS` (libwebrtc
  * field trials instead of the built-in low-latency set; empty for
- * libwebrtc's defaults).
+ * libwebrtc's defaults), `--bitrate=N` (the `!webrtc` nodes' `bitrate=`).
  *
  * @module
  */
@@ -54,6 +54,10 @@ const LOG_LEVEL = Deno.args.find((arg) => arg.startsWith("--log="))?.slice(
   6,
 ) as EndpointOptions["logLevel"];
 /** `--field-trials=…`: the endpoints' libwebrtc field trials (absent: the built-in set). */
+/** `--bitrate=N`: the `!webrtc` nodes' bitrate= (absent: the default for their size). */
+const BITRATE = Number(
+  Deno.args.find((arg) => arg.startsWith("--bitrate="))?.slice(10) ?? NaN,
+) || undefined;
 const FIELD_TRIALS = Deno.args.find((arg) => arg.startsWith("--field-trials="))
   ?.slice(15);
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -133,6 +137,7 @@ async function runPair(
       logLevel: LOG_LEVEL,
       conversion: CONVERSION,
       fieldTrials: FIELD_TRIALS,
+      bitrate: BITRATE,
     };
     const limitMs = 30_000 + endpoint.startDelayMs + endpoint.connectTimeoutMs +
       (endpoint.warmupSeconds + endpoint.measureSeconds +
@@ -641,6 +646,7 @@ async function collect() {
       quick: QUICK,
       frameConversion: CONVERSION ?? "auto",
       fieldTrials: FIELD_TRIALS ?? LOW_LATENCY_FIELD_TRIALS,
+      bitrate: BITRATE ?? "default for the size",
       connect,
       stream,
       smallStream,
