@@ -189,6 +189,7 @@ export class Engine {
     if (!output) {
       throw new RangeError(`No node with id "${id}" has an output image`);
     }
+    this.gl.ensureCurrent();
     const converted = this.gl.convert(output, { flip: true });
     const data = this.gl.readPixels(0, 0, converted.width, converted.height);
     return { width: converted.width, height: converted.height, data };
@@ -260,6 +261,7 @@ export class Engine {
 
   /** Advances the clock to `time` seconds and renders one frame. */
   renderFrame(time?: number): void {
+    this.gl.ensureCurrent();
     const knownFiles = this.#beginFrame(time);
     const scope = this.#scope;
     const size = this.#defaultSize;
@@ -277,6 +279,7 @@ export class Engine {
    * for the frame to end. `run()` renders real-time frames this way.
    */
   async renderFrameAsync(time?: number): Promise<void> {
+    this.gl.ensureCurrent();
     const knownFiles = this.#beginFrame(time);
     const scope = this.#scope;
     const size = this.#defaultSize;

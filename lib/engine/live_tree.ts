@@ -85,6 +85,7 @@ export class LiveNode {
     for (const child of this.children) {
       const had = child.instance;
       const present = await child.updateAsync(ctx, scope, size, ids, log);
+      ctx.gl.ensureCurrent();
       this.#noteChild(child, had, present);
     }
     const instance = this.instance!;
@@ -102,6 +103,7 @@ export class LiveNode {
       }
     }
     if (this.instance !== instance) return false; // destroyed meanwhile
+    ctx.gl.ensureCurrent(); // another engine may have rendered meanwhile
     this.#finish(ctx, log);
     return true;
   }

@@ -27,6 +27,7 @@ import {
   createEGLSession,
   destroyEGLSession,
   type EGLSession,
+  ensureCurrent,
   makeCurrent,
 } from "./egl.ts";
 import { GL, type GLES, loadGLES } from "./gles.ts";
@@ -163,6 +164,15 @@ export class GLContext {
   /** Makes this context current on the calling thread again. */
   makeCurrent(): void {
     makeCurrent(this.#session);
+  }
+
+  /**
+   * Makes this context current unless it is already (one cheap EGL query):
+   * for code resuming after an `await`, when another context may have been
+   * made current meanwhile.
+   */
+  ensureCurrent(): void {
+    ensureCurrent(this.#session);
   }
 
   /** Uses `program` (GL name) unless it is in use already. */
@@ -442,6 +452,7 @@ export class GLContext {
         flags = 0;
         if (performance.now() > deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 1));
+        this.ensureCurrent(); // another engine may have rendered meanwhile
       }
     } finally {
       gl.glDeleteSync(fence);

@@ -372,7 +372,17 @@ export function destroyEGLSession(session: EGLSession): void {
   if (displayUsers.size === 0) lib.eglReleaseThread();
 }
 
-/** Makes the context of `session` current on this thread again. */
+/** Makes the context of `session` current on this thread unless it is already. */
+export function ensureCurrent(session: EGLSession): void {
+  const current = egl().eglGetCurrentContext();
+  if (
+    current === null || !Deno.UnsafePointer.equals(current, session.context)
+  ) {
+    makeCurrent(session);
+  }
+}
+
+/** Makes `session`'s context current on the calling thread. */
 export function makeCurrent(session: EGLSession): void {
   const lib = egl();
   if (!lib.eglMakeCurrent(session.display, null, null, session.context)) {

@@ -107,3 +107,66 @@ Deno.test("a scene reload waits for the frame in progress to end", async () => {
     await Deno.remove(file);
   }
 });
+
+const FILL = `\${HEADER}
+in vec2 coord;
+out vec4 color;
+uniform vec4 fill;
+void main() { color = fill; }
+`;
+
+/** A window of `fill`; `extra` nodes first make GL names differ between engines. */
+function windowScene(fill: string, extra = 0): string {
+  const under = Array.from({ length: extra }, (_, i) => `
+  [[nodes.children]]
+  kind = "!shader"
+  size = [${8 + i}, 8]
+  fill = [0, 0, 1, 1]
+  fragment = """${FILL}"""
+`).join("");
+  return `
+[[nodes]]
+kind = "!window"
+id = "out"
+size = [32, 32]
+colorbits = 8
+${under}
+  [[nodes.children]]
+  kind = "!probe"
+  id = "wait"
+
+  [[nodes.children]]
+  kind = "!shader"
+  fill = ${fill}
+  fragment = """${FILL}"""
+`;
+}
+
+Deno.test("two engines whose real-time frames interleave each draw into their own context", async () => {
+  events.length = 0;
+  settleMs = 3;
+  const red = Engine.fromText(windowScene("[1, 0, 0, 1]"), "red.toml");
+  const green = Engine.fromText(
+    windowScene("[0, 1, 0, 1]", 3),
+    "green.toml",
+  );
+  try {
+    for (let frame = 0; frame < 3; frame++) {
+      await Promise.all([red.renderFrameAsync(), green.renderFrameAsync()]);
+    }
+    // Both waited inside their frames at the same time.
+    assert.ok(events.indexOf("settle:wait") < events.indexOf("render:wait"));
+    assert.equal(events.slice(0, 2).join(), "settle:wait,settle:wait");
+    const centre = (engine: Engine) => {
+      engine.gl.makeCurrent(); // read from the engine's own context, whatever was current
+      const image = engine.readImage("out");
+      const at = (16 * image.width + 16) * 4;
+      return [...image.data.subarray(at, at + 4)];
+    };
+    assert.deepEqual(centre(red), [255, 0, 0, 255]);
+    assert.deepEqual(centre(green), [0, 255, 0, 255]);
+  } finally {
+    red.close();
+    green.close();
+  }
+});
