@@ -33,7 +33,8 @@
  * - Colours are linear with premultiplied alpha; `srgb8` stores them
  *   sRGB-encoded, and read-back always delivers sRGB bytes (raw for `rgba8`).
  * - Several `GLContext`s may live in one process; call `makeCurrent()`
- *   before using one when they alternate.
+ *   (or `ensureCurrent()`) before using one when they alternate. An engine
+ *   does so itself at each frame and after every wait inside one.
  *
  * @module
  */
