@@ -279,6 +279,9 @@ export class Engine {
    * for the frame to end. `run()` renders real-time frames this way.
    */
   async renderFrameAsync(time?: number): Promise<void> {
+    if (!this.#roots.some((root) => root.maySettle)) {
+      return this.renderFrame(time); // nothing to wait for: straight through
+    }
     this.gl.ensureCurrent();
     const knownFiles = this.#beginFrame(time);
     const scope = this.#scope;

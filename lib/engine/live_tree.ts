@@ -31,6 +31,8 @@ export class LiveNode {
   #presenceChanged = true;
   #failure: string | null = null;
   readonly #kind: NodeKind;
+  /** Whether this node or one below may await work in a frame (`NodeKind.settles`). */
+  readonly maySettle: boolean;
 
   /**
    * @param model the scene model node
@@ -43,6 +45,8 @@ export class LiveNode {
     public children: LiveNode[],
   ) {
     this.#kind = getNodeKind(model.kind)!;
+    this.maySettle = (this.#kind.settles ?? false) ||
+      children.some((child) => child.maySettle);
   }
 
   /** Instances of the children present in the last frame. */
@@ -80,6 +84,7 @@ export class LiveNode {
     ids: Map<string, SceneNode>,
     log: Logger,
   ): Promise<boolean> {
+    if (!this.maySettle) return this.update(ctx, scope, inherited, ids, log);
     const size = this.#begin(ctx, scope, inherited, ids, log);
     if (size === null) return false;
     for (const child of this.children) {

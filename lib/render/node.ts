@@ -114,8 +114,9 @@ export abstract class SceneNode {
    * Work to await after the children rendered and before {@linkcode render},
    * while the event loop runs (e.g. letting the GPU finish the children's
    * drawing while arriving video frames are delivered), or `null` for none.
-   * Only real-time frames (`Engine.renderFrameAsync`) await it;
-   * `Engine.renderFrame` goes straight on.
+   * Only real-time frames (`Engine.renderFrameAsync`) await it, and only
+   * for kinds registered with `settles: true`; `Engine.renderFrame` goes
+   * straight on.
    */
   settle(
     _ctx: RenderContext,
@@ -144,6 +145,11 @@ export interface NodeKind {
    * this one, so the engine does not register the node under it.
    */
   readonly idRefersToOther?: boolean;
+  /**
+   * Whether its nodes may have work to await in {@linkcode SceneNode.settle};
+   * real-time frames render trees without such nodes straight through.
+   */
+  readonly settles?: boolean;
   /** Creates a new instance. */
   create(ctx: RenderContext): SceneNode;
 }

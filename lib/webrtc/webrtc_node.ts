@@ -569,6 +569,7 @@ ensureWrtcFieldTrials(log);
 
 registerNodeKind({
   name: "webrtc",
+  settles: true,
   attributes: WEBRTC_ATTRIBUTES,
   openAttributes: true,
   create: () => new WebrtcNode(),

@@ -32,6 +32,7 @@ class ProbeNode extends SceneNode {
 
 registerNodeKind({
   name: "probe",
+  settles: true,
   attributes: ["id", "size"],
   create: () => new ProbeNode(),
 });
