@@ -29,7 +29,8 @@
  * received frames are converted, see `setFrameConversion`), `--log=debug`
  * (print the endpoints' log records), `--field-trials=TRIALS` (libwebrtc
  * field trials instead of the built-in low-latency set; empty for
- * libwebrtc's defaults), `--bitrate=N` (the `!webrtc` nodes' `bitrate=`).
+ * libwebrtc's defaults), `--bitrate=N` (the `!webrtc` nodes' `bitrate=`),
+ * `--out=NAME` (write `bench/results/NAME.json` instead).
  *
  * @module
  */
@@ -60,6 +61,9 @@ const BITRATE = Number(
 ) || undefined;
 const FIELD_TRIALS = Deno.args.find((arg) => arg.startsWith("--field-trials="))
   ?.slice(15);
+/** `--out=NAME`: results go to `bench/results/NAME.json` (default `call`). */
+const OUT = Deno.args.find((arg) => arg.startsWith("--out="))?.slice(6) ||
+  "call";
 const ROOT = new URL("../", import.meta.url).pathname;
 const ENDPOINT = new URL("./_call_endpoint.ts", import.meta.url).pathname;
 
@@ -660,10 +664,10 @@ async function collect() {
 const result = await collect();
 await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
 await Deno.writeTextFile(
-  `${ROOT}bench/results/call.json`,
+  `${ROOT}bench/results/${OUT}.json`,
   JSON.stringify(result, null, 2) + "\n",
 );
 printSummary(result);
-console.log(`\nwritten: bench/results/call.json`);
+console.log(`\nwritten: bench/results/${OUT}.json`);
 await sleep(0);
 Deno.exit(0);

@@ -5,7 +5,7 @@
  *
  * `deno task bench` runs this inside `scripts/in_loopback_netns.sh`, which
  * the WebRTC benchmarks need. Options: `--only=NAME[,NAME…]` (e.g.
- * `--only=call,server`) runs a subset.
+ * `--only=call,server`; a benchmark's name or its result's) runs a subset.
  *
  * @module
  */
@@ -34,13 +34,23 @@ const BENCHES: readonly Bench[] = [
     limitSeconds: 150,
     args: ["--skip-server-bench"],
   },
+  // The same call at aiortc's bitrate ceiling, next to aiortc's own cost.
+  {
+    name: "call",
+    result: "call_1500kbps",
+    limitSeconds: 150,
+    args: ["--skip-server-bench", "--bitrate=1500000", "--out=call_1500kbps"],
+  },
+  { name: "aiortc", result: "aiortc", limitSeconds: 150 },
 ];
 
 const only = Deno.args.find((arg) => arg.startsWith("--only="))?.slice(7).split(
   ",",
 );
 const chosen = only
-  ? BENCHES.filter((bench) => only.includes(bench.name))
+  ? BENCHES.filter((bench) =>
+    only.includes(bench.name) || only.includes(bench.result)
+  )
   : BENCHES;
 const root = new URL("../", import.meta.url);
 

@@ -15,7 +15,15 @@ endpoints can be tested against a second WebRTC stack:
                   [--stay-joined] [--retry-delay 5]
 
   common: --colour R,G,B  --bottom-colour R,G,B  --size 320x240  --fps 30
-          --duration SECONDS  --report-interval 0.5
+          --duration SECONDS  --report-interval 0.5  --moving
+
+--rgb (with --moving) hands aiortc RGB frames and converts every received
+frame to RGB, as an endpoint that renders and shows frames on a GPU must.
+
+--moving sends moving content instead of a solid colour (sliding colour bars
+and a ball, like bench/_call_endpoint.ts draws; 90 frames made ahead in
+I420, so making frames costs nothing while the call runs): the benchmark's
+reference for what aiortc's own pipeline costs (bench/aiortc_bench.ts).
 
 It sends a solid-colour video track (optionally with a different bottom half,
 to check orientation), receives the remote track and prints one JSON object
@@ -23,7 +31,8 @@ per line on stdout (flushed):
 
   {"event":"state","state":"connected"}          connection state changes
   {"event":"frame","width":W,"height":H,"rgb":[r,g,b],"top":[r,g,b],
-   "bottom":[r,g,b],"count":N}                     every report interval
+   "bottom":[r,g,b],"count":N,"cpu":S,"sent_bytes":B}   every report interval
+      (cpu: this process's CPU seconds; sent_bytes: video bytes sent so far)
   {"event":"signalling","step":...}               signalling progress
   {"event":"members","members":[...]}             WebSocket room members
   {"event":"ready",...}                            sockets bound / joined
@@ -142,6 +151,64 @@ class ColourTrack(MediaStreamTrack):
         return frame
 
 
+def moving_frames(width, height, fps, as_rgb=False, count=90):
+    """Frames of sliding colour bars and a ball, `count` frames at `fps`.
+
+    I420 frames, or with `as_rgb` RGB ones (aiortc then converts each to I420
+    for the encoder, as it must for frames read back from a GPU).
+    """
+    x = (numpy.arange(width, dtype=numpy.float32) + 0.5) / width
+    y = (numpy.arange(height, dtype=numpy.float32) + 0.5) / height
+    frames = []
+    for index in range(count):
+        t = index / fps
+        rgb = numpy.empty((height, width, 3), dtype=numpy.float32)
+        rgb[:, :, 0] = numpy.mod(x * 3.0 + t * 0.25, 1.0)[None, :]
+        rgb[:, :, 1] = numpy.mod(y * 2.0 - t * 0.15, 1.0)[:, None]
+        rgb[:, :, 2] = 0.5
+        bx = 0.5 + 0.35 * numpy.sin(t * 1.1)
+        by = 0.5 + 0.3 * numpy.cos(t * 0.7)
+        dx = (x - bx)[None, :] * (width / height)
+        dy = (y - by)[:, None]
+        rgb[dx * dx + dy * dy < 0.01] = (1.0, 0.9, 0.2)
+        pixels = (rgb * 255.0 + 0.5).astype(numpy.uint8)
+        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+        frames.append(frame if as_rgb else frame.reformat(format="yuv420p"))
+    return frames
+
+
+class MovingTrack(MediaStreamTrack):
+    """A video track of moving content, cycling through frames made ahead."""
+
+    kind = "video"
+
+    def __init__(self, frames, fps):
+        super().__init__()
+        self._frames = frames
+        self._step = int(round(VIDEO_CLOCK_RATE / fps))
+        self._time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+        self._start = None
+        self._timestamp = 0
+        self._index = 0
+
+    async def recv(self):
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.time()
+            self._timestamp = 0
+        else:
+            self._timestamp += self._step
+            delay = self._start + self._timestamp / VIDEO_CLOCK_RATE - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        frame = self._frames[self._index % len(self._frames)]
+        self._index += 1
+        frame.pts = self._timestamp
+        frame.time_base = self._time_base
+        return frame
+
+
 def _mean(region):
     return [int(round(v)) for v in region.reshape(-1, 3).mean(axis=0)]
 
@@ -149,10 +216,12 @@ def _mean(region):
 class FrameMonitor:
     """Counts received frames and reports the colours of the latest one."""
 
-    def __init__(self, interval):
+    def __init__(self, interval, rgb=False):
         self.interval = interval
+        self.rgb = rgb
         self.count = 0
         self.latest = None
+        self.sender = None
         self._tasks = set()
 
     def watch(self, track):
@@ -168,6 +237,8 @@ class FrameMonitor:
                 return
             self.count += 1
             self.latest = frame
+            if self.rgb:
+                frame.to_ndarray(format="rgb24")  # as an endpoint showing it on the GPU must
 
     async def report_forever(self):
         reported = None
@@ -189,7 +260,26 @@ class FrameMonitor:
                     "bottom": _mean(pixels[height - band :, cols]),
                 }
                 reported = frame
-            emit("frame", count=self.count, **stats)
+            emit(
+                "frame",
+                count=self.count,
+                cpu=time.process_time(),
+                sent_bytes=await self._sent_bytes(),
+                **stats,
+            )
+
+    async def _sent_bytes(self):
+        """Bytes of video sent on the current connection (None without one)."""
+        if self.sender is None:
+            return None
+        try:
+            report = await self.sender.getStats()
+        except Exception:  # the connection just closed
+            return None
+        for stats in report.values():
+            if stats.type == "outbound-rtp":
+                return stats.bytesSent
+        return None
 
     def stop(self):
         for task in list(self._tasks):
@@ -203,16 +293,24 @@ class Endpoint:
         self.args = args
         self.monitor = monitor
         self.pc = None
+        # Made once, ahead of signalling (it takes a few seconds at 720p).
+        self._moving_frames = (
+            moving_frames(args.size[0], args.size[1], args.fps, args.rgb)
+            if args.moving
+            else None
+        )
         self._changed = asyncio.Event()
 
     def new_connection(self):
         width, height = self.args.size
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        pc.addTrack(
-            ColourTrack(
+        if self._moving_frames is not None:
+            track = MovingTrack(self._moving_frames, self.args.fps)
+        else:
+            track = ColourTrack(
                 width, height, self.args.fps, self.args.colour, self.args.bottom_colour
             )
-        )
+        self.monitor.sender = pc.addTrack(track)
 
         @pc.on("track")
         def on_track(track):
@@ -620,6 +718,8 @@ def parse_args(argv):
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--duration", type=float, default=None)
     parser.add_argument("--report-interval", type=float, default=0.5)
+    parser.add_argument("--moving", action="store_true")
+    parser.add_argument("--rgb", action="store_true")
     args = parser.parse_args(argv)
     if args.websocket and (not args.room or not args.id):
         parser.error("--websocket needs --room and --id")
@@ -628,7 +728,7 @@ def parse_args(argv):
 
 async def amain(args):
     loop = asyncio.get_running_loop()
-    monitor = FrameMonitor(args.report_interval)
+    monitor = FrameMonitor(args.report_interval, args.rgb)
     endpoint = Endpoint(args, monitor)
     if args.broadcast_call:
         session = broadcast_call(args, endpoint)

@@ -55,6 +55,10 @@ export interface FrameEvent extends PeerEvent {
   bottom: Rgb;
   /** Frames received so far. */
   count: number;
+  /** CPU seconds the Python process has used so far (all threads). */
+  cpu: number;
+  /** Video bytes sent on the current connection so far (`null` without one). */
+  sent_bytes: number | null;
 }
 
 /** Raised when a Python process ends or times out before an expected event. */

@@ -106,6 +106,53 @@ Deno.test({
 
 Deno.test({
   name:
+    "Python peers with --moving send moving content and report CPU time and bytes sent (the aiortc benchmark's figures)",
+  ignore: missingPeer !== undefined,
+  async fn() {
+    const port = String(await freeUdpPort());
+    const common = ["--port", port, "--moving", "--size", "160x96"];
+    const answerer = startPythonPeer([
+      "--broadcast-answer",
+      "moving",
+      ...common,
+      "--rgb",
+      "--report-interval",
+      "0.2",
+    ]);
+    let caller: PythonPeer | undefined;
+    try {
+      await answerer.waitFor((e) => e.event === "ready", WAIT_MS, "ready");
+      caller = startPythonPeer(["--broadcast-call", "moving", ...common]);
+      await caller.waitFor(stateIs("connected"), WAIT_MS, "connected state");
+      const isFrame = (e: { event: string }) => e.event === "frame";
+      const first = await answerer.waitFor<FrameEvent>(
+        isFrame,
+        WAIT_MS,
+        "a frame",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const reports = answerer.history.filter(isFrame) as FrameEvent[];
+      const last = reports.at(-1)!;
+      assertEquals([last.width, last.height], [160, 96]);
+      assert(last.count > first.count + 20, "frames stopped arriving");
+      // Sliding bars: the picture changes from report to report.
+      const colours = new Set(reports.map((r) => r.rgb.join(",")));
+      assert(colours.size >= 3, `the picture did not move: ${[...colours]}`);
+      assert(last.cpu > first.cpu && first.cpu > 0, "CPU time not reported");
+      const callerReports = caller.history.filter(isFrame) as FrameEvent[];
+      const sent = callerReports.map((r) => r.sent_bytes ?? 0);
+      assert(
+        sent.length >= 2 && sent.at(-1)! > sent[0] && sent[0] >= 0,
+        `bytes sent not growing: ${sent}`,
+      );
+    } finally {
+      await stopAll(caller, answerer);
+    }
+  },
+});
+
+Deno.test({
+  name:
     "a Python broadcast answerer ignores offers encrypted with another secret",
   ignore: missingPeer !== undefined,
   async fn() {
