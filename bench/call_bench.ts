@@ -30,7 +30,9 @@
  * (print the endpoints' log records), `--field-trials=TRIALS` (libwebrtc
  * field trials instead of the built-in low-latency set; empty for
  * libwebrtc's defaults), `--bitrate=N` (the `!webrtc` nodes' `bitrate=`),
- * `--out=NAME` (write `bench/results/NAME.json` instead).
+ * `--out=NAME` (write `bench/results/NAME.json` instead), `--aiortc` (right
+ * after the 720p call, the same call between two Python aiortc peers, for
+ * comparison: see `bench/_aiortc_reference.ts`).
  *
  * @module
  */
@@ -38,6 +40,11 @@
 import { setLogLevel } from "../lib/log/logger.ts";
 import { LOW_LATENCY_FIELD_TRIALS } from "../lib/webrtc/field_trials.ts";
 import { startSignallingServer } from "../lib/server/signalling_server.ts";
+import {
+  type AiortcReference,
+  aiortcUnavailable,
+  measureAiortcReference,
+} from "./_aiortc_reference.ts";
 import type {
   EndpointOptions,
   EndpointResult,
@@ -61,6 +68,8 @@ const BITRATE = Number(
 ) || undefined;
 const FIELD_TRIALS = Deno.args.find((arg) => arg.startsWith("--field-trials="))
   ?.slice(15);
+/** `--aiortc`: also measure aiortc's own 720p call (see `_aiortc_reference.ts`). */
+const AIORTC = args.has("--aiortc");
 /** `--out=NAME`: results go to `bench/results/NAME.json` (default `call`). */
 const OUT = Deno.args.find((arg) => arg.startsWith("--out="))?.slice(6) ||
   "call";
@@ -589,6 +598,43 @@ function streamRows(
   ]);
 }
 
+/** aiortc's own cost for the same call, or why it could not be measured. */
+async function aiortcReference(): Promise<AiortcReference | { error: string }> {
+  const unavailable = await aiortcUnavailable();
+  if (unavailable !== undefined) return { error: unavailable };
+  try {
+    return await measureAiortcReference(15, QUICK ? 5 : 10);
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function aiortcRows(
+  rows: [string, string][],
+  reference: AiortcReference | { error: string },
+): void {
+  if ("error" in reference) {
+    rows.push(["aiortc reference", `not measured: ${reference.error}`]);
+    return;
+  }
+  for (const [name, call] of Object.entries(reference.calls)) {
+    const peers = call.peers;
+    const mean = (pick: (p: (typeof peers)[number]) => number) =>
+      Math.round(
+        peers.reduce((sum, p) => sum + pick(p), 0) / peers.length * 10,
+      ) /
+      10;
+    rows.push([
+      `aiortc 720p30, ${name} frames`,
+      `${
+        mean((p) => p.cpuPercentOfOneCore)
+      } % of one core per peer (no rendering), received ${
+        mean((p) => p.receivedFps)
+      } fps, ${mean((p) => p.sendKbps)} kbps`,
+    ]);
+  }
+}
+
 function printSummary(result: Awaited<ReturnType<typeof collect>>): void {
   const rows: [string, string][] = [];
   const connect = (name: string, s: ConnectSeries) =>
@@ -604,6 +650,7 @@ function printSummary(result: Awaited<ReturnType<typeof collect>>): void {
   connect("!broadcast answerer first", result.connect.broadcastAnswererFirst);
   connect("!broadcast caller first", result.connect.broadcastCallerFirst);
   streamRows(rows, "720p30", result.stream);
+  if (result.aiortc) aiortcRows(rows, result.aiortc);
   streamRows(rows, "360p30", result.smallStream);
   const s = result.server;
   if ("relayMessagesPerSecond" in s) {
@@ -640,6 +687,7 @@ async function collect() {
   try {
     const connect = await benchConnect(signalling.url);
     const stream = await benchStream(signalling.url, 1280, 720, QUICK ? 5 : 10);
+    const aiortc = AIORTC ? await aiortcReference() : undefined;
     // For comparison: a size this machine can render and convert at the full rate.
     const smallStream = await benchStream(signalling.url, 640, 360, 5);
     return {
@@ -654,6 +702,7 @@ async function collect() {
       connect,
       stream,
       smallStream,
+      aiortc,
       server,
     };
   } finally {

@@ -38,10 +38,14 @@ const BENCHES: readonly Bench[] = [
   {
     name: "call",
     result: "call_1500kbps",
-    limitSeconds: 150,
-    args: ["--skip-server-bench", "--bitrate=1500000", "--out=call_1500kbps"],
+    limitSeconds: 240,
+    args: [
+      "--skip-server-bench",
+      "--bitrate=1500000",
+      "--aiortc",
+      "--out=call_1500kbps",
+    ],
   },
-  { name: "aiortc", result: "aiortc", limitSeconds: 150 },
 ];
 
 const only = Deno.args.find((arg) => arg.startsWith("--only="))?.slice(7).split(
