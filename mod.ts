@@ -104,6 +104,13 @@ export {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export {
+  hasTurnServer,
+  type IceServer,
+  IceServerError,
+  parseIceServer,
+  parseIceServers,
+} from "./lib/webrtc/ice_servers.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
 export {
   activeWrtcFieldTrials,

@@ -49,6 +49,7 @@ import {
   type VideoCodec,
 } from "./sdp.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
+import { hasTurnServer, type IceServer } from "./ice_servers.ts";
 import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
 
 /** Options of a {@linkcode WrtcPeerSession}. */
@@ -81,6 +82,15 @@ export interface PeerSessionOptions {
    * unused; later connections are made when needed.
    */
   prepare?: boolean;
+  /**
+   * STUN and TURN servers (default none: host addresses only, enough on one
+   * network; see `ice_servers.ts`). With servers, an offer or answer waits
+   * for the first server-reflexive candidate (a relay candidate where a
+   * TURN server is given), at most {@linkcode iceServerWaitMs}.
+   */
+  iceServers?: readonly IceServer[];
+  /** How long (ms, default 1000) to wait for a STUN or TURN candidate after the first host candidate. */
+  iceServerWaitMs?: number;
 }
 
 /**
@@ -166,6 +176,10 @@ interface Connection {
   firstUdpCandidateAt: number | null;
   /** Called on the first UDP candidate. */
   onUdpCandidate: (() => void) | null;
+  /** `performance.now()` of the first candidate from a STUN or TURN server, or `null`. */
+  firstServerCandidateAt: number | null;
+  /** Called on the first candidate from a STUN or TURN server. */
+  onServerCandidate: (() => void) | null;
   /** Made with a candidate pool: its candidates come all at once. */
   pooled: boolean;
   /** Made by `createOffer` (this side calls). */
@@ -183,6 +197,10 @@ export class WrtcPeerSession implements PeerSession {
   readonly #log: Logger;
   readonly #gatherTimeout: number;
   readonly #waitForTcp: boolean;
+  readonly #iceServers: IceServer[];
+  readonly #iceServerWaitMs: number;
+  /** The candidate type that completes gathering with ICE servers (`relay` with TURN, else `srflx`). */
+  readonly #serverCandidateType: "srflx" | "relay";
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
   #conn: Connection | null = null;
   /** Made ahead by the constructor for the first offer or answer (see {@linkcode PeerSessionOptions.prepare}). */
@@ -216,9 +234,19 @@ export class WrtcPeerSession implements PeerSession {
     this.#log = options.log ?? getLogger("webrtc");
     this.#gatherTimeout = options.iceGatheringTimeoutMs ?? 5000;
     this.#waitForTcp = options.waitForTcpCandidates ?? false;
+    this.#iceServers = [...(options.iceServers ?? [])];
+    this.#iceServerWaitMs = options.iceServerWaitMs ?? 1000;
+    this.#serverCandidateType = hasTurnServer(this.#iceServers)
+      ? "relay"
+      : "srflx";
     this.#allocate(width, height);
     ensureWrtcFieldTrials(this.#log);
     if (options.prepare ?? true) this.#spare = this.#newConnection(true);
+  }
+
+  /** The STUN and TURN servers its peer connections use. */
+  get iceServers(): readonly IceServer[] {
+    return this.#iceServers;
   }
 
   /** State of the current peer connection, or `null` when there is none. */
@@ -417,9 +445,10 @@ export class WrtcPeerSession implements PeerSession {
    * so an offer or answer made later has them at once.
    */
   #newConnection(pooled: boolean): Connection {
+    const iceServers = this.#iceServers.map((server) => ({ ...server }));
     const config = pooled
-      ? { iceServers: [], iceCandidatePoolSize: 1 }
-      : { iceServers: [] };
+      ? { iceServers, iceCandidatePoolSize: 1 }
+      : { iceServers };
     const pc = new wrtc.RTCPeerConnection(config);
     // Rendered images carry no sensor noise: the VP8 denoiser would only cost
     // time (7.3 → 5.6 ms per 720p frame measured).
@@ -436,6 +465,8 @@ export class WrtcPeerSession implements PeerSession {
       stopGathering: null,
       firstUdpCandidateAt: null,
       onUdpCandidate: null,
+      firstServerCandidateAt: null,
+      onServerCandidate: null,
       pooled,
       offering: false,
       closed: false,
@@ -454,12 +485,19 @@ export class WrtcPeerSession implements PeerSession {
     const pc = conn.pc;
     pc.onicecandidate = (event) => {
       const line = event.candidate?.candidate;
+      if (conn.closed || !line || !/ udp /i.test(line)) return;
+      this.#log.trace(`ICE candidate: ${line}`);
+      if (conn.firstUdpCandidateAt === null) {
+        conn.firstUdpCandidateAt = performance.now();
+        conn.onUdpCandidate?.();
+      }
       if (
-        conn.closed || conn.firstUdpCandidateAt !== null || !line ||
-        !/ udp /i.test(line)
-      ) return;
-      conn.firstUdpCandidateAt = performance.now();
-      conn.onUdpCandidate?.();
+        conn.firstServerCandidateAt === null &&
+        line.includes(` typ ${this.#serverCandidateType}`)
+      ) {
+        conn.firstServerCandidateAt = performance.now();
+        conn.onServerCandidate?.();
+      }
     };
     pc.onconnectionstatechange = () => {
       if (conn.closed) return;
@@ -540,10 +578,40 @@ export class WrtcPeerSession implements PeerSession {
       const done = () => {
         clearTimeout(timer);
         clearTimeout(grace);
+        clearTimeout(serverWait);
         conn.pc.onicegatheringstatechange = null;
         conn.onUdpCandidate = null;
+        conn.onServerCandidate = null;
         conn.stopGathering = null;
         resolve();
+      };
+      // With ICE servers: a short grace after their first candidate, or the
+      // host candidates alone once the servers took too long.
+      let serverWait: ReturnType<typeof setTimeout> | undefined;
+      const serverArrived = () => {
+        if (grace !== undefined || conn.firstServerCandidateAt === null) return;
+        clearTimeout(serverWait);
+        const left = conn.firstServerCandidateAt + UDP_CANDIDATE_GRACE_MS -
+          performance.now();
+        grace = setTimeout(() => {
+          this.#log.debug(
+            `sending the SDP with the ${this.#serverCandidateType} candidate from the ICE servers`,
+          );
+          done();
+        }, Math.max(0, left));
+      };
+      const hostArrived = () => {
+        if (serverWait !== undefined || conn.firstUdpCandidateAt === null) {
+          return;
+        }
+        const left = conn.firstUdpCandidateAt + this.#iceServerWaitMs -
+          performance.now();
+        serverWait = setTimeout(() => {
+          this.#log.warn(
+            `no ${this.#serverCandidateType} candidate from the ICE servers within ${this.#iceServerWaitMs} ms; sending the host candidates`,
+          );
+          done();
+        }, Math.max(0, left));
       };
       // Without waiting for TCP: a short grace after the first UDP candidate.
       const udpArrived = () => {
@@ -568,7 +636,12 @@ export class WrtcPeerSession implements PeerSession {
       conn.pc.onicegatheringstatechange = () => {
         if (conn.pc.iceGatheringState === "complete") done();
       };
-      if (!this.#waitForTcp) {
+      if (this.#iceServers.length > 0) {
+        conn.onUdpCandidate = hostArrived;
+        conn.onServerCandidate = serverArrived;
+        hostArrived();
+        serverArrived();
+      } else if (!this.#waitForTcp) {
         conn.onUdpCandidate = udpArrived;
         udpArrived();
       }

@@ -49,7 +49,13 @@
  * @module
  */
 
-import { sym, type Value, valuesEqual } from "../expr/values.ts";
+import {
+  formatValue,
+  items,
+  sym,
+  type Value,
+  valuesEqual,
+} from "../expr/values.ts";
 import { DEFAULT_VERTEX_SOURCE, type GLContext } from "../gl/context.ts";
 import { ShaderProgram } from "../gl/shader.ts";
 import { RenderTarget, Texture } from "../gl/texture.ts";
@@ -74,6 +80,11 @@ import { SignallingNode } from "./signalling_node.ts";
 import { ArrivalSteering } from "./arrival_steering.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
+  type IceServer,
+  IceServerError,
+  parseIceServer,
+} from "./ice_servers.ts";
+import {
   flipI420,
   i420Layout,
   i420ToRgba,
@@ -88,6 +99,7 @@ export const WEBRTC_ATTRIBUTES: readonly string[] = [
   "state",
   "codec",
   "bitrate",
+  "ice",
 ];
 
 const closing = new Set<Promise<void>>();
@@ -161,6 +173,7 @@ interface Wanted {
   node: SignallingNode | null;
   codec: VideoCodec;
   bitrate: number | null;
+  iceServers: IceServer[];
 }
 
 /** Connection states in which the peer's video is shown and ours is sent. */
@@ -201,6 +214,8 @@ export class WebrtcNode extends ProgramNode {
   #outerColorbits: number | null = null;
   /** Whether this frame's only visible child image may be sent as it is (8-bit sRGB). */
   #passThrough = false;
+  /** `ice=` problems already reported. */
+  #iceWarnings = new Set<string>();
 
   /** The peer's newest frame while a call is up, else the composited children. */
   override get output(): Texture | null {
@@ -329,13 +344,39 @@ export class WebrtcNode extends ProgramNode {
       );
       bitrate = null;
     }
+    const iceServers = this.#iceServers(attrs);
     const configKey = node?.configKey ?? null;
     const key = configKey === null
       ? null
-      : JSON.stringify([configKey, codec, bitrate]);
+      : JSON.stringify([configKey, codec, bitrate, iceServers]);
     if (key === this.#wantedKey) return;
     this.#wantedKey = key;
-    this.#restart(key === null ? null : { key, node, codec, bitrate });
+    this.#restart(
+      key === null ? null : { key, node, codec, bitrate, iceServers },
+    );
+  }
+
+  /** `ice=`: STUN/TURN server URLs (see `ice_servers.ts`); bad ones are left out with a warning (once each). */
+  #iceServers(attrs: Attributes): IceServer[] {
+    const servers: IceServer[] = [];
+    for (const item of items(attrs.get("ice"))) {
+      try {
+        if (typeof item !== "string") {
+          throw new IceServerError(
+            formatValue(item),
+            "expected a URL string",
+          );
+        }
+        servers.push(parseIceServer(item));
+      } catch (error) {
+        const message = (error as Error).message;
+        if (this.#iceWarnings.has(message)) continue;
+        this.#iceWarnings.add(message);
+        const where = attrs.file ? `${attrs.file}: ` : "";
+        log.warn(`${where}${attrs.path}.ice: ${message}; left out`);
+      }
+    }
+    return servers;
   }
 
   #restart(wanted: Wanted | null): void {
@@ -354,17 +395,19 @@ export class WebrtcNode extends ProgramNode {
       if (
         generation !== this.#generation || this.#destroyed || !wanted || !kind
       ) return;
-      const { codec, bitrate } = wanted;
+      const { codec, bitrate, iceServers } = wanted;
       const session = this.#session;
       if (
         session === null || session.codec !== codec ||
-        (bitrate !== null && session.bitrate !== bitrate)
+        (bitrate !== null && session.bitrate !== bitrate) ||
+        JSON.stringify(session.iceServers) !== JSON.stringify(iceServers)
       ) {
         this.#session = new WrtcPeerSession({
           width: this.width,
           height: this.height,
           codec,
           bitrate: bitrate ?? undefined,
+          iceServers,
           log,
         });
       }
@@ -377,7 +420,13 @@ export class WebrtcNode extends ProgramNode {
         log.info(
           `started !${kind.name} signalling (${codec}, ${
             Math.round(this.#session!.bitrate / 1000)
-          } kbps)`,
+          } kbps${
+            iceServers.length === 0
+              ? ""
+              : `, ICE servers ${
+                iceServers.map((server) => server.urls).join(" ")
+              }`
+          })`,
         );
       } catch (error) {
         log.error(

@@ -238,6 +238,8 @@ export interface EndpointOptions {
   entry?: string;
   /** `--runtime` seconds (default: run until stopped). */
   runtime?: number;
+  /** A named network namespace to run it in (`ip netns exec NAME …`), as another machine. */
+  netns?: string;
 }
 
 const OUTPUT_LIMIT = 200_000;
@@ -250,9 +252,17 @@ export class Endpoint {
   #status: Deno.CommandStatus | null = null;
   readonly #exited: Promise<Deno.CommandStatus>;
 
-  private constructor(readonly name: string, readonly args: string[]) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args,
+  private constructor(
+    readonly name: string,
+    readonly args: string[],
+    netns?: string,
+  ) {
+    // `ip netns exec` execs the command itself, so signals reach Deno.
+    const command = netns === undefined
+      ? [Deno.execPath(), ...args]
+      : ["ip", "netns", "exec", netns, Deno.execPath(), ...args];
+    this.#child = new Deno.Command(command[0], {
+      args: command.slice(1),
       cwd: ROOT,
       stdin: "null",
       stdout: "piped",
@@ -292,7 +302,7 @@ export class Endpoint {
     for (const [name, value] of Object.entries(options.defines ?? {})) {
       args.push("--define", `${name}=${value}`);
     }
-    return new Endpoint(options.name, args);
+    return new Endpoint(options.name, args, options.netns);
   }
 
   /** Everything printed so far (stdout and stderr, interleaved as read). */

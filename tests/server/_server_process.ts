@@ -15,10 +15,33 @@ export interface ServerProcess {
   stop: () => Promise<{ code: number; output: string }>;
 }
 
+/** Where {@linkcode startServer} runs the server. */
+export interface ServerPlace {
+  /** The address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** A named network namespace to run it in (`ip netns exec NAME …`). */
+  netns?: string;
+}
+
 /** Starts `server.ts` with `args` (after `--host=127.0.0.1 --port=0`) and waits for its URL. */
-export async function startServer(args: string[]): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER, "--host=127.0.0.1", "--port=0", ...args],
+export async function startServer(
+  args: string[],
+  place: ServerPlace = {},
+): Promise<ServerProcess> {
+  const command = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    SERVER,
+    `--host=${place.host ?? "127.0.0.1"}`,
+    "--port=0",
+    ...args,
+  ];
+  if (place.netns !== undefined) {
+    command.unshift("ip", "netns", "exec", place.netns);
+  }
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -16,6 +16,7 @@ import {
   show,
   waitFor,
 } from "./_helpers.ts";
+import { startStunServer } from "./_stun_server.ts";
 
 const WIDTH = 320;
 const HEIGHT = 240;
@@ -257,5 +258,63 @@ Deno.test("a prepared session gathers ahead: an offer made soon has every UDP ca
     later.close();
     unused.close(); // closes its unused prepared connection
     assert.equal(unused.connectionState, null);
+  }
+});
+
+Deno.test("with a STUN server the offer carries its server-reflexive candidate, and the call still connects", async () => {
+  const stun = await startStunServer({
+    mapped: { address: "127.0.0.9", port: 40_123 },
+  });
+  const a = new WrtcPeerSession({
+    width: WIDTH,
+    height: HEIGHT,
+    iceServers: [{ urls: stun.url }],
+  });
+  const b = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  try {
+    const offer = await a.createOffer();
+    assert.ok(stun.requests > 0, "no Binding request reached the STUN server");
+    assert.match(
+      offer,
+      /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.9 40123 typ srflx raddr 127\.0\.0\.1 /,
+      "no server-reflexive candidate in the offer",
+    );
+    assert.match(offer, / typ host /);
+    await a.acceptAnswer(await b.acceptOffer(offer));
+    await waitFor(
+      () =>
+        a.connectionState === "connected" && b.connectionState === "connected",
+      "both connected",
+    );
+  } finally {
+    a.close();
+    b.close();
+    await stun.close();
+  }
+});
+
+Deno.test("an unanswering STUN server delays the offer by iceServerWaitMs at most; it goes out with the host candidates", async () => {
+  const stun = await startStunServer({
+    mapped: { address: "127.0.0.9", port: 40_123 },
+    silent: true,
+  });
+  const a = new WrtcPeerSession({
+    width: WIDTH,
+    height: HEIGHT,
+    iceServers: [{ urls: stun.url }],
+    iceServerWaitMs: 300,
+    prepare: false,
+  });
+  try {
+    const started = performance.now();
+    const offer = await a.createOffer();
+    const took = performance.now() - started;
+    assert.ok(stun.requests > 0, "no Binding request reached the STUN server");
+    assert.ok(took >= 250 && took < 4000, `the offer took ${took} ms`);
+    assert.doesNotMatch(offer, / typ srflx /);
+    assert.match(offer, /127\.0\.0\.1 \d+ typ host/);
+  } finally {
+    a.close();
+    await stun.close();
   }
 });

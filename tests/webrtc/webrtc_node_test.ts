@@ -19,6 +19,7 @@ import {
 } from "../../lib/webrtc/webrtc_node.ts";
 import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
 import { halves, meanOfRgba, near, type Rgb, show } from "./_helpers.ts";
+import { startStunServer } from "./_stun_server.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "debug" ? "debug" : "warn");
 
@@ -71,6 +72,8 @@ function scene(
     hideB?: boolean;
     signalling?: boolean;
     sizeB?: [number, number];
+    /** `ice=` of node a (TOML text of the value). */
+    iceA?: string;
   } = {},
 ): string {
   const secret = options.secret ?? "node-test";
@@ -91,7 +94,7 @@ function scene(
 kind = "!webrtc"
 id = "a"
 size = [320, 240]
-state = ":a"
+state = ":a"${options.iceA ? `\nice = ${options.iceA}` : ""}
 ${broadcast("call")}
 ${halvesShader(A_TOP, A_BOTTOM)}
 
@@ -326,6 +329,39 @@ Deno.test("changing the signalling attributes of both nodes ends the call and co
       "same codec and bitrate keep the session",
     );
   });
+});
+
+Deno.test("ice= gives a node's calls its STUN servers (bad URLs left out, with a warning); changing it makes a new session", async () => {
+  const port = await freePort();
+  const stun = await startStunServer({
+    mapped: { address: "127.0.0.9", port: 40_124 },
+  });
+  try {
+    const withStun = scene(port, {
+      iceA: `["${stun.url}", "stun:bad host"]`,
+    });
+    await withEngine(withStun, async (engine) => {
+      const a = () => engine.node("a") as WebrtcNode;
+      const connected = () =>
+        engine.state.get(sym("a")) === sym("connected") &&
+        engine.state.get(sym("b")) === sym("connected");
+      await renderUntil(engine, connected, "the call with a STUN server");
+      assert.deepEqual(a().session!.iceServers, [{ urls: stun.url }]);
+      assert.ok(stun.requests > 0, "no Binding request reached the server");
+      const first = a().session;
+      // Only a's attributes change: b answers again once it sees the call
+      // gone (not awaited here).
+      engine.replaceText(scene(port));
+      await renderUntil(
+        engine,
+        () => a().session !== first && a().session !== null,
+        "a new session without ICE servers",
+      );
+      assert.deepEqual(a().session!.iceServers, []);
+    });
+  } finally {
+    await stun.close();
+  }
 });
 
 Deno.test("the calling node steers the frame schedule toward the peer's frames, and lets go when the call ends", async () => {

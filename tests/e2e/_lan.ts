@@ -1,0 +1,94 @@
+/**
+ * A two-machine local network for end-to-end tests: two named network
+ * namespaces (`ip netns add`), each holding `lo` and one end of a veth pair,
+ * on a private /24 of their own. Processes started in them
+ * (`ip netns exec NAME …`, see `EndpointOptions.netns`) see only that
+ * network, as two rigs on one switch would: libwebrtc leaves loopback alone
+ * there and uses the veth addresses, and a datagram to the subnet's
+ * broadcast address reaches the other namespace and nothing else. Needs
+ * root; {@linkcode createLan} says why not otherwise. The test removes it
+ * again ({@linkcode Lan.remove}); removing a namespace removes its veth end.
+ *
+ * @module
+ */
+
+/** One host of the network. */
+export interface LanHost {
+  /** The namespace's name (for `ip netns exec`). */
+  netns: string;
+  /** Its IPv4 address on the network. */
+  address: string;
+}
+
+/** A network of two hosts. */
+export interface Lan {
+  hosts: [LanHost, LanHost];
+  /** The subnet's broadcast address. */
+  broadcast: string;
+  /** Deletes both namespaces (and so the veth pair). */
+  remove(): Promise<void>;
+}
+
+async function ip(...args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command("ip", {
+    args,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(
+      `ip ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim()}`,
+    );
+  }
+}
+
+/**
+ * Creates the network (subnet 10.231.N.0/24, N from the process ID, so
+ * parallel test files do not collide), or returns why it cannot.
+ */
+export async function createLan(): Promise<Lan | string> {
+  if (Deno.uid() !== 0) return "creating network namespaces needs root";
+  const tag = `${Deno.pid}`;
+  const subnet = `10.231.${Deno.pid % 250}`;
+  const names = [`flt-lan-a-${tag}`, `flt-lan-b-${tag}`];
+  // Interface names: at most 15 characters, unique in this namespace.
+  const links = [`fla${Deno.pid % 100000}`, `flb${Deno.pid % 100000}`];
+  const hosts: [LanHost, LanHost] = [
+    { netns: names[0], address: `${subnet}.1` },
+    { netns: names[1], address: `${subnet}.2` },
+  ];
+  const created: string[] = [];
+  const remove = async () => {
+    for (const name of created.splice(0)) {
+      await ip("netns", "del", name).catch(() => {});
+    }
+  };
+  try {
+    for (const name of names) {
+      await ip("netns", "add", name);
+      created.push(name);
+    }
+    await ip("link", "add", links[0], "type", "veth", "peer", "name", links[1]);
+    for (let i = 0; i < 2; i++) {
+      await ip("link", "set", links[i], "netns", names[i]);
+      const inside = ["-n", names[i]];
+      await ip(...inside, "link", "set", "lo", "up");
+      await ip(
+        ...inside,
+        "addr",
+        "add",
+        `${hosts[i].address}/24`,
+        "broadcast",
+        `${subnet}.255`,
+        "dev",
+        links[i],
+      );
+      await ip(...inside, "link", "set", links[i], "up");
+    }
+  } catch (error) {
+    await ip("link", "del", links[0]).catch(() => {});
+    await remove();
+    return `cannot build the test network: ${(error as Error).message}`;
+  }
+  return { hosts, broadcast: `${subnet}.255`, remove };
+}

@@ -1,0 +1,131 @@
+// deno-test-isolated: starts endpoint processes (WebRTC runs in them); its own process lets the runner run e2e files two at a time
+// End to end between two "machines": each endpoint runs in its own network
+// namespace on a veth LAN that the test builds (tests/e2e/_lan.ts), so the
+// call goes over a real subnet, not loopback — signalling by broadcast to
+// the subnet's broadcast address, and through a signalling server on one of
+// the machines, as the README's "Calling between two machines" describes.
+import { join } from "node:path";
+import { startServer } from "../server/_server_process.ts";
+import { freeUdpPort } from "../peer/python_peer.ts";
+import { createLan, type Lan } from "./_lan.ts";
+import {
+  callScene,
+  Endpoint,
+  type Rgb,
+  type SceneNodeJson,
+  stopAll,
+  tempFolder,
+  waitForColour,
+  waitForState,
+} from "./_endpoint.ts";
+
+// Channels of 0 or 255 only: they survive the sRGB encoding exactly.
+const YELLOW: Rgb = [255, 255, 0];
+const CYAN: Rgb = [0, 255, 255];
+
+/** Why the LAN cannot be built here (the tests are then skipped), or `undefined`. */
+const unavailable = await (async () => {
+  const lan = await createLan();
+  if (typeof lan === "string") return lan;
+  await lan.remove();
+  return undefined;
+})();
+if (unavailable) console.warn(`Skipping the LAN tests: ${unavailable}`);
+
+/** Runs `body` with a fresh LAN, removing it afterwards. */
+async function withLan(body: (lan: Lan) => Promise<void>): Promise<void> {
+  const lan = await createLan();
+  if (typeof lan === "string") throw new Error(lan);
+  try {
+    await body(lan);
+  } finally {
+    await lan.remove();
+  }
+}
+
+/** A caller on the first host and an answerer on the second; both must connect and see each other's colour. */
+async function callAcross(
+  lan: Lan,
+  caller: SceneNodeJson,
+  answerer: SceneNodeJson,
+): Promise<void> {
+  const dir = await tempFolder();
+  const endpoints: Endpoint[] = [];
+  try {
+    const files = (name: string) => ({
+      OUT: join(dir.path, `${name}_out.png`),
+      STATE: join(dir.path, `${name}_state.png`),
+    });
+    const scenes = { a: join(dir.path, "a.json"), b: join(dir.path, "b.json") };
+    await Deno.writeTextFile(
+      scenes.a,
+      callScene({ colour: YELLOW, signalling: caller }),
+    );
+    await Deno.writeTextFile(
+      scenes.b,
+      callScene({ colour: CYAN, signalling: answerer }),
+    );
+    endpoints.push(Endpoint.start({
+      name: `B (answering, on ${lan.hosts[1].address})`,
+      scene: scenes.b,
+      defines: files("b"),
+      netns: lan.hosts[1].netns,
+    }));
+    endpoints.push(Endpoint.start({
+      name: `A (calling, on ${lan.hosts[0].address})`,
+      scene: scenes.a,
+      defines: files("a"),
+      netns: lan.hosts[0].netns,
+    }));
+    await waitForState("A", files("a").STATE, "connected", endpoints);
+    await waitForState("B", files("b").STATE, "connected", endpoints);
+    await waitForColour("A", files("a").OUT, CYAN, endpoints);
+    await waitForColour("B", files("b").OUT, YELLOW, endpoints);
+  } finally {
+    await stopAll(endpoints);
+    await dir.remove();
+  }
+}
+
+Deno.test({
+  name:
+    "two machines on one LAN call each other over !broadcast to the subnet's broadcast address",
+  ignore: unavailable !== undefined,
+  fn: () =>
+    withLan(async (lan) => {
+      const port = await freeUdpPort();
+      const broadcast = (role: "call" | "answer") => ({
+        kind: "!broadcast",
+        [role]: "lan",
+        port,
+        broadcast: lan.broadcast,
+        secret: "two rigs",
+      });
+      await callAcross(lan, broadcast("call"), broadcast("answer"));
+    }),
+});
+
+Deno.test({
+  name:
+    "two machines on one LAN call each other through a signalling server running on one of them",
+  ignore: unavailable !== undefined,
+  fn: () =>
+    withLan(async (lan) => {
+      const server = await startServer([], {
+        host: lan.hosts[0].address,
+        netns: lan.hosts[0].netns,
+      });
+      try {
+        const websocket = (id: string, call?: string) => ({
+          kind: "!websocket",
+          url: server.url.replace(/^ws:/, "http:"),
+          room: "lan",
+          id,
+          ...(call ? { call } : {}),
+        });
+        await callAcross(lan, websocket("a", "b"), websocket("b"));
+      } finally {
+        await server.stop();
+      }
+    }),
+});
