@@ -17,9 +17,12 @@
  * - `size` (`640x360`), `fps` (30): canvas size and frame rate.
  * - `codec`: preferred codec (`vp8`, `vp9`, `h264`, `av1`), others stay
  *   available.
+ * - `ice` (repeatable): a STUN or TURN server, as `ice=` on `!webrtc`:
+ *   `stun:HOST[:PORT]` or `turn:USER:PASSWORD@HOST[:PORT][?transport=…]`.
  *
  * Signalling is non-trickle: each side waits for ICE gathering to complete
- * and sends `localDescription.sdp`. No STUN or TURN servers are used. Like
+ * and sends `localDescription.sdp`. STUN or TURN servers are used only
+ * where `ice` names them. Like
  * our Deno client, the page stays joined after `finished`; it no longer
  * treats the peer's absence from the room as a failure then (an original
  * Python peer leaves on purpose), answers any new call at once, calls
@@ -58,7 +61,25 @@ const config = {
   size: parseSize(params.get("size") ?? "640x360"),
   fps: Number(params.get("fps") ?? 30) || 30,
   codec: params.get("codec")?.toLowerCase() ?? null,
+  iceServers: params.getAll("ice").map(iceServer).filter((server) => server),
 };
+
+/** An `RTCIceServer` from `stun:HOST[:PORT]` or `turn:USER:PASSWORD@HOST…`, or `null`. */
+function iceServer(url) {
+  const match = /^(stuns?|turns?):(?:([^@/?]*)@)?([^@]+)$/.exec(url.trim());
+  if (match === null) {
+    console.warn(`ignoring ICE server "${url}"`);
+    return null;
+  }
+  const [, scheme, userInfo, rest] = match;
+  const server = { urls: `${scheme}:${rest}` };
+  const colon = userInfo?.indexOf(":") ?? -1;
+  if (colon > 0) {
+    server.username = decodeURIComponent(userInfo.slice(0, colon));
+    server.credential = decodeURIComponent(userInfo.slice(colon + 1));
+  }
+  return server;
+}
 
 const ui = {
   local: document.getElementById("local"),
@@ -526,7 +547,7 @@ class Endpoint {
   // ---- peer connection
 
   newPeerConnection() {
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = new RTCPeerConnection({ iceServers: config.iceServers });
     this.pc = pc;
     pc.ontrack = (event) => {
       log(`Receiving ${event.track.kind}`);

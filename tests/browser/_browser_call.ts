@@ -62,6 +62,8 @@ export interface PageParams {
   color: string;
   size: string;
   fps: number;
+  /** STUN/TURN server URLs (`ice=`, repeated). */
+  ice?: string[];
 }
 
 /** An open call page and the browser that shows it. */
@@ -90,7 +92,9 @@ export async function openCallPage(
     });
     const url = new URL(PAGE);
     for (const [key, value] of Object.entries(params)) {
-      if (value !== null) url.searchParams.set(key, String(value));
+      if (Array.isArray(value)) {
+        for (const item of value) url.searchParams.append(key, String(item));
+      } else if (value !== null) url.searchParams.set(key, String(value));
     }
     await page.goto(url.href);
     return {

@@ -4,6 +4,7 @@
 // server. WebRTC needs a network namespace with only `lo`: run inside
 // scripts/in_loopback_netns.sh (`deno task test` does).
 import assert from "node:assert/strict";
+import { startStunServer } from "../webrtc/_stun_server.ts";
 import { readImageFile } from "../../lib/media/image_file.ts";
 import {
   type BrowserCall,
@@ -102,6 +103,10 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "browser_call_" });
   const png = `${dir}/received.png`;
   const server = await startServer([]);
+  // The calling browser also gets a STUN server (the page's `ice=`).
+  const stun = browserCalls
+    ? await startStunServer({ mapped: { address: "127.0.0.9", port: 40_125 } })
+    : null;
   let endpoint: Endpoint | null = null;
   let browser: BrowserCall | null = null;
   const context = () =>
@@ -128,6 +133,7 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
       color: hex(BROWSERS),
       size: "160x120",
       fps: 15,
+      ice: stun ? [stun.url] : undefined,
     });
     const page = browser.page;
 
@@ -187,7 +193,11 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
       Number(stats.framesDecoded) > 0 && Number(stats.framesEncoded) > 0,
       `the browser decoded or encoded no frames: ${JSON.stringify(stats)}`,
     );
+    if (stun) {
+      assert.ok(stun.requests > 0, "the page's STUN server got no request");
+    }
   } finally {
+    await stun?.close();
     await browser?.close();
     await endpoint?.stop();
     await server.stop();
@@ -197,7 +207,7 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
 
 Deno.test({
   name:
-    "a browser calls our CLI endpoint and each side shows the other's colour",
+    "a browser calls our CLI endpoint (using a STUN server given by ice=) and each side shows the other's colour",
   ignore: !installed,
   // playwright-core (Node compatibility) keeps timers and pipes to Chromium
   // that close asynchronously after browser.close().
