@@ -18,6 +18,7 @@
  */
 
 import { DEFAULT_VERTEX_SOURCE, GLContext } from "../lib/gl/context.ts";
+import { I420Packer } from "../lib/webrtc/i420_packer.ts";
 import { ShaderProgram } from "../lib/gl/shader.ts";
 import { RenderTarget, Texture } from "../lib/gl/texture.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
@@ -98,6 +99,7 @@ function measureGl(gl: GLContext, width: number, height: number) {
   );
   try {
     const pixels = new Uint8Array(width * height * 4);
+    const cpuI420 = new Uint8Array(layout.size);
     const i420 = rgbaToI420(
       makeFrame(width, height),
       width,
@@ -136,7 +138,19 @@ function measureGl(gl: GLContext, width: number, height: number) {
       shown.texture.upload(converted);
       gl.finish();
     });
+    // Sending: read back RGBA then libyuv, against packing I420 on the GPU and reading that.
+    const sendCpu = timeIt(RUNS, () => {
+      gl.readTarget(shown, pixels, { flip: false });
+      rgbaToI420(pixels, width, height, cpuI420);
+    });
+    const packer = new I420Packer(gl);
+    const sendGpu = I420Packer.supports(width, height)
+      ? timeIt(RUNS, () => packer.pack(shown.texture))
+      : null;
+    packer.destroy();
     return {
+      sendReadBackAndLibyuv: sendCpu,
+      sendPackI420OnGpu: sendGpu,
       readBackSrgb8: readBack,
       uploadPlanesAndYuvPass: uploadAndConvert,
       cpuConvertAndUploadSrgb8: cpuConvertAndUpload,
@@ -230,7 +244,7 @@ if (import.meta.main) {
     renderer,
     runs: RUNS,
     note:
-      "milliseconds per frame; flips in preallocated memory; sendFrame includes libwebrtc's copy into its frame buffer; gl: the !webrtc node's read-back and received-frame display",
+      "milliseconds per frame; flips in preallocated memory; sendFrame includes libwebrtc's copy into its frame buffer; gl: the !webrtc node's two ways of making I420 to send (the node times both and keeps the faster), read-back and received-frame display",
     results,
   };
   await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });

@@ -379,6 +379,25 @@ export class WrtcPeerSession implements PeerSession {
     return true;
   }
 
+  /**
+   * Hands one I420 frame (`width`×`height`, even sizes, rows top-down; see
+   * {@linkcode i420Layout}) to the encoder as it is. Returns `false` (doing
+   * nothing) when there is no peer connection.
+   */
+  sendI420(i420: Uint8Array, width: number, height: number): boolean {
+    const conn = this.#conn;
+    if (conn === null) return false;
+    const size = i420Layout(width, height).size;
+    if (width % 2 !== 0 || height % 2 !== 0 || i420.length !== size) {
+      throw new RangeError(
+        `sendI420: a ${width}x${height} frame needs even sizes and ${size} bytes, got ${i420.length}`,
+      );
+    }
+    conn.source.onFrame({ width, height, data: i420 });
+    this.#framesSent++;
+    return true;
+  }
+
   /** The newest frame from the peer (not copied), or `null` when none arrived on this connection. */
   latestFrame(): ReceivedFrame | null {
     return this.#latest;

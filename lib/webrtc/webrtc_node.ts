@@ -78,6 +78,8 @@ import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
 import { ArrivalSteering } from "./arrival_steering.ts";
+import { FasterPath } from "./faster_path.ts";
+import { I420Packer } from "./i420_packer.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
   type IceServer,
@@ -166,6 +168,31 @@ function convertsOnCpu(gl: GLContext): boolean {
     (conversion === "auto" && SOFTWARE_RENDERER.test(gl.renderer));
 }
 
+/**
+ * How the picture to send becomes I420:
+ * - `"cpu"`: read back as RGBA and converted by libyuv (`rgbaToI420`);
+ * - `"gpu"`: packed into I420 by a shader pass and read back as such
+ *   ({@linkcode I420Packer}; widths divisible by 8, heights by 4, else
+ *   `"cpu"`);
+ * - `"measure"`: each node times both on its first frames in a call (nine
+ *   frames each) and keeps the faster ({@linkcode WebrtcNode.sendPath});
+ * - `"auto"` (default): `"cpu"` on software renderers, where the pass is
+ *   far slower (measured on llvmpipe: 0.2 ms for read-back and libyuv
+ *   against 17 ms for the pass at 1280x720; `bench/webrtc_convert_bench.ts`),
+ *   so timing it would cost the first frames of each call; `"measure"` on
+ *   hardware, where the pass may win (less to read back, no CPU work).
+ *
+ * Both give libyuv's BT.601 limited range, rows top-down (within a level).
+ */
+export type SendConversion = "auto" | "measure" | "cpu" | "gpu";
+
+let sendConversion: SendConversion = "auto";
+
+/** Chooses how `!webrtc` nodes make I420 from their picture (see {@linkcode SendConversion}). */
+export function setSendConversion(mode: SendConversion): void {
+  sendConversion = mode;
+}
+
 /** What the node wants running: a signalling configuration and session settings. */
 interface Wanted {
   /** Compared between frames: signalling kind, configuration, codec and bitrate. */
@@ -214,6 +241,10 @@ export class WebrtcNode extends ProgramNode {
   #outerColorbits: number | null = null;
   /** Whether this frame's only visible child image may be sent as it is (8-bit sRGB). */
   #passThrough = false;
+  #packer: I420Packer | null = null;
+  /** Times libyuv against the GPU packer for the picture size in `#sendPathSize`. */
+  #sendPath = new FasterPath<"cpu" | "gpu">(["cpu", "gpu"]);
+  #sendPathSize = "";
   /** `ice=` problems already reported. */
   #iceWarnings = new Set<string>();
 
@@ -459,6 +490,15 @@ export class WebrtcNode extends ProgramNode {
     const { width, height } = image;
     const bytes = width * height * 4;
     if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
+    const path = this.#sendPathFor(ctx.gl, width, height);
+    if (path === "gpu") {
+      const started = performance.now();
+      this.#packer ??= new I420Packer(ctx.gl);
+      session.sendI420(this.#packer.pack(image), width, height);
+      this.#timedSend("gpu", performance.now() - started);
+      return;
+    }
+    const started = performance.now();
     const pixels = ctx.gl.readTarget(image, this.#pixels, { flip: false });
     // I420 needs even sizes: drop the last column and the top row when odd.
     const evenWidth = width & ~1;
@@ -480,6 +520,49 @@ export class WebrtcNode extends ProgramNode {
       data = pixels.subarray(0, evenWidth * evenHeight * 4);
     }
     session.sendFrame(data, evenWidth, evenHeight, true);
+    if (path === "cpu") this.#timedSend("cpu", performance.now() - started);
+  }
+
+  /** The way this node makes I420 to send once it has measured both (see {@linkcode SendConversion}), else `null`. */
+  get sendPath(): "cpu" | "gpu" | null {
+    return this.#sendPath.chosen;
+  }
+
+  /** How to make this frame's I420: the mode set, or when measuring the path being timed or chosen (`null`: libyuv, untimed). */
+  #sendPathFor(
+    gl: GLContext,
+    width: number,
+    height: number,
+  ): "cpu" | "gpu" | null {
+    if (!I420Packer.supports(width, height)) return null;
+    if (sendConversion === "cpu" || sendConversion === "gpu") {
+      return sendConversion;
+    }
+    if (sendConversion === "auto" && SOFTWARE_RENDERER.test(gl.renderer)) {
+      return null;
+    }
+    const size = `${width}x${height}`;
+    if (size !== this.#sendPathSize) {
+      this.#sendPath = new FasterPath<"cpu" | "gpu">(["cpu", "gpu"]);
+      this.#sendPathSize = size;
+    }
+    return this.#sendPath.next();
+  }
+
+  #timedSend(path: "cpu" | "gpu", ms: number): void {
+    if (sendConversion === "cpu" || sendConversion === "gpu") return;
+    const chosen = this.#sendPath.record(path, ms);
+    if (chosen === null) return;
+    const medians = this.#sendPath.medians();
+    log.debug(
+      `sending ${this.#sendPathSize}: ${
+        chosen === "gpu"
+          ? "I420 packed on the GPU"
+          : "RGBA read back for libyuv"
+      } (median ${medians[chosen]?.toFixed(2)} ms a frame, the other way ${
+        medians[chosen === "gpu" ? "cpu" : "gpu"]?.toFixed(2)
+      } ms)`,
+    );
   }
 
   /** Puts the peer's newest frame into the output (only new frames cost anything). */
@@ -596,6 +679,8 @@ export class WebrtcNode extends ProgramNode {
       this.#ctx.state.set(this.#stateKey, null);
     }
     this.#program?.destroy();
+    this.#packer?.destroy();
+    this.#packer = null;
     this.#program = null;
     if (this.#planes !== null) {
       for (const plane of this.#planes) plane.destroy();

@@ -14,6 +14,7 @@ import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
   type FrameConversion,
   setFrameConversion,
+  setSendConversion,
   settleWebrtcNodes,
   type WebrtcNode,
 } from "../../lib/webrtc/webrtc_node.ts";
@@ -290,6 +291,38 @@ Deno.test("received frames converted by libyuv show right when both nodes have t
 
 Deno.test("received frames converted by the YUV shader show right and are scaled to the node's size", async () => {
   await callWith("gpu", [256, 192]);
+});
+
+Deno.test("pictures packed into I420 on the GPU are sent the right way up and in their colours", async () => {
+  setSendConversion("gpu");
+  try {
+    await callWith("cpu", [256, 192]);
+  } finally {
+    setSendConversion("auto");
+  }
+});
+
+Deno.test("measuring both ways of making I420 sends right pictures meanwhile and settles on one", async () => {
+  setSendConversion("measure");
+  try {
+    const port = await freePort();
+    await withEngine(scene(port, { sizeB: [256, 192] }), async (engine) => {
+      const a = () => engine.node("a") as WebrtcNode;
+      const b = () => engine.node("b") as WebrtcNode;
+      engine.renderFrame();
+      assert.equal(a().sendPath, null);
+      await expectPictures(engine);
+      await renderUntil(
+        engine,
+        () => a().sendPath !== null && b().sendPath !== null,
+        "both nodes to choose",
+      );
+      // Whichever won, the pictures still arrive the right way up.
+      await expectPictures(engine);
+    });
+  } finally {
+    setSendConversion("auto");
+  }
 });
 
 Deno.test("changing the signalling attributes of both nodes ends the call and connects again", async () => {
