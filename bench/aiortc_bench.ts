@@ -16,6 +16,7 @@ import {
   aiortcUnavailable,
   measureAiortcReference,
 } from "./_aiortc_reference.ts";
+import { rerunInLoopbackNetns } from "./_loopback_netns.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** `--warmup=S`: seconds between both peers connected and the window. */
@@ -27,23 +28,8 @@ const MEASURE_SECONDS = Number(
   Deno.args.find((arg) => arg.startsWith("--seconds="))?.slice(10) ?? 10,
 );
 
-if (Deno.env.get("FLITTER_IN_NETNS") !== "1") {
-  const { code } = await new Deno.Command(
-    `${ROOT}scripts/in_loopback_netns.sh`,
-    {
-      args: [
-        Deno.execPath(),
-        "run",
-        "-A",
-        new URL(import.meta.url).pathname,
-        ...Deno.args,
-      ],
-      stdout: "inherit",
-      stderr: "inherit",
-    },
-  ).output();
-  Deno.exit(code);
-}
+// WebRTC must only see `lo`: run again inside a loopback-only namespace.
+await rerunInLoopbackNetns(import.meta.url);
 
 const unavailable = await aiortcUnavailable();
 if (unavailable !== undefined) {

@@ -50,6 +50,7 @@ import type {
   EndpointResult,
   StreamFigures,
 } from "./_call_endpoint.ts";
+import { rerunInLoopbackNetns } from "./_loopback_netns.ts";
 
 const args = new Set(Deno.args);
 const QUICK = args.has("--quick");
@@ -76,24 +77,8 @@ const OUT = Deno.args.find((arg) => arg.startsWith("--out="))?.slice(6) ||
 const ROOT = new URL("../", import.meta.url).pathname;
 const ENDPOINT = new URL("./_call_endpoint.ts", import.meta.url).pathname;
 
-if (Deno.env.get("FLITTER_IN_NETNS") !== "1") {
-  // WebRTC must only see `lo`: run again inside a loopback-only namespace.
-  const { code } = await new Deno.Command(
-    `${ROOT}scripts/in_loopback_netns.sh`,
-    {
-      args: [
-        Deno.execPath(),
-        "run",
-        "-A",
-        new URL(import.meta.url).pathname,
-        ...Deno.args,
-      ],
-      stdout: "inherit",
-      stderr: "inherit",
-    },
-  ).output();
-  Deno.exit(code);
-}
+// WebRTC must only see `lo`: run again inside a loopback-only namespace.
+await rerunInLoopbackNetns(import.meta.url);
 
 setLogLevel("warn");
 

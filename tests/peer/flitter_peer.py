@@ -117,22 +117,20 @@ aioice.ice.get_host_addresses = _loopback_host_addresses
 # ------------------------------------------------------------------ media
 
 
-class ColourTrack(MediaStreamTrack):
-    """A video track of solid-colour frames (optionally a two-tone frame)."""
+class PacedTrack(MediaStreamTrack):
+    """A video track delivering `next_frame()` at `fps` with 90 kHz timestamps."""
 
     kind = "video"
 
-    def __init__(self, width, height, fps, colour, bottom_colour=None):
+    def __init__(self, fps):
         super().__init__()
-        pixels = numpy.empty((height, width, 3), dtype=numpy.uint8)
-        pixels[:, :] = colour
-        if bottom_colour is not None:
-            pixels[height // 2 :, :] = bottom_colour
-        self._pixels = pixels
         self._step = int(round(VIDEO_CLOCK_RATE / fps))
         self._time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
         self._start = None
         self._timestamp = 0
+
+    def next_frame(self):
+        raise NotImplementedError
 
     async def recv(self):
         if self.readyState != "live":
@@ -145,10 +143,25 @@ class ColourTrack(MediaStreamTrack):
             delay = self._start + self._timestamp / VIDEO_CLOCK_RATE - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-        frame = av.VideoFrame.from_ndarray(self._pixels, format="rgb24")
+        frame = self.next_frame()
         frame.pts = self._timestamp
         frame.time_base = self._time_base
         return frame
+
+
+class ColourTrack(PacedTrack):
+    """A video track of solid-colour frames (optionally a two-tone frame)."""
+
+    def __init__(self, width, height, fps, colour, bottom_colour=None):
+        super().__init__(fps)
+        pixels = numpy.empty((height, width, 3), dtype=numpy.uint8)
+        pixels[:, :] = colour
+        if bottom_colour is not None:
+            pixels[height // 2 :, :] = bottom_colour
+        self._pixels = pixels
+
+    def next_frame(self):
+        return av.VideoFrame.from_ndarray(self._pixels, format="rgb24")
 
 
 def moving_frames(width, height, fps, as_rgb=False, count=90):
@@ -177,35 +190,17 @@ def moving_frames(width, height, fps, as_rgb=False, count=90):
     return frames
 
 
-class MovingTrack(MediaStreamTrack):
+class MovingTrack(PacedTrack):
     """A video track of moving content, cycling through frames made ahead."""
 
-    kind = "video"
-
     def __init__(self, frames, fps):
-        super().__init__()
+        super().__init__(fps)
         self._frames = frames
-        self._step = int(round(VIDEO_CLOCK_RATE / fps))
-        self._time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
-        self._start = None
-        self._timestamp = 0
         self._index = 0
 
-    async def recv(self):
-        if self.readyState != "live":
-            raise MediaStreamError
-        if self._start is None:
-            self._start = time.time()
-            self._timestamp = 0
-        else:
-            self._timestamp += self._step
-            delay = self._start + self._timestamp / VIDEO_CLOCK_RATE - time.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+    def next_frame(self):
         frame = self._frames[self._index % len(self._frames)]
         self._index += 1
-        frame.pts = self._timestamp
-        frame.time_base = self._time_base
         return frame
 
 
