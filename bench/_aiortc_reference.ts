@@ -29,6 +29,7 @@
 import { startSignallingServer } from "../lib/server/signalling_server.ts";
 import {
   type FrameEvent,
+  type PeerEvent,
   type PythonPeer,
   pythonPeerUnavailable,
   startPythonPeer,
@@ -149,6 +150,80 @@ export interface AiortcReference {
     keyof typeof VARIANTS,
     { description: string; peers: AiortcPeerFigures[] }
   >;
+  /** Time to connected over `!websocket`-style signalling through our server (see {@linkcode measureAiortcConnect}). */
+  connectWebsocket: AiortcConnectFigures;
+}
+
+/** Milliseconds from the later peer starting its signalling to both connected, over fresh pairs. */
+export interface AiortcConnectFigures {
+  description: string;
+  runsMs: number[];
+  median: number | null;
+  errors: string[];
+}
+
+/**
+ * Times `runs` fresh pairs of aiortc peers (640x360, as the call
+ * benchmark's connect runs) calling through a server of ours: from the
+ * later peer's start of signalling (before its WebSocket connects) to the
+ * later `connected`, by the peers' own wall clocks.
+ */
+export async function measureAiortcConnect(
+  runs = 5,
+): Promise<AiortcConnectFigures> {
+  const runsMs: number[] = [];
+  const errors: string[] = [];
+  const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  try {
+    for (let run = 0; run < runs; run++) {
+      const common = [
+        "--websocket",
+        server.url,
+        "--room",
+        `aiortc-connect-${run}`,
+        "--size",
+        "640x360",
+      ];
+      const peers = [
+        startPythonPeer([...common, "--id", "a", "--call", "b"]),
+        startPythonPeer([...common, "--id", "b"]),
+      ];
+      try {
+        const at = (step: (e: PeerEvent) => boolean, what: string) =>
+          Promise.all(
+            peers.map((peer) =>
+              peer.waitFor(step, 30_000, what).then((e) => Number(e.t))
+            ),
+          );
+        const started = await at(
+          (e) => e.event === "signalling" && e.step === "start",
+          "the start of signalling",
+        );
+        const connected = await at(
+          (e) => e.event === "state" && e.state === "connected",
+          "connected",
+        );
+        runsMs.push(
+          Math.round((Math.max(...connected) - Math.max(...started)) * 10) /
+            10,
+        );
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error));
+      } finally {
+        await Promise.all(peers.map((peer) => peer.stop()));
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  const sorted = [...runsMs].sort((a, b) => a - b);
+  return {
+    description:
+      "two aiortc peers (640x360) through our server: from the later peer's start of signalling to both connected",
+    runsMs,
+    median: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
+    errors,
+  };
 }
 
 /**
@@ -169,7 +244,9 @@ export async function measureAiortcReference(
     );
     calls[name] = { description: VARIANTS[name], peers };
   }
+  const connectWebsocket = await measureAiortcConnect();
   return {
+    connectWebsocket,
     note:
       `two aiortc peers (Debian python3-aiortc, tests/peer/flitter_peer.py --moving), ${WIDTH}x${HEIGHT} at ${FPS} fps both ways through our server; no rendering; CPU from each peer's time.process_time() (all threads) over the window, after ${warmupSeconds} s of warm-up (aiortc's bitrate reaches its 1.5 Mbps ceiling)`,
     warmupSeconds,

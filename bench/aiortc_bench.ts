@@ -45,6 +45,11 @@ for (const [name, call] of Object.entries(reference.calls)) {
     );
   }
 }
+console.log(
+  `aiortc :connected over websocket: median ${reference.connectWebsocket.median} ms (${
+    reference.connectWebsocket.runsMs.join(", ")
+  })`,
+);
 const path = `${ROOT}bench/results/aiortc.json`;
 await Deno.writeTextFile(
   path,

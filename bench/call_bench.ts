@@ -602,6 +602,15 @@ function aiortcRows(
     rows.push(["aiortc reference", `not measured: ${reference.error}`]);
     return;
   }
+  const connect = reference.connectWebsocket;
+  rows.push([
+    "aiortc :connected, websocket",
+    connect.median === null
+      ? `failed: ${connect.errors.join("; ")}`
+      : `median ${(connect.median / 1000).toFixed(3)} s (${
+        connect.runsMs.map((ms) => (ms / 1000).toFixed(3)).join(", ")
+      })`,
+  ]);
   for (const [name, call] of Object.entries(reference.calls)) {
     const peers = call.peers;
     const mean = (pick: (p: (typeof peers)[number]) => number) =>

@@ -29,11 +29,13 @@ It sends a solid-colour video track (optionally with a different bottom half,
 to check orientation), receives the remote track and prints one JSON object
 per line on stdout (flushed):
 
-  {"event":"state","state":"connected"}          connection state changes
+  {"event":"state","state":"connected","t":MS}   connection state changes
+                                                  (t: wall clock, ms since 1970)
   {"event":"frame","width":W,"height":H,"rgb":[r,g,b],"top":[r,g,b],
    "bottom":[r,g,b],"count":N,"cpu":S,"sent_bytes":B}   every report interval
       (cpu: this process's CPU seconds; sent_bytes: video bytes sent so far)
-  {"event":"signalling","step":...}               signalling progress
+  {"event":"signalling","step":...}               signalling progress ("start"
+                                                  with t, as above: WebSocket)
   {"event":"members","members":[...]}             WebSocket room members
   {"event":"ready",...}                            sockets bound / joined
   {"event":"warning","warning":...}               ignored bad input
@@ -315,7 +317,7 @@ class Endpoint:
         @pc.on("connectionstatechange")
         def on_state():
             if pc is self.pc:
-                emit("state", state=pc.connectionState)
+                emit("state", state=pc.connectionState, t=time.time() * 1000)
             self._changed.set()
 
         self.pc = pc
@@ -632,6 +634,7 @@ async def websocket_session(args, endpoint):
 
     url = _websocket_url(args.websocket)
     context = _ssl_context(url, args.verify)
+    emit("signalling", step="start", t=time.time() * 1000)
     while True:
         delay = args.retry_delay
         try:
