@@ -245,6 +245,8 @@ export class WebrtcNode extends ProgramNode {
   /** Times libyuv against the GPU packer for the picture size in `#sendPathSize`. */
   #sendPath = new FasterPath<"cpu" | "gpu">(["cpu", "gpu"]);
   #sendPathSize = "";
+  /** The last `ice=` value and what it gave. */
+  #ice: { value: Value; servers: IceServer[] } | null = null;
   /** `ice=` problems already reported. */
   #iceWarnings = new Set<string>();
 
@@ -389,8 +391,14 @@ export class WebrtcNode extends ProgramNode {
 
   /** `ice=`: STUN/TURN server URLs (see `ice_servers.ts`); bad ones are left out with a warning (once each). */
   #iceServers(attrs: Attributes): IceServer[] {
+    const value = attrs.get("ice");
+    // Parsed again only when the value changes (the attribute is read every frame).
+    if (this.#ice !== null && valuesEqual(value, this.#ice.value)) {
+      return this.#ice.servers;
+    }
     const servers: IceServer[] = [];
-    for (const item of items(attrs.get("ice"))) {
+    this.#ice = { value, servers };
+    for (const item of items(value)) {
       try {
         if (typeof item !== "string") {
           throw new IceServerError(

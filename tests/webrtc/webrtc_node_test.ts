@@ -111,6 +111,12 @@ ${halvesShader(B_TOP, B_BOTTOM, options.hideB ? "hidden = true" : "")}
 }
 
 /** Renders frames at ~30 fps until `condition()` holds. */
+/** Whether nodes a and b both report `:connected`. */
+function bothConnected(engine: Engine): boolean {
+  return engine.state.get(sym("a")) === sym("connected") &&
+    engine.state.get(sym("b")) === sym("connected");
+}
+
 async function renderUntil(
   engine: Engine,
   condition: () => boolean,
@@ -187,9 +193,7 @@ Deno.test("two !webrtc nodes call each other over !broadcast and each shows the 
     );
     await renderUntil(
       engine,
-      () =>
-        engine.state.get(sym("a")) === sym("connected") &&
-        engine.state.get(sym("b")) === sym("connected"),
+      () => bothConnected(engine),
       "both nodes to report :connected",
     );
     try {
@@ -246,9 +250,7 @@ Deno.test("two !webrtc nodes call each other over !broadcast and each shows the 
 async function expectPictures(engine: Engine): Promise<void> {
   await renderUntil(
     engine,
-    () =>
-      engine.state.get(sym("a")) === sym("connected") &&
-      engine.state.get(sym("b")) === sym("connected"),
+    () => bothConnected(engine),
     "both nodes to report :connected",
   );
   try {
@@ -330,9 +332,7 @@ Deno.test("changing the signalling attributes of both nodes ends the call and co
   await withEngine(scene(port), async (engine) => {
     await renderUntil(
       engine,
-      () =>
-        engine.state.get(sym("a")) === sym("connected") &&
-        engine.state.get(sym("b")) === sym("connected"),
+      () => bothConnected(engine),
       "the first call",
     );
     const firstSession = (engine.node("a") as WebrtcNode).session;
@@ -345,9 +345,7 @@ Deno.test("changing the signalling attributes of both nodes ends the call and co
       () => {
         states.add(engine.state.get(sym("a")));
         return signallingNode.signalling !== before &&
-          signallingNode.signalling !== null &&
-          engine.state.get(sym("a")) === sym("connected") &&
-          engine.state.get(sym("b")) === sym("connected");
+          signallingNode.signalling !== null && bothConnected(engine);
       },
       "the second call",
     );
@@ -375,10 +373,11 @@ Deno.test("ice= gives a node's calls its STUN servers (bad URLs left out, with a
     });
     await withEngine(withStun, async (engine) => {
       const a = () => engine.node("a") as WebrtcNode;
-      const connected = () =>
-        engine.state.get(sym("a")) === sym("connected") &&
-        engine.state.get(sym("b")) === sym("connected");
-      await renderUntil(engine, connected, "the call with a STUN server");
+      await renderUntil(
+        engine,
+        () => bothConnected(engine),
+        "the call with a STUN server",
+      );
       assert.deepEqual(a().session!.iceServers, [{ urls: stun.url }]);
       assert.ok(stun.requests > 0, "no Binding request reached the server");
       const first = a().session;
@@ -402,9 +401,7 @@ Deno.test("the calling node steers the frame schedule toward the peer's frames, 
   await withEngine(scene(port), async (engine) => {
     await renderUntil(
       engine,
-      () =>
-        engine.state.get(sym("a")) === sym("connected") &&
-        engine.state.get(sym("b")) === sym("connected"),
+      () => bothConnected(engine),
       "the call",
     );
     // Both nodes send as a frame renders and frames come 33 ms apart, so
