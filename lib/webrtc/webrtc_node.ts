@@ -496,8 +496,6 @@ export class WebrtcNode extends ProgramNode {
     const image = super.output;
     if (image === null) return;
     const { width, height } = image;
-    const bytes = width * height * 4;
-    if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
     const path = this.#sendPathFor(ctx.gl, width, height);
     if (path === "gpu") {
       const started = performance.now();
@@ -507,6 +505,8 @@ export class WebrtcNode extends ProgramNode {
       return;
     }
     const started = performance.now();
+    const bytes = width * height * 4;
+    if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
     const pixels = ctx.gl.readTarget(image, this.#pixels, { flip: false });
     // I420 needs even sizes: drop the last column and the top row when odd.
     const evenWidth = width & ~1;
