@@ -3,6 +3,7 @@ import {
   assertEquals,
   assertInstanceOf,
   assertThrows,
+  pixelAt,
 } from "../_assert.ts";
 import {
   DEFAULT_VERTEX_SOURCE,
@@ -31,16 +32,6 @@ function near(
   return expected.every((value, i) => Math.abs(actual[i] - value) <= tolerance);
 }
 
-function pixel(
-  data: Uint8Array,
-  width: number,
-  x: number,
-  y: number,
-): number[] {
-  const at = (y * width + x) * 4;
-  return [...data.subarray(at, at + 4)];
-}
-
 Deno.test("a solid colour drawn into each target format reads back as sRGB bytes", () => {
   const ctx = GLContext.create();
   try {
@@ -58,8 +49,8 @@ Deno.test("a solid colour drawn into each target format reads back as sRGB bytes
       const rgba = ctx.readTarget(target);
       // Linear 0.5 and 0.25 are sRGB 188 and 137.
       assert(
-        near(pixel(rgba, 8, 3, 3), [188, 137, 255, 255]),
-        `${format}: ${pixel(rgba, 8, 3, 3)}`,
+        near(pixelAt(rgba, 8, 3, 3), [188, 137, 255, 255]),
+        `${format}: ${pixelAt(rgba, 8, 3, 3)}`,
       );
       target.destroy();
     }
@@ -67,7 +58,7 @@ Deno.test("a solid colour drawn into each target format reads back as sRGB bytes
     program.use();
     program.set("fill", [0.5, 0.25, 1, 1]);
     ctx.drawFullscreen(program, raw);
-    assert(near(pixel(ctx.readTarget(raw), 8, 0, 0), [128, 64, 255, 255]));
+    assert(near(pixelAt(ctx.readTarget(raw), 8, 0, 0), [128, 64, 255, 255]));
     assertEquals(ctx.checkError(), null);
   } finally {
     ctx.destroy();
@@ -85,10 +76,10 @@ Deno.test("read-back puts the top row first unless asked for GL order", () => {
     const target = new RenderTarget(ctx, 4, 4, "srgb8");
     ctx.drawFullscreen(program, target);
     const upright = ctx.readTarget(target, new Uint8Array(64));
-    assertEquals(pixel(upright, 4, 0, 0), [255, 0, 0, 255]);
-    assertEquals(pixel(upright, 4, 0, 3), [0, 0, 255, 255]);
+    assertEquals(pixelAt(upright, 4, 0, 0), [255, 0, 0, 255]);
+    assertEquals(pixelAt(upright, 4, 0, 3), [0, 0, 255, 255]);
     const glOrder = ctx.readTarget(target, undefined, { flip: false });
-    assertEquals(pixel(glOrder, 4, 0, 0), [0, 0, 255, 255]);
+    assertEquals(pixelAt(glOrder, 4, 0, 0), [0, 0, 255, 255]);
   } finally {
     ctx.destroy();
   }
@@ -124,8 +115,8 @@ void main() { color = vec4(texture(y, coord).r, texture(u, coord).r, texture(v, 
     ctx.drawFullscreen(program, target);
     const rgba = ctx.readTarget(target);
     assert(
-      near(pixel(rgba, width, 4, 2), [10, 128, 250, 255], 1),
-      `${pixel(rgba, width, 4, 2)}`,
+      near(pixelAt(rgba, width, 4, 2), [10, 128, 250, 255], 1),
+      `${pixelAt(rgba, width, 4, 2)}`,
     );
     assertEquals(ctx.checkError(), null);
   } finally {
@@ -188,7 +179,7 @@ Deno.test("two contexts live side by side and each draws after makeCurrent", () 
       program.use();
       program.set("fill", fill);
       ctx.drawFullscreen(program, target);
-      return pixel(ctx.readTarget(target), 2, 0, 0);
+      return pixelAt(ctx.readTarget(target), 2, 0, 0);
     };
     assertEquals(draw(first, [1, 0, 0, 1]), [255, 0, 0, 255]);
     assertEquals(draw(second, [0, 1, 0, 1]), [0, 255, 0, 255]);
@@ -216,7 +207,7 @@ Deno.test("the EGL device platform gives a working context when asked for", () =
     program.use();
     program.set("fill", [1, 1, 0, 1]);
     ctx.drawFullscreen(program, target);
-    assertEquals(pixel(ctx.readTarget(target), 2, 1, 1), [255, 255, 0, 255]);
+    assertEquals(pixelAt(ctx.readTarget(target), 2, 1, 1), [255, 255, 0, 255]);
   } finally {
     ctx.destroy();
   }
@@ -283,7 +274,7 @@ Deno.test("gpuIdle lets timers run while the GPU works and resolves once the dra
       assertEquals(timersRan, 1);
     }
     const rgba = ctx.readTarget(target);
-    assert(near(pixel(rgba, 512, 256, 256), [188, 137, 255, 255]));
+    assert(near(pixelAt(rgba, 512, 256, 256), [188, 137, 255, 255]));
     assertEquals(ctx.checkError(), null);
     target.destroy();
   } finally {
