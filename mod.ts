@@ -66,13 +66,15 @@ export type {
 export {
   type FrameInfo,
   getNodeKind,
+  inheritance,
+  type Inherited,
   type NodeKind,
   registerNodeKind,
   type RenderContext,
   SceneNode,
   type Size,
   type StateStore,
-} from "./lib/render/node.ts";
+} from "./lib/scene/node.ts";
 export { GLContext, type ReadOptions } from "./lib/gl/context.ts";
 export type { GLES, GLES_SYMBOLS } from "./lib/gl/gles.ts";
 export type {
@@ -137,9 +139,9 @@ export {
   InvalidTokenError,
 } from "./lib/signalling/fernet.ts";
 export {
-  startWebSocketSignalling,
+  startWebSocket,
   type WebSocketConfig,
-  websocketSignalling,
+  websocketKind,
   type WebSocketTiming,
 } from "./lib/signalling/websocket.ts";
 export {

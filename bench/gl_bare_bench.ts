@@ -29,7 +29,7 @@ import { RenderTarget } from "../lib/gl/texture.ts";
 import { getLogger, setLogLevel } from "../lib/log/logger.ts";
 import { Attributes } from "../lib/scene/attributes.ts";
 import type { Value } from "../lib/expr/values.ts";
-import type { FrameInfo, RenderContext } from "../lib/render/node.ts";
+import type { FrameInfo, Inherited, RenderContext } from "../lib/scene/node.ts";
 import { OutputNode, ShaderNode } from "../lib/render/nodes/mod.ts";
 import { SIMPLEX_NOISE } from "./_shaders.ts";
 
@@ -208,7 +208,9 @@ const renderContext: RenderContext = {
   defer: () => {},
   advanceFrames: () => false,
   releaseFrames: () => {},
+  track: () => {},
 };
+const ROOT: Inherited = { size: [512, 512], colorbits: null };
 const window = new OutputNode("offscreen");
 const windowAttrs = new Attributes(
   "nodes[0]",
@@ -224,7 +226,7 @@ results.node_gradient_1280x720_with_readback = measure(200, (index) => {
   frame.frame = index;
   frame.time = index / 60;
   frame.beat = index / 60;
-  const size = window.prepare(renderContext, windowAttrs, [512, 512]);
+  const size = window.prepare(renderContext, windowAttrs, ROOT);
   shader.prepare(renderContext, shaderAttrs, size);
   shader.render(renderContext, []);
   window.render(renderContext, children);
@@ -232,7 +234,7 @@ results.node_gradient_1280x720_with_readback = measure(200, (index) => {
 });
 results.node_gradient_1280x720_no_readback_finish = measure(200, (index) => {
   frame.time = index / 60;
-  const size = window.prepare(renderContext, windowAttrs, [512, 512]);
+  const size = window.prepare(renderContext, windowAttrs, ROOT);
   shader.prepare(renderContext, shaderAttrs, size);
   shader.render(renderContext, []);
   window.render(renderContext, children);
@@ -255,7 +257,7 @@ const tinyNodeAttrs = tinyNodes.map((_, i) =>
 );
 const tiny = measure(200, (index) => {
   frame.time = index / 60;
-  const size = tinyWindow.prepare(renderContext, tinyAttrs, [512, 512]);
+  const size = tinyWindow.prepare(renderContext, tinyAttrs, ROOT);
   for (let i = 0; i < tinyNodes.length; i++) {
     tinyNodes[i].prepare(renderContext, tinyNodeAttrs[i], size);
     tinyNodes[i].render(renderContext, []);

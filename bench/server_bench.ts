@@ -23,7 +23,7 @@
 
 import WebSocket from "ws";
 import { setLogLevel } from "../lib/log/logger.ts";
-import { startWebSocketSignalling } from "../lib/signalling/websocket.ts";
+import { startWebSocket } from "../lib/signalling/websocket.ts";
 import type {
   ConnectionState,
   PeerSession,
@@ -300,14 +300,14 @@ async function offerToAnswer(url: string, runs: number) {
   for (let i = 0; i < runs; i++) {
     const room = `signal ${i}`;
     const caller = new InstantSession();
-    const answering = startWebSocketSignalling({
+    const answering = startWebSocket({
       url,
       room,
       id: "b",
       call: null,
       verify: true,
     }, new InstantSession());
-    const calling = startWebSocketSignalling({
+    const calling = startWebSocket({
       url,
       room,
       id: "a",
@@ -398,7 +398,7 @@ async function timeToConnected(url: string, runs: number) {
       answerer.onConnectionStateChange(check);
     });
     const startCaller = () =>
-      startWebSocketSignalling({
+      startWebSocket({
         url,
         room,
         id: "caller",
@@ -406,7 +406,7 @@ async function timeToConnected(url: string, runs: number) {
         verify: true,
       }, caller);
     const startAnswerer = () =>
-      startWebSocketSignalling({
+      startWebSocket({
         url,
         room,
         id: "answerer",

@@ -13,10 +13,11 @@ import { GLContext } from "../gl/context.ts";
 import { getLogger, isVerbose, type Logger } from "../log/logger.ts";
 import type {
   FrameInfo,
+  Inherited,
   RenderContext,
   SceneNode,
   Size,
-} from "../render/node.ts";
+} from "../scene/node.ts";
 import { SceneError } from "../scene/errors.ts";
 import { loadSceneFile, loadSceneText } from "../scene/load_scene.ts";
 import type { SceneModel } from "../scene/model.ts";
@@ -26,8 +27,6 @@ import { FrameScope } from "./frame_scope.ts";
 import { FrameStatistics } from "./frame_statistics.ts";
 import { type LiveNode, reconcile } from "./live_tree.ts";
 import { MapStateStore } from "./state_store.ts";
-import { settleRecordings } from "../render/nodes/record.ts";
-import { settleWebrtcNodes } from "../webrtc/webrtc_node.ts";
 import "../kinds.ts";
 
 /** How an engine runs. */
@@ -81,7 +80,10 @@ export class Engine {
   readonly #files = new FileCache();
   readonly #scope: FrameScope;
   readonly #context: RenderContext;
-  readonly #defaultSize: Size;
+  /** What the top-level nodes inherit: the default size, no `colorbits=`. */
+  readonly #rootInheritance: Inherited;
+  /** Work handed over with `ctx.track` that has not finished yet. */
+  readonly #tracked = new Set<Promise<void>>();
   #watcher: FileWatcher | null = null;
   #stopped = false;
   #closed = false;
@@ -101,7 +103,10 @@ export class Engine {
     this.pacer = new FramePacer(this.fps);
     this.lockstep = options.lockstep ?? false;
     this.runtime = options.runtime ?? null;
-    this.#defaultSize = options.defaultSize ?? [512, 512];
+    this.#rootInheritance = {
+      size: options.defaultSize ?? [512, 512],
+      colorbits: null,
+    };
     const tempo = options.tempo ?? 120;
     this.frame = {
       time: 0,
@@ -138,6 +143,7 @@ export class Engine {
       advanceFrames: (owner, ms) =>
         !this.lockstep && this.pacer.advance(owner, ms),
       releaseFrames: (owner) => this.pacer.release(owner),
+      track: (work, what) => this.#track(work, what),
     };
     this.#install(model);
   }
@@ -264,9 +270,9 @@ export class Engine {
     this.gl.ensureCurrent();
     const knownFiles = this.#beginFrame(time);
     const scope = this.#scope;
-    const size = this.#defaultSize;
+    const inherited = this.#rootInheritance;
     for (const root of this.#roots) {
-      root.update(this.#context, scope, size, this.#ids, this.log);
+      root.update(this.#context, scope, inherited, this.#ids, this.log);
     }
     this.#endFrame(knownFiles);
   }
@@ -285,12 +291,18 @@ export class Engine {
     this.gl.ensureCurrent();
     const knownFiles = this.#beginFrame(time);
     const scope = this.#scope;
-    const size = this.#defaultSize;
+    const inherited = this.#rootInheritance;
     let done!: () => void;
     this.#frameInProgress = new Promise<void>((resolve) => done = resolve);
     try {
       for (const root of [...this.#roots]) {
-        await root.updateAsync(this.#context, scope, size, this.#ids, this.log);
+        await root.updateAsync(
+          this.#context,
+          scope,
+          inherited,
+          this.#ids,
+          this.log,
+        );
       }
       this.#endFrame(knownFiles);
     } finally {
@@ -365,12 +377,34 @@ export class Engine {
   }
 
   /**
-   * Closes the engine and waits until recordings are complete and calls
-   * are hung up; await it before the process exits.
+   * Closes the engine and waits until the work its nodes handed over with
+   * `ctx.track` is done (recordings complete, calls hung up); await it
+   * before the process exits.
    */
   async dispose(): Promise<void> {
     this.close();
-    await Promise.allSettled([settleRecordings(), settleWebrtcNodes()]);
+    await this.settled();
+  }
+
+  /**
+   * Resolves when all work handed over with `ctx.track` so far has finished
+   * (including work tracked while waiting), e.g. what nodes removed by a
+   * reload were closing.
+   */
+  async settled(): Promise<void> {
+    while (this.#tracked.size > 0) await Promise.allSettled(this.#tracked);
+  }
+
+  #track(work: Promise<unknown>, what: string): void {
+    const tracked: Promise<void> = work.then(
+      () => {},
+      (error) => {
+        this.log.error(
+          `${what}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    ).finally(() => this.#tracked.delete(tracked));
+    this.#tracked.add(tracked);
   }
 
   #pause(milliseconds: number): Promise<void> {

@@ -8,7 +8,7 @@
 
 import type { EvaluationScope } from "../expr/expression.ts";
 import type { Value } from "../expr/values.ts";
-import type { FrameInfo, StateStore } from "../render/node.ts";
+import type { FrameInfo, StateStore } from "../scene/node.ts";
 import type { AttributeSource } from "../scene/model.ts";
 import type { FileCache } from "./file_cache.ts";
 import { resolve } from "node:path";

@@ -14,11 +14,11 @@ import { asString, isTruthy } from "../expr/values.ts";
 import type { Logger } from "../log/logger.ts";
 import {
   getNodeKind,
+  type Inherited,
   type NodeKind,
   type RenderContext,
   type SceneNode,
-  type Size,
-} from "../render/node.ts";
+} from "../scene/node.ts";
 import { Attributes } from "../scene/attributes.ts";
 import type { AttributeSource, NodeModel } from "../scene/model.ts";
 
@@ -58,15 +58,15 @@ export class LiveNode {
   update(
     ctx: RenderContext,
     scope: EvaluationScope,
-    inherited: Size,
+    inherited: Inherited,
     ids: Map<string, SceneNode>,
     log: Logger,
   ): boolean {
-    const size = this.#begin(ctx, scope, inherited, ids, log);
-    if (size === null) return false;
+    const passed = this.#begin(ctx, scope, inherited, ids, log);
+    if (passed === null) return false;
     for (const child of this.children) {
       const had = child.instance;
-      const present = child.update(ctx, scope, size, ids, log);
+      const present = child.update(ctx, scope, passed, ids, log);
       this.#noteChild(child, had, present);
     }
     this.#finish(ctx, log);
@@ -80,16 +80,16 @@ export class LiveNode {
   async updateAsync(
     ctx: RenderContext,
     scope: EvaluationScope,
-    inherited: Size,
+    inherited: Inherited,
     ids: Map<string, SceneNode>,
     log: Logger,
   ): Promise<boolean> {
     if (!this.maySettle) return this.update(ctx, scope, inherited, ids, log);
-    const size = this.#begin(ctx, scope, inherited, ids, log);
-    if (size === null) return false;
+    const passed = this.#begin(ctx, scope, inherited, ids, log);
+    if (passed === null) return false;
     for (const child of this.children) {
       const had = child.instance;
-      const present = await child.updateAsync(ctx, scope, size, ids, log);
+      const present = await child.updateAsync(ctx, scope, passed, ids, log);
       ctx.gl.ensureCurrent();
       this.#noteChild(child, had, present);
     }
@@ -113,14 +113,14 @@ export class LiveNode {
     return true;
   }
 
-  /** Evaluates and prepares the node; returns its children's size, or `null` when absent. */
+  /** Evaluates and prepares the node; returns what its children inherit, or `null` when absent. */
   #begin(
     ctx: RenderContext,
     scope: EvaluationScope,
-    inherited: Size,
+    inherited: Inherited,
     ids: Map<string, SceneNode>,
     log: Logger,
-  ): Size | null {
+  ): Inherited | null {
     const model = this.model;
     if (
       model.condition !== null && !isTruthy(evaluate(model.condition, scope))
@@ -148,13 +148,13 @@ export class LiveNode {
     }
     if (id !== null) ids.set(id, instance);
     instance.hidden = attributes.boolean("hidden", false);
-    let size: Size = inherited;
+    let passed = inherited;
     try {
-      size = instance.prepare(ctx, attributes, inherited);
+      passed = instance.prepare(ctx, attributes, inherited);
     } catch (error) {
       this.#report(error, log);
     }
-    return size;
+    return passed;
   }
 
   #noteChild(child: LiveNode, had: SceneNode | null, present: boolean): void {

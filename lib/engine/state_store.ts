@@ -6,7 +6,7 @@
  */
 
 import { formatValue, type Value, valuesEqual } from "../expr/values.ts";
-import type { StateStore } from "../render/node.ts";
+import type { StateStore } from "../scene/node.ts";
 
 /** A state store in a `Map`, keyed by the written form of the key value. */
 export class MapStateStore implements StateStore {

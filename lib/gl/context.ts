@@ -34,16 +34,16 @@ import { GL, type GLES, loadGLES } from "./gles.ts";
 import { POSITION_ATTRIBUTE, ShaderProgram } from "./shader.ts";
 import { RenderTarget, type Texture } from "./texture.ts";
 
-/**
- * Flitter's default vertex shader: a full-screen quad from the `position`
- * attribute, passing `coord` in 0..1 (0,0 = bottom left) to the fragment
- * shader.
- */
 const SYNC_GPU_COMMANDS_COMPLETE = 0x9117;
 const SYNC_FLUSH_COMMANDS_BIT = 0x1;
 const TIMEOUT_EXPIRED = 0x911b;
 const WAIT_FAILED = 0x911d;
 
+/**
+ * Flitter's default vertex shader: a full-screen quad from the `position`
+ * attribute, passing `coord` in 0..1 (0,0 = bottom left) to the fragment
+ * shader.
+ */
 export const DEFAULT_VERTEX_SOURCE = `#version 330
 in vec2 position;
 out vec2 coord;

@@ -38,11 +38,14 @@ import {
   isCompositeMode,
 } from "./glsl_library.ts";
 import {
+  COMMON_ATTRIBUTES,
   type FrameInfo,
+  inheritance,
+  type Inherited,
   type RenderContext,
   SceneNode,
   type Size,
-} from "./node.ts";
+} from "../scene/node.ts";
 import {
   isTemplate,
   ShaderTemplate,
@@ -61,7 +64,6 @@ interface SharedProgram {
 interface ContextShared {
   programs: Map<string, SharedProgram>;
   zero: Texture | null;
-  colorbits: number | null;
 }
 
 const shared = new WeakMap<GLContext, ContextShared>();
@@ -69,7 +71,7 @@ const shared = new WeakMap<GLContext, ContextShared>();
 function sharedOf(gl: GLContext): ContextShared {
   let state = shared.get(gl);
   if (state === undefined) {
-    state = { programs: new Map(), zero: null, colorbits: null };
+    state = { programs: new Map(), zero: null };
     shared.set(gl, state);
   }
   return state;
@@ -119,22 +121,21 @@ export function zeroTexture(gl: GLContext): Texture {
   return state.zero;
 }
 
-/**
- * Sets the `colorbits=` that nodes below the current top-level node inherit
- * (a `!window` or `!offscreen` calls this in `prepare`, before its subtree
- * is prepared).
- */
-export function setTreeColorbits(
-  gl: GLContext,
-  colorbits: number | null,
-): void {
-  sharedOf(gl).colorbits = colorbits;
-}
-
-/** The `colorbits=` inherited by nodes of the tree being prepared. */
-export function treeColorbits(gl: GLContext): number | null {
-  return sharedOf(gl).colorbits;
-}
+/** Attributes of every program node. */
+export const PROGRAM_ATTRIBUTES: readonly string[] = [
+  ...COMMON_ATTRIBUTES,
+  "colorbits",
+  "composite",
+  "blend",
+  "alpha",
+  "gamma",
+  "fragment",
+  "vertex",
+  "passes",
+  "border",
+  "repeat",
+  "nearest",
+];
 
 // ---------------------------------------------------------------------------
 // Uniform plan: how each active uniform gets its value, decided once per
@@ -195,6 +196,8 @@ interface Sampling extends SamplingOptions {
 
 /** Base class of nodes that draw a full-screen program into their output. */
 export abstract class ProgramNode extends SceneNode {
+  /** What the children inherit (the same object while nothing changes). */
+  #passedDown: Inherited | null = null;
   /** This frame's attributes (set in `prepare`). */
   protected attrs: Attributes | null = null;
   /** Output width and height for this frame. */
@@ -368,12 +371,32 @@ export abstract class ProgramNode extends SceneNode {
     return BASE_DEFAULTS;
   }
 
-  /** Attributes → size and format; subclasses extend with `super.prepare`. */
-  prepare(ctx: RenderContext, attrs: Attributes, inherited: Size): Size {
+  /**
+   * `colorbits=` default the children inherit: by default what this node
+   * inherited (only `!window`, `!offscreen` and `!webrtc` set it for their
+   * subtree).
+   */
+  protected childColorbits(
+    _attrs: Attributes,
+    inherited: Inherited,
+  ): number | null {
+    return inherited.colorbits;
+  }
+
+  /**
+   * Attributes → size and format (`colorbits=`, else the inherited
+   * default); the children inherit the node's size. Subclasses extend with
+   * `super.prepare`.
+   */
+  prepare(
+    ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Inherited,
+  ): Inherited {
     this.#gl = ctx.gl;
     this.attrs = attrs;
     const size = attrs.vector("size", 2, null);
-    let [width, height] = size ?? this.defaultSize(inherited);
+    let [width, height] = size ?? this.defaultSize(inherited.size);
     width = Math.max(1, Math.round(width));
     height = Math.max(1, Math.round(height));
     if (!Number.isFinite(width) || !Number.isFinite(height)) {
@@ -381,9 +404,15 @@ export abstract class ProgramNode extends SceneNode {
     }
     this.width = width;
     this.height = height;
-    const colorbits = attrs.number("colorbits", null) ?? treeColorbits(ctx.gl);
+    const colorbits = attrs.number("colorbits", null) ?? inherited.colorbits;
     this.format = formatForColorbits(colorbits);
-    return [width, height];
+    this.#passedDown = inheritance(
+      this.#passedDown,
+      width,
+      height,
+      this.childColorbits(attrs, inherited),
+    );
+    return this.#passedDown;
   }
 
   /** Composites the children with the node's program. */

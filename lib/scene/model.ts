@@ -23,11 +23,7 @@ import {
   type Value,
   vectorOf,
 } from "../expr/values.ts";
-import {
-  COMMON_ATTRIBUTES,
-  getNodeKind,
-  nodeKindNames,
-} from "../render/node.ts";
+import { COMMON_ATTRIBUTES, getNodeKind, nodeKindNames } from "./node.ts";
 import { SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
 

@@ -645,7 +645,7 @@ class WebSocketSignalling implements Signalling {
  * Starts `!websocket` signalling for `session`; `timing` shortens the
  * original's delays (for tests).
  */
-export function startWebSocketSignalling(
+export function startWebSocket(
   config: WebSocketConfig,
   session: PeerSession,
   log: Logger = getLogger("websocket"),
@@ -655,12 +655,12 @@ export function startWebSocketSignalling(
 }
 
 /** The `websocket` signalling kind. */
-export const websocketSignalling: SignallingKind<WebSocketConfig> = {
+export const websocketKind: SignallingKind<WebSocketConfig> = {
   name: "websocket",
   attributes: WEBSOCKET_ATTRIBUTES,
   configure: configureWebSocket,
   // Its own "websocket" logger (as broadcast has "broadcast"), not the node's.
-  start: (config, session) => startWebSocketSignalling(config, session),
+  start: (config, session) => startWebSocket(config, session),
 };
 
-registerSignallingKind(websocketSignalling);
+registerSignallingKind(websocketKind);

@@ -15,11 +15,11 @@ import { Logger, type LogLevel } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
 import {
   COMMON_ATTRIBUTES,
+  type Inherited,
   registerNodeKind,
   type RenderContext,
   SceneNode,
-  type Size,
-} from "../render/node.ts";
+} from "../scene/node.ts";
 import {
   onSignallingKindRegistered,
   type SignallingKind,
@@ -73,7 +73,11 @@ export class SignallingNode extends SceneNode {
   }
 
   /** Configures the kind from `attrs`; children inherit the parent's size. */
-  prepare(_ctx: RenderContext, attrs: Attributes, inherited: Size): Size {
+  prepare(
+    _ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Inherited,
+  ): Inherited {
     this.#attrs = attrs;
     let config: unknown = null;
     try {

@@ -63,17 +63,12 @@ import { getLogger } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
 import type { Signalling } from "../signalling/signalling.ts";
 import {
+  type Inherited,
   registerNodeKind,
   type RenderContext,
   type SceneNode,
-  type Size,
-} from "../render/node.ts";
-import {
-  ProgramNode,
-  setTreeColorbits,
-  treeColorbits,
-} from "../render/program_node.ts";
-import { PROGRAM_ATTRIBUTES } from "../render/nodes/window.ts";
+} from "../scene/node.ts";
+import { PROGRAM_ATTRIBUTES, ProgramNode } from "../render/program_node.ts";
 import { type ReceivedFrame, WrtcPeerSession } from "./peer_session.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
@@ -103,29 +98,6 @@ export const WEBRTC_ATTRIBUTES: readonly string[] = [
   "bitrate",
   "ice",
 ];
-
-const closing = new Set<Promise<void>>();
-
-/**
- * Resolves when every destroyed `!webrtc` node has stopped its signalling
- * and closed its peer connection. Await it before the process exits (and in
- * tests, before they end).
- */
-export async function settleWebrtcNodes(): Promise<void> {
-  while (closing.size > 0) await Promise.allSettled([...closing]);
-}
-
-function track(promise: Promise<void>): Promise<void> {
-  const tracked = promise.catch((error) => {
-    log.error(
-      `closing a call failed: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-    );
-  }).finally(() => closing.delete(tracked));
-  closing.add(tracked);
-  return tracked;
-}
 
 async function stopQuietly(signalling: Signalling): Promise<void> {
   try {
@@ -219,7 +191,8 @@ export class WebrtcNode extends ProgramNode {
   /** Restarts run one after another. */
   #queue: Promise<void> = Promise.resolve();
   #destroyed = false;
-  #ctx: RenderContext | null = null;
+  /** The engine's context this node was created with. */
+  readonly #ctx: RenderContext;
   #stateKey: Value = null;
   // Sending.
   #pixels = new Uint8Array(0);
@@ -237,8 +210,6 @@ export class WebrtcNode extends ProgramNode {
   #shownOnCpu = false;
   /** The texture showing the peer's video, or `null` when the children are shown. */
   #shown: Texture | null = null;
-  /** The tree's `colorbits=` default outside this node (restored once the children are prepared). */
-  #outerColorbits: number | null = null;
   /** Whether this frame's only visible child image may be sent as it is (8-bit sRGB). */
   #passThrough = false;
   #packer: I420Packer | null = null;
@@ -249,6 +220,12 @@ export class WebrtcNode extends ProgramNode {
   #ice: { value: Value; servers: IceServer[] } | null = null;
   /** `ice=` problems already reported. */
   #iceWarnings = new Set<string>();
+
+  /** @param ctx the engine's context (signalling restarts and hang-ups are tracked there) */
+  constructor(ctx: RenderContext) {
+    super();
+    this.#ctx = ctx;
+  }
 
   /** The peer's newest frame while a call is up, else the composited children. */
   override get output(): Texture | null {
@@ -274,13 +251,16 @@ export class WebrtcNode extends ProgramNode {
   override prepare(
     ctx: RenderContext,
     attrs: Attributes,
-    inherited: Size,
-  ): Size {
-    this.#outerColorbits = treeColorbits(ctx.gl);
-    setTreeColorbits(ctx.gl, attrs.number("colorbits", null) ?? 8);
-    const size = super.prepare(ctx, attrs, inherited);
+    inherited: Inherited,
+  ): Inherited {
+    const passed = super.prepare(ctx, attrs, inherited);
     this.format = "srgb8";
-    return size;
+    return passed;
+  }
+
+  /** The children's `colorbits=` default: this node's `colorbits=`, else 8. */
+  protected override childColorbits(attrs: Attributes): number | null {
+    return attrs.number("colorbits", null) ?? 8;
   }
 
   /** Plain compositing of a lone 8-bit sRGB child is skipped (its image is sent). */
@@ -301,7 +281,6 @@ export class WebrtcNode extends ProgramNode {
 
   /** Composites, sends, runs signalling and shows the peer's video. */
   override render(ctx: RenderContext, children: readonly SceneNode[]): void {
-    setTreeColorbits(ctx.gl, this.#outerColorbits);
     // Passing through copies raw `rgba8` images as they are, so only sRGB ones.
     let images = 0;
     let srgb = true;
@@ -313,7 +292,6 @@ export class WebrtcNode extends ProgramNode {
     }
     this.#passThrough = images === 1 && srgb;
     super.render(ctx, children);
-    this.#ctx = ctx;
     const attrs = this.attrs!;
     this.#manage(attrs, children);
     const session = this.#session;
@@ -475,7 +453,7 @@ export class WebrtcNode extends ProgramNode {
         );
       }
     });
-    track(this.#queue);
+    this.#ctx.track(this.#queue, "restarting a call");
   }
 
   #publishState(
@@ -679,13 +657,14 @@ export class WebrtcNode extends ProgramNode {
     this.#signalling = null;
     const session = this.#session;
     session?.close();
-    track(this.#queue.then(async () => {
-      if (signalling !== null) await stopQuietly(signalling);
-      session?.close();
-    }));
-    if (this.#ctx !== null && this.#stateKey !== null) {
-      this.#ctx.state.set(this.#stateKey, null);
-    }
+    this.#ctx.track(
+      this.#queue.then(async () => {
+        if (signalling !== null) await stopQuietly(signalling);
+        session?.close();
+      }),
+      "closing a call",
+    );
+    if (this.#stateKey !== null) this.#ctx.state.set(this.#stateKey, null);
     this.#program?.destroy();
     this.#packer?.destroy();
     this.#packer = null;
@@ -700,7 +679,7 @@ export class WebrtcNode extends ProgramNode {
     this.#frameTarget = null;
     this.#uploaded = null;
     this.#shown = null;
-    if (this.#ctx !== null) this.#stopSteering(this.#ctx);
+    this.#stopSteering(this.#ctx);
     super.destroy();
   }
 }
@@ -714,5 +693,5 @@ registerNodeKind({
   settles: true,
   attributes: WEBRTC_ATTRIBUTES,
   openAttributes: true,
-  create: () => new WebrtcNode(),
+  create: (ctx) => new WebrtcNode(ctx),
 });

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { Engine } from "../../lib/engine/engine.ts";
 import { setLogLevel } from "../../lib/log/logger.ts";
 import {
+  type Inherited,
   registerNodeKind,
   type RenderContext,
   SceneNode,
-  type Size,
-} from "../../lib/render/node.ts";
+} from "../../lib/scene/node.ts";
 import type { Attributes } from "../../lib/scene/attributes.ts";
 
 setLogLevel("error");
@@ -17,7 +17,11 @@ const events: string[] = [];
 let settleMs = 5;
 
 class ProbeNode extends SceneNode {
-  prepare(_ctx: RenderContext, _attrs: Attributes, inherited: Size): Size {
+  prepare(
+    _ctx: RenderContext,
+    _attrs: Attributes,
+    inherited: Inherited,
+  ): Inherited {
     return inherited;
   }
   override settle(): Promise<unknown> | null {

@@ -1,7 +1,7 @@
 /**
  * A tiny stand-in for the engine in render tests: builds node instances from
  * a plain tree, and prepares/renders them depth first exactly as
- * `lib/render/node.ts` documents (ids registered, `hidden=` set, children
+ * `lib/scene/node.ts` documents (ids registered, `hidden=` set, children
  * between `prepare` and `render`).
  *
  * @module
@@ -15,11 +15,14 @@ import type { Value } from "../../lib/expr/values.ts";
 import {
   type FrameInfo,
   getNodeKind,
+  type Inherited,
   type RenderContext,
   type SceneNode,
-  type Size,
-} from "../../lib/render/node.ts";
+} from "../../lib/scene/node.ts";
 import "../../lib/render/nodes/mod.ts";
+
+/** What the engine passes to top-level nodes: 512x512, no `colorbits=`. */
+const ROOT_INHERITANCE: Inherited = { size: [512, 512], colorbits: null };
 
 /** A node of a test scene. */
 export interface TestNode {
@@ -57,6 +60,8 @@ export class TestScene {
   errors: unknown[] = [];
   /** Work handed to `ctx.defer` during the last frame. */
   deferred: Promise<unknown>[] = [];
+  /** Work handed to `ctx.track` (awaited by {@linkcode destroy}). */
+  readonly tracked: Promise<unknown>[] = [];
 
   /**
    * @param roots the scene's top-level nodes
@@ -81,6 +86,7 @@ export class TestScene {
       defer: (work) => void this.deferred.push(work),
       advanceFrames: (owner, ms) => !lockstep && this.pacer.advance(owner, ms),
       releaseFrames: (owner) => this.pacer.release(owner),
+      track: (work) => void this.tracked.push(work),
     };
     this.roots = roots.map((root, i) => this.#build(root, `nodes[${i}]`));
   }
@@ -121,14 +127,14 @@ export class TestScene {
     this.errors = [];
     this.deferred = [];
     this.frame.startedAt = performance.now();
-    for (const root of this.roots) this.#update(root, [512, 512]);
+    for (const root of this.roots) this.#update(root, ROOT_INHERITANCE);
     this.frame.frame++;
     this.frame.beat += beats;
     this.frame.time += beats;
     this.frame.delta = beats;
   }
 
-  #update(live: Live, inherited: Size): void {
+  #update(live: Live, inherited: Inherited): void {
     const { instance, attributes } = live;
     const kind = getNodeKind(live.model.kind)!;
     const id = attributes.has("id") && !kind.idRefersToOther
@@ -137,13 +143,13 @@ export class TestScene {
     instance.id = id;
     if (id !== null) this.ids.set(id, instance);
     instance.hidden = attributes.boolean("hidden", false);
-    let size: Size = inherited;
+    let passed = inherited;
     try {
-      size = instance.prepare(this.ctx, attributes, inherited);
+      passed = instance.prepare(this.ctx, attributes, inherited);
     } catch (error) {
       this.errors.push(error);
     }
-    for (const child of live.children) this.#update(child, size);
+    for (const child of live.children) this.#update(child, passed);
     try {
       instance.render(this.ctx, live.children.map((child) => child.instance));
     } catch (error) {
@@ -167,14 +173,18 @@ export class TestScene {
     return { width: output.width, height: output.height, data };
   }
 
-  /** Destroys every node (children first) and the GL context. */
-  destroy(): void {
+  /**
+   * Destroys every node (children first) and the GL context, then waits
+   * for the work nodes handed over with `ctx.track` (files completed).
+   */
+  async destroy(): Promise<void> {
     const destroy = (live: Live) => {
       for (const child of live.children) destroy(child);
       live.instance.destroy();
     };
     for (const root of this.roots) destroy(root);
     this.gl.destroy();
+    await Promise.all(this.tracked);
   }
 }
 

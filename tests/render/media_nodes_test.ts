@@ -2,7 +2,6 @@ import { Buffer } from "node:buffer";
 import pngjs from "pngjs";
 import jpeg from "jpeg-js";
 import { assert, assertEquals, assertNear, pixelAt } from "../_assert.ts";
-import { settleRecordings } from "../../lib/render/nodes/mod.ts";
 import { expectedBytes, FILL_SHADER, TestScene } from "./_harness.ts";
 
 interface PngSync {
@@ -54,7 +53,7 @@ async function firstVideoFrame(
   return output.stdout;
 }
 
-Deno.test("an image node shows a PNG upright at its own size, and flips it", () => {
+Deno.test("an image node shows a PNG upright at its own size, and flips it", async () => {
   const folder = Deno.makeTempDirSync();
   writeTestPng(`${folder}/test.png`);
   const scene = new TestScene([
@@ -85,12 +84,12 @@ Deno.test("an image node shows a PNG upright at its own size, and flips it", () 
     assertEquals(pixelAt(flipped, 4, 0, 0), GREEN);
     assertEquals(pixelAt(flipped, 4, 3, 1), BLUE);
   } finally {
-    scene.destroy();
+    await scene.destroy();
     Deno.removeSync(folder, { recursive: true });
   }
 });
 
-Deno.test("an image node loads a JPEG, resizes it with size= and reports a missing file", () => {
+Deno.test("an image node loads a JPEG, resizes it with size= and reports a missing file", async () => {
   const folder = Deno.makeTempDirSync();
   const width = 16, height = 16;
   const data = new Uint8Array(width * height * 4);
@@ -125,7 +124,7 @@ Deno.test("an image node loads a JPEG, resizes it with size= and reports a missi
       String(scene.errors[0]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
     Deno.removeSync(folder, { recursive: true });
   }
 });
@@ -158,8 +157,7 @@ Deno.test("a record node writes a complete upright PNG and passes its image on",
     assertEquals(scene.errors, []);
     assertEquals(pixelAt(scene.read([1]).data, 8, 0, 0), RED);
   } finally {
-    scene.destroy();
-    await settleRecordings();
+    await scene.destroy();
   }
   try {
     const image = png.read(
@@ -207,8 +205,7 @@ Deno.test("a record node writes H.264 and VP9 videos that decode to its frames",
     for (let i = 0; i < 10; i++) scene.render();
     assertEquals(scene.errors, []);
   } finally {
-    scene.destroy();
-    await settleRecordings();
+    await scene.destroy();
   }
   try {
     const frame = await firstVideoFrame(`${folder}/clip.mp4`, 32, 32);
@@ -269,8 +266,7 @@ void main() {
     }
     assertEquals(scene.errors, []);
   } finally {
-    scene.destroy();
-    await settleRecordings();
+    await scene.destroy();
   }
   try {
     const output = await new Deno.Command("ffmpeg", {
@@ -336,8 +332,7 @@ void main() {
       assert(String(scene.errors[0]).includes(".gif"), String(scene.errors[0]));
     }
   } finally {
-    scene.destroy();
-    await settleRecordings();
+    await scene.destroy();
   }
   try {
     for (let i = 0; i < 4; i++) {

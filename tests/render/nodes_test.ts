@@ -32,7 +32,7 @@ const MODES: Record<string, (s: number[], d: number[]) => number[]> = {
   multiply: (s, d) => s.map((v, i) => v * d[i]),
 };
 
-Deno.test("a shader node fills its window with a colour given as a custom uniform", () => {
+Deno.test("a shader node fills its window with a colour given as a custom uniform", async () => {
   const scene = new TestScene([
     {
       kind: "window",
@@ -51,12 +51,12 @@ Deno.test("a shader node fills its window with a colour given as a custom unifor
     assertNear(pixelAt(data, width, 3, 5), expectedBytes([0.5, 0.25, 1, 1]));
     assertNear(pixelAt(data, width, 15, 0), expectedBytes([0.5, 0.25, 1, 1]));
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
 for (const [mode, combine] of Object.entries(MODES)) {
-  Deno.test(`composite=:${mode} combines two children as Flitter does`, () => {
+  Deno.test(`composite=:${mode} combines two children as Flitter does`, async () => {
     const below = [0.5, 0.25, 0.0, 0.5];
     const above = [0.25, 0.125, 0.375, 0.5];
     const scene = new TestScene([
@@ -80,12 +80,12 @@ for (const [mode, combine] of Object.entries(MODES)) {
         mode,
       );
     } finally {
-      scene.destroy();
+      await scene.destroy();
     }
   });
 }
 
-Deno.test("alpha= scales the default composite and hidden children are left out", () => {
+Deno.test("alpha= scales the default composite and hidden children are left out", async () => {
   const scene = new TestScene([
     {
       kind: "offscreen",
@@ -107,11 +107,11 @@ Deno.test("alpha= scales the default composite and hidden children are left out"
     const { data } = scene.read([0]);
     assertNear(pixelAt(data, 4, 2, 2), expectedBytes([0, 0.5, 0, 0.5]));
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("standard uniforms carry the size, beat, tempo, fps and pass count", () => {
+Deno.test("standard uniforms carry the size, beat, tempo, fps and pass count", async () => {
   const fragment = `\${HEADER}
 in vec2 coord;
 out vec4 color;
@@ -142,11 +142,11 @@ void main() {
       2,
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("custom uniforms of every shape are set from attributes, missing ones are zero", () => {
+Deno.test("custom uniforms of every shape are set from attributes, missing ones are zero", async () => {
   const fragment = `\${HEADER}
 in vec2 coord;
 out vec4 color;
@@ -197,11 +197,11 @@ void main() {
       expectedBytes([1, 0.5, 0.3, 0]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("the last sampler gives each frame the node's previous output", () => {
+Deno.test("the last sampler gives each frame the node's previous output", async () => {
   const fragment = `\${HEADER}
 in vec2 coord;
 out vec4 color;
@@ -229,11 +229,11 @@ void main() {
       expectedBytes([0.5, 0, 0, 1]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("passes= runs the program repeatedly with pass, last and first", () => {
+Deno.test("passes= runs the program repeatedly with pass, last and first", async () => {
   const fragment = `\${HEADER}
 in vec2 coord;
 out vec4 color;
@@ -264,11 +264,11 @@ void main() {
       expectedBytes([0.75, 0, 0.5, 1]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("a reference shows another node's output, even from another tree", () => {
+Deno.test("a reference shows another node's output, even from another tree", async () => {
   const scene = new TestScene([
     {
       kind: "offscreen",
@@ -298,7 +298,7 @@ Deno.test("a reference shows another node's output, even from another tree", () 
     );
     assertNear(pixelAt(scene.read([2]).data, 8, 3, 3), [0, 0, 0, 0], 0);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
@@ -332,7 +332,7 @@ function at(data: Uint8Array, x: number, y: number): number[] {
   return pixelAt(data, 64, x, 63 - y);
 }
 
-Deno.test("transform translate= moves the image in pixels with y up", () => {
+Deno.test("transform translate= moves the image in pixels with y up", async () => {
   const scene = transformScene({ translate: [16, -20] });
   try {
     scene.render();
@@ -340,11 +340,11 @@ Deno.test("transform translate= moves the image in pixels with y up", () => {
     assertEquals(at(data, 32, 48), [0, 0, 0, 0]);
     assertEquals(at(data, 48, 28), [255, 255, 255, 255]);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("transform rotate= turns clockwise about the centre", () => {
+Deno.test("transform rotate= turns clockwise about the centre", async () => {
   const scene = transformScene({ rotate: 0.25 });
   try {
     scene.render();
@@ -354,11 +354,11 @@ Deno.test("transform rotate= turns clockwise about the centre", () => {
     assertEquals(at(data, 48, 32), [255, 255, 255, 255]);
     assertEquals(at(data, 16, 32), [0, 0, 0, 0]);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("transform scale= grows the image about the centre and negative scale flips", () => {
+Deno.test("transform scale= grows the image about the centre and negative scale flips", async () => {
   const scene = transformScene({ scale: [2, -1] });
   try {
     scene.render();
@@ -368,11 +368,11 @@ Deno.test("transform scale= grows the image about the centre and negative scale 
     assertEquals(at(data, 22, 16), [0, 0, 0, 0]);
     assertEquals(at(data, 32, 48), [0, 0, 0, 0]);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("feedback mixes the previous output in by mixer per timebase", () => {
+Deno.test("feedback mixes the previous output in by mixer per timebase", async () => {
   const scene = new TestScene([
     {
       kind: "offscreen",
@@ -412,11 +412,11 @@ Deno.test("feedback mixes the previous output in by mixer per timebase", () => {
       expectedBytes([value, 0, 0, value]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("feedback translate= moves the previous output in canvas coordinates", () => {
+Deno.test("feedback translate= moves the previous output in canvas coordinates", async () => {
   const fragment = `\${HEADER}
 in vec2 coord;
 out vec4 color;
@@ -450,11 +450,11 @@ void main() {
     assertEquals(pixelAt(data, 32, 17, 17), [255, 255, 255, 255]);
     assertEquals(pixelAt(data, 32, 9, 9), [0, 0, 0, 0]);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("a shader error names the user's line and the node keeps its last good image", () => {
+Deno.test("a shader error names the user's line and the node keeps its last good image", async () => {
   const scene = new TestScene([
     {
       kind: "offscreen",
@@ -481,11 +481,11 @@ Deno.test("a shader error names the user's line and the node keeps its last good
     assert(error.message.includes("nodes[0].children[0]"), error.message);
     assertNear(pixelAt(scene.read([0]).data, 4, 1, 1), [0, 0, 255, 255], 1);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("a plain window passes its only child's image through without a copy", () => {
+Deno.test("a plain window passes its only child's image through without a copy", async () => {
   const scene = new TestScene([
     {
       kind: "window",
@@ -525,11 +525,11 @@ Deno.test("a plain window passes its only child's image through without a copy",
     assertEquals([scene.read([2]).width, scene.read([2]).height], [8, 8]);
     assertNear(pixelAt(scene.read([2]).data, 8, 4, 4), [0, 255, 0, 255], 0);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
-Deno.test("nodes with the same shader source share one compiled program", () => {
+Deno.test("nodes with the same shader source share one compiled program", async () => {
   const scene = new TestScene([
     {
       kind: "offscreen",
@@ -561,7 +561,7 @@ Deno.test("nodes with the same shader source share one compiled program", () => 
     assertNear(pixelAt(scene.read([0, 0]).data, 4, 0, 0), [255, 0, 0, 255], 0);
     assertNear(pixelAt(scene.read([0, 1]).data, 4, 0, 0), [0, 255, 0, 255], 0);
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });
 
@@ -643,7 +643,7 @@ Deno.test("nearest= samples a smaller input without blending pixels", () => {
   }
 });
 
-Deno.test("more children than a draw can sample are composited in batches, in order", () => {
+Deno.test("more children than a draw can sample are composited in batches, in order", async () => {
   const count = 70;
   const children = Array.from({ length: count }, (_, i) => ({
     kind: "shader",
@@ -695,6 +695,6 @@ Deno.test("more children than a draw can sample are composited in batches, in or
       String(scene.errors[0]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });

@@ -81,7 +81,7 @@ Deno.test("template mistakes name the template line", () => {
   assert(undefinedName.message.includes('"nothing"'), undefinedName.message);
 });
 
-Deno.test("a shader node runs Flitter's templated default shader like its own", () => {
+Deno.test("a shader node runs Flitter's templated default shader like its own", async () => {
   const below = [0.5, 0.25, 0.0, 0.5];
   const above = [0.25, 0.125, 0.375, 0.5];
   const scene = new TestScene([
@@ -113,6 +113,6 @@ Deno.test("a shader node runs Flitter's templated default shader like its own", 
       expectedBytes([0.5, 0.25, 0.375, 0.5]),
     );
   } finally {
-    scene.destroy();
+    await scene.destroy();
   }
 });

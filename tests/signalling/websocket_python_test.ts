@@ -11,7 +11,7 @@
 
 import { ok as assert } from "node:assert/strict";
 import { setLogLevel } from "../../lib/log/logger.ts";
-import { startWebSocketSignalling } from "../../lib/signalling/websocket.ts";
+import { startWebSocket } from "../../lib/signalling/websocket.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
   frameNear,
@@ -175,7 +175,7 @@ Deno.test({
       "0,0,255",
     ]);
     const ours = whiteSession();
-    const signalling = startWebSocketSignalling(
+    const signalling = startWebSocket(
       {
         url: server.url,
         room: "interop",
@@ -210,7 +210,7 @@ Deno.test({
   async fn() {
     const server = await startServer(["--debug"]);
     const ours = whiteSession();
-    const signalling = startWebSocketSignalling(
+    const signalling = startWebSocket(
       {
         url: server.url,
         room: "interop",

@@ -20,7 +20,7 @@ import { getSignallingKind } from "../../lib/signalling/signalling.ts";
 import {
   configureWebSocket,
   normaliseSignallingUrl,
-  startWebSocketSignalling,
+  startWebSocket,
   type WebSocketConfig,
 } from "../../lib/signalling/websocket.ts";
 import { startSignallingServer } from "../../lib/server/signalling_server.ts";
@@ -215,7 +215,7 @@ Deno.test("a caller and an answerer exchange offer and answer through the server
       const running: Signalling[] = [];
       const startCaller = () =>
         running.push(
-          startWebSocketSignalling(
+          startWebSocket(
             config(server.url, "a", "b", room),
             caller,
             log,
@@ -224,7 +224,7 @@ Deno.test("a caller and an answerer exchange offer and answer through the server
         );
       const startAnswerer = () =>
         running.push(
-          startWebSocketSignalling(
+          startWebSocket(
             config(server.url, "b", null, room),
             answerer,
             log,
@@ -272,7 +272,7 @@ Deno.test("a caller and an answerer exchange offer and answer through the server
 Deno.test("the answerer speaks the wire protocol to a raw caller and waits for finished", async () => {
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const answerer = new RecordingSession("b");
-  const signalling = startWebSocketSignalling(
+  const signalling = startWebSocket(
     config(server.url, "b", null),
     answerer,
     log,
@@ -338,7 +338,7 @@ Deno.test("the answerer speaks the wire protocol to a raw caller and waits for f
 Deno.test("the caller waits for its peer, sends call, then finished after the answer", async () => {
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const caller = new RecordingSession("a");
-  const signalling = startWebSocketSignalling(
+  const signalling = startWebSocket(
     config(server.url, "a", "b"),
     caller,
     log,
@@ -387,7 +387,7 @@ Deno.test("the caller waits for its peer, sends call, then finished after the an
 Deno.test("a peer leaving during signalling makes the caller close the connection and start again", async () => {
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const caller = new RecordingSession("a");
-  const signalling = startWebSocketSignalling(
+  const signalling = startWebSocket(
     config(server.url, "a", "b"),
     caller,
     log,
@@ -419,13 +419,13 @@ Deno.test("a failed connection restarts signalling at once on either side", asyn
   const caller = new RecordingSession("a");
   const answerer = new RecordingSession("b");
   const running = [
-    startWebSocketSignalling(
+    startWebSocket(
       config(server.url, "b", null),
       answerer,
       log,
       FAST,
     ),
-    startWebSocketSignalling(config(server.url, "a", "b"), caller, log, FAST),
+    startWebSocket(config(server.url, "a", "b"), caller, log, FAST),
   ];
   try {
     await until(() => caller.work.length === 2, "the first call is made");
@@ -459,7 +459,7 @@ Deno.test("a taken ID gets the server's error; the client retries and gets in on
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const squatter = await TestClient.joined(server.url, "a", "studio");
   const caller = new RecordingSession("a");
-  const signalling = startWebSocketSignalling(
+  const signalling = startWebSocket(
     config(server.url, "a", "b"),
     caller,
     log,
@@ -481,7 +481,7 @@ Deno.test("a taken ID gets the server's error; the client retries and gets in on
 Deno.test("an undecodable message makes the client reconnect, and signalling then completes", async () => {
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const answerer = new RecordingSession("b");
-  const signalling = startWebSocketSignalling(
+  const signalling = startWebSocket(
     config(server.url, "b", null),
     answerer,
     log,
@@ -518,13 +518,13 @@ Deno.test("verify=false reaches a TLS server with a self-signed certificate; ver
   const trusting = new RecordingSession("a");
   const checking = new RecordingSession("c");
   const running = [
-    startWebSocketSignalling(
+    startWebSocket(
       { ...config(server.url, "c", "b"), verify: true },
       checking,
       log,
       FAST,
     ),
-    startWebSocketSignalling(
+    startWebSocket(
       { ...config(server.url, "a", "b"), verify: false },
       trusting,
       log,
@@ -550,13 +550,13 @@ Deno.test("when both sides see the connection fail at once they signal again and
   const caller = new RecordingSession("a");
   const answerer = new RecordingSession("b");
   const running = [
-    startWebSocketSignalling(
+    startWebSocket(
       config(server.url, "b", null),
       answerer,
       log,
       FAST,
     ),
-    startWebSocketSignalling(config(server.url, "a", "b"), caller, log, FAST),
+    startWebSocket(config(server.url, "a", "b"), caller, log, FAST),
   ];
   try {
     await until(() => caller.work.length === 2, "the first call is made");
@@ -588,13 +588,13 @@ Deno.test("a live call survives losing the server, and signalling rejoins when i
   const caller = new RecordingSession("a");
   const answerer = new RecordingSession("b");
   const running = [
-    startWebSocketSignalling(
+    startWebSocket(
       config(server.url, "b", null),
       answerer,
       log,
       FAST,
     ),
-    startWebSocketSignalling(config(server.url, "a", "b"), caller, log, FAST),
+    startWebSocket(config(server.url, "a", "b"), caller, log, FAST),
   ];
   try {
     await until(() => caller.work.length === 2, "the call is made");
@@ -649,7 +649,7 @@ Deno.test("a server that goes silent after the handshake is given up after an un
   })();
   const session = new RecordingSession("a");
   const url = `ws://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
-  const signalling = startWebSocketSignalling(
+  const signalling = startWebSocket(
     config(url, "a", "b"),
     session,
     log,

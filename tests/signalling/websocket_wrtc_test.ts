@@ -12,7 +12,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { setLogLevel } from "../../lib/log/logger.ts";
-import { startWebSocketSignalling } from "../../lib/signalling/websocket.ts";
+import { startWebSocket } from "../../lib/signalling/websocket.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import { selfSignedCertificate } from "../server/_certificate.ts";
 import { startServer } from "../server/_server_process.ts";
@@ -63,13 +63,13 @@ async function callThroughServer(
   const answerer = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
   const timing = { retryDelayMs: 200, decodeErrorDelayMs: 200 };
   const room = "e2e";
-  const answering = startWebSocketSignalling(
+  const answering = startWebSocket(
     { url: server.url, room, id: "answerer", call: null, verify },
     answerer,
     undefined,
     timing,
   );
-  const calling = startWebSocketSignalling(
+  const calling = startWebSocket(
     { url: server.url, room, id: "caller", call: "answerer", verify },
     caller,
     undefined,

@@ -15,7 +15,6 @@ import {
   type FrameConversion,
   setFrameConversion,
   setSendConversion,
-  settleWebrtcNodes,
   type WebrtcNode,
 } from "../../lib/webrtc/webrtc_node.ts";
 import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
@@ -174,8 +173,7 @@ async function withEngine(
   try {
     await body(engine);
   } finally {
-    engine.close();
-    await settleWebrtcNodes();
+    await engine.dispose();
   }
   return engine;
 }
@@ -472,8 +470,7 @@ id = "w"
       },
     );
   } finally {
-    engine.close();
-    await settleWebrtcNodes();
+    await engine.dispose();
   }
 });
 

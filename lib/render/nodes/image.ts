@@ -25,12 +25,12 @@ import {
 import { IMAGE_FRAGMENT_SOURCE } from "../glsl_library.ts";
 import {
   COMMON_ATTRIBUTES,
+  inheritance,
+  type Inherited,
   registerNodeKind,
   type RenderContext,
   SceneNode,
-  type Size,
-} from "../node.ts";
-import { treeColorbits } from "../program_node.ts";
+} from "../../scene/node.ts";
 
 /** How often a file is checked for changes, in milliseconds. */
 const RECHECK_MS = 1000;
@@ -94,6 +94,8 @@ export class ImageNode extends SceneNode {
   #upload: Texture | null = null;
   #target: RenderTarget | null = null;
   #drawnKey = "";
+  /** What the children inherit (the same object while nothing changes). */
+  #passedDown: Inherited | null = null;
   #error: unknown = null;
 
   /** The image, upright, premultiplied, once loaded. */
@@ -102,7 +104,11 @@ export class ImageNode extends SceneNode {
   }
 
   /** Reads `filename=`, `size=`, `flip=`, `colorbits=`. */
-  prepare(ctx: RenderContext, attrs: Attributes, inherited: Size): Size {
+  prepare(
+    ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Inherited,
+  ): Inherited {
     const filename = attrs.string("filename", null);
     const path = filename === null || filename === ""
       ? null
@@ -130,11 +136,19 @@ export class ImageNode extends SceneNode {
       );
     }
     this.#format = formatForColorbits(
-      attrs.number("colorbits", null) ?? treeColorbits(ctx.gl),
+      attrs.number("colorbits", null) ?? inherited.colorbits,
     );
-    if (this.#size !== null) return [this.#size[0], this.#size[1]];
-    if (this.#image !== null) return [this.#image.width, this.#image.height];
-    return inherited;
+    const [width, height] = this.#size ??
+      (this.#image !== null
+        ? [this.#image.width, this.#image.height]
+        : inherited.size);
+    this.#passedDown = inheritance(
+      this.#passedDown,
+      width,
+      height,
+      inherited.colorbits,
+    );
+    return this.#passedDown;
   }
 
   /** Loads the file when it changed and draws it into the output. */

@@ -12,7 +12,8 @@
  *   engine's fps. The file is finished when the limit is reached, the
  *   filename changes, or the node is destroyed.
  *
- * Await {@linkcode settleRecordings} before exiting: it resolves when every
+ * Writes that go on after a frame or after the node is destroyed are
+ * handed to the engine (`ctx.track`): `Engine.dispose` resolves when every
  * image is written and every video is complete.
  *
  * `filename=null` records nothing.
@@ -33,9 +34,8 @@ import {
   registerNodeKind,
   type RenderContext,
   type SceneNode,
-} from "../node.ts";
-import { ProgramNode } from "../program_node.ts";
-import { PROGRAM_ATTRIBUTES } from "./window.ts";
+} from "../../scene/node.ts";
+import { PROGRAM_ATTRIBUTES, ProgramNode } from "../program_node.ts";
 
 const log = getLogger("record");
 
@@ -44,25 +44,6 @@ export const IMAGE_REWRITE_MS = 1000;
 
 const IMAGE_EXTENSIONS = new Set(["png", "jpg", "jpeg"]);
 const VIDEO_EXTENSIONS = new Set(["mp4", "mov", "m4v", "mkv", "webm", "ogg"]);
-
-const closing = new Set<Promise<void>>();
-
-/**
- * Resolves when every video that a destroyed (or re-targeted) `!record`
- * node was closing is complete. Await it before the process exits.
- */
-export async function settleRecordings(): Promise<void> {
-  while (closing.size > 0) await Promise.allSettled([...closing]);
-}
-
-function track(promise: Promise<void>, path: string): void {
-  const tracked = promise.catch((error) => {
-    log.error(
-      `${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }).finally(() => closing.delete(tracked));
-  closing.add(tracked);
-}
 
 /** Writes `bytes` to a temporary file beside `path`, then renames it over `path`. */
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
@@ -95,14 +76,20 @@ export class RecordNode extends ProgramNode {
   #videoKey = "";
   #writtenAt = -Infinity;
   #imageDirty = false;
-  #ctx: RenderContext | null = null;
+  /** The engine's context this node was created with (file writes are tracked there). */
+  readonly #ctx: RenderContext;
   #failure: unknown = null;
   #imageWrites: Promise<void> = Promise.resolve();
   #usesEncoder = false;
 
+  /** @param ctx the engine's context (writes that outlive a frame are tracked there) */
+  constructor(ctx: RenderContext) {
+    super();
+    this.#ctx = ctx;
+  }
+
   /** Composites the children, then writes the frame. */
   override render(ctx: RenderContext, children: readonly SceneNode[]): void {
-    this.#ctx = ctx;
     const attrs = this.attrs!;
     const filename = attrs.string("filename", null);
     const path = filename === null || filename === ""
@@ -147,7 +134,7 @@ export class RecordNode extends ProgramNode {
     const output = this.output!;
     const bytes = output.width * output.height * 4;
     if (this.#pixels.length !== bytes) this.#pixels = new Uint8Array(bytes);
-    return this.#ctx!.gl.readTarget(output, this.#pixels, {
+    return this.#ctx.gl.readTarget(output, this.#pixels, {
       flip,
       unpremultiply,
     });
@@ -180,8 +167,8 @@ export class RecordNode extends ProgramNode {
       await writeAtomically(path, await encoded)
     );
     this.#imageWrites = written.catch(() => {});
-    track(written, path);
-    if (this.#ctx?.lockstep) this.#ctx.defer(this.#imageWrites);
+    this.#ctx.track(written, path);
+    if (this.#ctx.lockstep) this.#ctx.defer(this.#imageWrites);
     this.#writtenAt = performance.now();
     this.#imageDirty = false;
   }
@@ -234,7 +221,7 @@ export class RecordNode extends ProgramNode {
     const video = this.#video;
     this.#video = null;
     this.#videoKey = "";
-    track(video.close(), video.path);
+    this.#ctx.track(video.close(), video.path);
   }
 
   /** Writes the pending image frame / closes the video of the current filename. */
@@ -277,5 +264,5 @@ registerNodeKind({
     "quality",
     "preset",
   ],
-  create: () => new RecordNode(),
+  create: (ctx) => new RecordNode(ctx),
 });

@@ -8,11 +8,11 @@
 import type { Attributes } from "../../scene/attributes.ts";
 import type { Texture } from "../../gl/texture.ts";
 import {
+  type Inherited,
   registerNodeKind,
   type RenderContext,
   SceneNode,
-  type Size,
-} from "../node.ts";
+} from "../../scene/node.ts";
 
 /** A `!reference` node. */
 export class ReferenceNode extends SceneNode {
@@ -27,7 +27,11 @@ export class ReferenceNode extends SceneNode {
   }
 
   /** Reads `id=`; keeps the parent's size. */
-  prepare(_ctx: RenderContext, attrs: Attributes, inherited: Size): Size {
+  prepare(
+    _ctx: RenderContext,
+    attrs: Attributes,
+    inherited: Inherited,
+  ): Inherited {
     this.#target = attrs.string("id", null);
     return inherited;
   }

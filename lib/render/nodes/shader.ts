@@ -7,9 +7,8 @@
  * @module
  */
 
-import { registerNodeKind } from "../node.ts";
-import { ProgramNode } from "../program_node.ts";
-import { PROGRAM_ATTRIBUTES } from "./window.ts";
+import { registerNodeKind } from "../../scene/node.ts";
+import { PROGRAM_ATTRIBUTES, ProgramNode } from "../program_node.ts";
 
 /** A `!shader` node. */
 export class ShaderNode extends ProgramNode {

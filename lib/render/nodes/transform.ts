@@ -8,10 +8,9 @@
  */
 
 import type { Attributes } from "../../scene/attributes.ts";
-import { registerNodeKind } from "../node.ts";
+import { registerNodeKind } from "../../scene/node.ts";
 import { transformFragmentSource } from "../glsl_library.ts";
-import { ProgramNode } from "../program_node.ts";
-import { PROGRAM_ATTRIBUTES } from "./window.ts";
+import { PROGRAM_ATTRIBUTES, ProgramNode } from "../program_node.ts";
 
 const NAMES: ReadonlySet<string> = new Set(["transform_matrix"]);
 

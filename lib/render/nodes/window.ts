@@ -11,31 +11,15 @@
 import { getLogger } from "../../log/logger.ts";
 import type { Attributes } from "../../scene/attributes.ts";
 import {
-  COMMON_ATTRIBUTES,
+  type Inherited,
   registerNodeKind,
   type RenderContext,
   type Size,
-} from "../node.ts";
-import { ProgramNode, setTreeColorbits } from "../program_node.ts";
+} from "../../scene/node.ts";
+import { PROGRAM_ATTRIBUTES, ProgramNode } from "../program_node.ts";
 
 const log = getLogger("render");
 let warnedNoDisplay = false;
-
-/** Attributes of every program node. */
-export const PROGRAM_ATTRIBUTES: readonly string[] = [
-  ...COMMON_ATTRIBUTES,
-  "colorbits",
-  "composite",
-  "blend",
-  "alpha",
-  "gamma",
-  "fragment",
-  "vertex",
-  "passes",
-  "border",
-  "repeat",
-  "nearest",
-];
 
 /** A top-level compositing node (`!window`, `!offscreen`). */
 export class OutputNode extends ProgramNode {
@@ -54,13 +38,17 @@ export class OutputNode extends ProgramNode {
     return inherited;
   }
 
-  /** Also sets the tree's default `colorbits=`. */
+  /** `colorbits=` is also the default of the whole tree below. */
+  protected override childColorbits(attrs: Attributes): number | null {
+    return attrs.number("colorbits", null);
+  }
+
+  /** Notes once that `!window` renders offscreen. */
   override prepare(
     ctx: RenderContext,
     attrs: Attributes,
-    inherited: Size,
-  ): Size {
-    setTreeColorbits(ctx.gl, attrs.number("colorbits", null));
+    inherited: Inherited,
+  ): Inherited {
     if (this.kind === "window" && !warnedNoDisplay) {
       warnedNoDisplay = true;
       log.info("!window: no display here, rendering offscreen");

@@ -2,18 +2,21 @@
  * The contract between the engine and every node kind of a scene.
  *
  * Each frame the engine walks the evaluated tree depth first. For each node it
- * calls {@linkcode SceneNode.prepare} (attributes for this frame and the
- * size inherited from the parent; returns the node's own size, passed down to
- * the children), then the children, then {@linkcode SceneNode.render} with
- * the children's instances, so the node can composite their `output`
- * textures. Node instances live across frames and across live reloads while
- * their place in the tree and their kind stay the same; `destroy` is called
- * when they leave.
+ * calls {@linkcode SceneNode.prepare} (attributes for this frame and what
+ * the parent passes down, {@linkcode Inherited}: a default size and render
+ * settings; it returns what its own children inherit), then the children,
+ * then {@linkcode SceneNode.render} with the children's instances, so the
+ * node can composite their `output` textures. Node instances live across
+ * frames and across live reloads while their place in the tree and their
+ * kind stay the same; `destroy` is called when they leave. Work that
+ * outlives a frame or the node itself (a video file being completed, a call
+ * being hung up) is handed to the engine with {@linkcode RenderContext.track},
+ * so the engine can await it before it is disposed.
  *
  * @module
  */
 
-import type { Attributes } from "../scene/attributes.ts";
+import type { Attributes } from "./attributes.ts";
 import type { Value } from "../expr/values.ts";
 import type { Logger } from "../log/logger.ts";
 import type { GLContext } from "../gl/context.ts";
@@ -72,6 +75,14 @@ export interface RenderContext {
    */
   defer(work: Promise<unknown>): void;
   /**
+   * Hands the engine work that outlives the frame or the node itself (a
+   * video file being completed after `destroy`, a call being hung up): the
+   * engine awaits all of it in `Engine.dispose`, and logs a failure as
+   * `what: message`. Nodes keep the context they were created with
+   * ({@linkcode NodeKind.create}) to call this from `destroy`.
+   */
+  track(work: Promise<unknown>, what: string): void;
+  /**
    * Asks the real-time loop to begin the next frame up to `ms` earlier,
    * moving the phase of the frame schedule (not its rate); e.g. so video
    * from a peer arrives just before it is sampled. One `owner` steers at a
@@ -84,6 +95,37 @@ export interface RenderContext {
 
 /** Width and height in pixels. */
 export type Size = readonly [number, number];
+
+/**
+ * What a node passes down to its children in `prepare`: the size children
+ * without `size=` take, and the `colorbits=` children without one take
+ * (`null`: each kind's own default). The engine passes its default size and
+ * `colorbits: null` to the top-level nodes.
+ */
+export interface Inherited {
+  /** Default size of the children, in pixels. */
+  readonly size: Size;
+  /** Default `colorbits=` of the children, or `null` for each kind's own. */
+  readonly colorbits: number | null;
+}
+
+/**
+ * `previous` when it already holds `width`, `height` and `colorbits`, else
+ * a new {@linkcode Inherited} (so a node whose settings did not change
+ * passes the same object down every frame, allocating nothing).
+ */
+export function inheritance(
+  previous: Inherited | null,
+  width: number,
+  height: number,
+  colorbits: number | null,
+): Inherited {
+  if (
+    previous !== null && previous.size[0] === width &&
+    previous.size[1] === height && previous.colorbits === colorbits
+  ) return previous;
+  return { size: [width, height], colorbits };
+}
 
 /** One live node of a scene (render node, signalling node, …). */
 export abstract class SceneNode {
@@ -98,14 +140,16 @@ export abstract class SceneNode {
   }
 
   /**
-   * Takes this frame's attributes and the parent's size; returns the size
-   * the children inherit (normally the node's own `size=`).
+   * Takes this frame's attributes and what the parent passes down; returns
+   * what the children inherit (normally the node's own size, and the
+   * `colorbits=` default unchanged; a node that passes nothing of its own
+   * returns `inherited`).
    */
   abstract prepare(
     ctx: RenderContext,
     attrs: Attributes,
-    inherited: Size,
-  ): Size;
+    inherited: Inherited,
+  ): Inherited;
 
   /** Draws the node; the children were prepared and rendered already. */
   abstract render(ctx: RenderContext, children: readonly SceneNode[]): void;
@@ -125,7 +169,11 @@ export abstract class SceneNode {
     return null;
   }
 
-  /** Frees GL objects, sockets and connections; called once. */
+  /**
+   * Frees GL objects, sockets and connections; called once. Work that must
+   * go on after it (closing a file or a call) goes to
+   * {@linkcode RenderContext.track}.
+   */
   destroy(): void {}
 }
 
