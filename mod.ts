@@ -75,17 +75,21 @@ export {
   type Size,
   type StateStore,
 } from "./lib/scene/node.ts";
-export { GLContext, type ReadOptions } from "./lib/gl/context.ts";
+export {
+  DEFAULT_VERTEX_SOURCE,
+  GLContext,
+  type ReadOptions,
+} from "./lib/gl/context.ts";
 export type { GLES, GLES_SYMBOLS } from "./lib/gl/gles.ts";
-export type {
+export {
   RenderTarget,
-  SamplingOptions,
+  type SamplingOptions,
   Texture,
-  TextureFormat,
+  type TextureFormat,
 } from "./lib/gl/texture.ts";
 export {
   ShaderError,
-  type ShaderProgram,
+  ShaderProgram,
   type ShaderStage,
   type UniformInfo,
 } from "./lib/gl/shader.ts";

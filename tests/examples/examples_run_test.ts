@@ -47,6 +47,11 @@ Deno.test("every example scene runs from the command line without warnings or er
       entry: SCRIPT,
       defines: { ...small, FOLDER: join(dir.path, "b") },
     },
+    {
+      example: "stripes.toml",
+      entry: join(ROOT, "examples/custom_node.ts"),
+      defines: {},
+    },
   ];
   try {
     const problems: string[] = [];
