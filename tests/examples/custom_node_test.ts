@@ -77,7 +77,7 @@ Deno.test("the example script runs the command line with !stripes available", as
     [[nodes.children.children]]
     kind = "!stripes"`,
       ).replace(
-        /\n  (count|color|background) =/g,
+        /\n {2}(count|color|background) =/g,
         "\n    $1 =",
       ),
     );
