@@ -11,25 +11,22 @@
  * are only double-buffered when a program asks for `last` or has several
  * passes.
  *
+ * The parts live beside it: the shared program cache
+ * (`program_cache.ts`), the uniform plan (`uniform_plan.ts`), template
+ * expansion of custom sources (`shader_expansion.ts`), the pass targets
+ * (`pass_targets.ts`) and batch compositing of many children
+ * (`precomposite.ts`).
+ *
  * @module
  */
 
 import type { Attributes } from "../scene/attributes.ts";
-import type { Value } from "../expr/values.ts";
 import type { GLContext } from "../gl/context.ts";
 import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
-import { GL } from "../gl/gles.ts";
-import {
-  isIntegerType,
-  ShaderProgram,
-  uniformComponents,
-  type UniformInfo,
-} from "../gl/shader.ts";
 import {
   formatForColorbits,
-  RenderTarget,
-  type SamplingOptions,
-  Texture,
+  type RenderTarget,
+  type Texture,
   type TextureFormat,
 } from "../gl/texture.ts";
 import {
@@ -46,80 +43,12 @@ import {
   SceneNode,
   type Size,
 } from "../scene/node.ts";
-import {
-  isTemplate,
-  ShaderTemplate,
-  type TemplateValue,
-} from "./shader_template.ts";
-
-// ---------------------------------------------------------------------------
-// Per-context shared state: program cache, zero texture, tree colour depth.
-
-interface SharedProgram {
-  readonly key: string;
-  readonly program: ShaderProgram;
-  users: number;
-}
-
-interface ContextShared {
-  programs: Map<string, SharedProgram>;
-  zero: Texture | null;
-}
-
-const shared = new WeakMap<GLContext, ContextShared>();
-
-function sharedOf(gl: GLContext): ContextShared {
-  let state = shared.get(gl);
-  if (state === undefined) {
-    state = { programs: new Map(), zero: null };
-    shared.set(gl, state);
-  }
-  return state;
-}
-
-function acquireProgram(
-  gl: GLContext,
-  vertex: string,
-  fragment: string,
-  name: string,
-): SharedProgram {
-  const programs = sharedOf(gl).programs;
-  const key = `${vertex}\u0000${fragment}`;
-  let entry = programs.get(key);
-  if (entry === undefined) {
-    entry = {
-      key,
-      program: ShaderProgram.compile(gl, vertex, fragment, name),
-      users: 0,
-    };
-    programs.set(key, entry);
-  }
-  entry.users++;
-  return entry;
-}
-
-function releaseProgram(gl: GLContext, entry: SharedProgram): void {
-  entry.users--;
-  if (entry.users <= 0) {
-    sharedOf(gl).programs.delete(entry.key);
-    entry.program.destroy();
-  }
-}
-
-/** Number of programs compiled and alive in `gl`'s cache (for tests). */
-export function cachedProgramCount(gl: GLContext): number {
-  return sharedOf(gl).programs.size;
-}
-
-/** A 1x1 transparent texture for samplers with nothing to sample. */
-export function zeroTexture(gl: GLContext): Texture {
-  const state = sharedOf(gl);
-  if (state.zero === null) {
-    state.zero = new Texture(gl, 1, 1, "rgba8");
-    state.zero.upload(new Uint8Array(4));
-  }
-  return state.zero;
-}
+import { isTemplate } from "./shader_template.ts";
+import { expandShaderSource, SourceInputs } from "./shader_expansion.ts";
+import { ProgramHolder } from "./program_cache.ts";
+import { PassInputs, UniformPlan } from "./uniform_plan.ts";
+import { PassTargets } from "./pass_targets.ts";
+import { Precompositor } from "./precomposite.ts";
 
 /** Attributes of every program node. */
 export const PROGRAM_ATTRIBUTES: readonly string[] = [
@@ -137,63 +66,6 @@ export const PROGRAM_ATTRIBUTES: readonly string[] = [
   "nearest",
 ];
 
-// ---------------------------------------------------------------------------
-// Uniform plan: how each active uniform gets its value, decided once per
-// program, then written each frame into preallocated arrays.
-
-const enum Source {
-  Size,
-  Time,
-  Clock,
-  Beat,
-  Tempo,
-  Delta,
-  Fps,
-  Performance,
-  Pass,
-  Passes,
-  Attribute,
-  Node,
-  Child,
-  Last,
-  First,
-  Zero,
-}
-
-const STANDARD: Record<string, Source> = {
-  size: Source.Size,
-  time: Source.Time,
-  clock: Source.Clock,
-  beat: Source.Beat,
-  tempo: Source.Tempo,
-  delta: Source.Delta,
-  fps: Source.Fps,
-  performance: Source.Performance,
-  pass: Source.Pass,
-  passes: Source.Passes,
-  last: Source.Last,
-  first: Source.First,
-};
-
-interface Slot {
-  readonly info: UniformInfo;
-  readonly source: Source;
-  /** Child index for `Child` samplers. */
-  readonly index: number;
-  readonly data: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
-  /** Value used when the attribute is missing. */
-  readonly fallback: readonly number[];
-}
-
-const TEXTURE_NAME = /^texture(\d+)$/;
-
-/** Sampler options shared by the node's inputs. */
-interface Sampling extends SamplingOptions {
-  border: [number, number, number, number] | null;
-  repeat: [boolean, boolean];
-  nearest: boolean;
-}
-
 /** Base class of nodes that draw a full-screen program into their output. */
 export abstract class ProgramNode extends SceneNode {
   /** What the children inherit (the same object while nothing changes). */
@@ -210,41 +82,18 @@ export abstract class ProgramNode extends SceneNode {
   protected rendered = false;
 
   #gl: GLContext | null = null;
-  #front: RenderTarget | null = null;
-  #back: RenderTarget | null = null;
-  #first: RenderTarget | null = null;
-  #program: SharedProgram | null = null;
-  #failedKey: string | null = null;
-  #failure: unknown = null;
-  #plan: Slot[] = [];
-  #usesLast = false;
-  #usesFirst = false;
-  readonly #textures: Texture[] = [];
-  readonly #sampling: Sampling = {
-    border: [0, 0, 0, 0],
-    repeat: [false, false],
-    nearest: false,
-  };
+  readonly #targets = new PassTargets();
+  readonly #program = new ProgramHolder();
+  #plan: UniformPlan | null = null;
+  readonly #inputs = new PassInputs((name, out) =>
+    this.writeNodeUniform(name, out)
+  );
+  readonly #defaultSampling = () => this.defaultSampling();
   #passed: Texture | null = null;
-  readonly #batchTargets: [RenderTarget | null, RenderTarget | null] = [
-    null,
-    null,
-  ];
-  readonly #batchPrograms = new Map<string, SharedProgram>();
+  readonly #precompositor = new Precompositor();
+  readonly #sources = new SourceInputs();
   #templated = false;
   #frame: FrameInfo | null = null;
-  /** Attribute values the program's sources were built from. */
-  readonly #sourceInputs: {
-    fragment: Value | undefined;
-    vertex: Value | undefined;
-    composite: Value | undefined;
-    children: number;
-  } = {
-    fragment: undefined,
-    vertex: undefined,
-    composite: undefined,
-    children: -1,
-  };
   #beatBefore: number | null = null;
   #beatDelta = 0;
 
@@ -254,7 +103,7 @@ export abstract class ProgramNode extends SceneNode {
    */
   override get output(): Texture | null {
     if (!this.rendered) return null;
-    return this.#passed ?? this.#front?.texture ?? null;
+    return this.#passed ?? this.#targets.front?.texture ?? null;
   }
 
   /**
@@ -263,7 +112,7 @@ export abstract class ProgramNode extends SceneNode {
    * `output` with `GLContext.readTarget` to read either).
    */
   get target(): RenderTarget | null {
-    return this.rendered && this.#passed === null ? this.#front : null;
+    return this.rendered && this.#passed === null ? this.#targets.front : null;
   }
 
   /**
@@ -304,34 +153,19 @@ export abstract class ProgramNode extends SceneNode {
 
   /**
    * Runs a custom source through Flitter's (Mako) templating when it uses
-   * any (see `shader_template.ts`), with the node's attributes, the
-   * standard values, `child_textures` and `composite`.
+   * any (see `shader_expansion.ts`).
    */
   #expand(source: string, attrs: Attributes, childCount: number): string {
     if (!isTemplate(source)) return source;
     this.#templated = true;
-    const values = new Map<string, TemplateValue>();
-    for (const [name, value] of attrs.entries()) {
-      if (name === "fragment" || name === "vertex") continue;
-      values.set(name, templateValue(value));
-    }
-    const frame = this.#frame;
-    if (frame !== null) {
-      for (const name of ["time", "clock", "beat", "tempo", "fps"] as const) {
-        if (!values.has(name)) values.set(name, frame[name]);
-      }
-    }
-    values.set("size", [this.width, this.height]);
-    values.set("delta", this.#beatDelta);
-    if (!values.has("alpha")) values.set("alpha", 1);
-    if (!values.has("gamma")) values.set("gamma", 1);
-    if (!values.has("passes")) values.set("passes", 1);
-    values.set("composite", this.compositeMode(attrs));
-    values.set(
-      "child_textures",
-      Array.from({ length: childCount }, (_, i) => `texture${i}`),
-    );
-    return templateFor(source).render(values);
+    return expandShaderSource(source, attrs, {
+      frame: this.#frame,
+      width: this.width,
+      height: this.height,
+      beatDelta: this.#beatDelta,
+      composite: this.compositeMode(attrs),
+      childCount,
+    });
   }
 
   /** `composite=` (or Flitter's older `blend=`), default `:over`. */
@@ -420,7 +254,8 @@ export abstract class ProgramNode extends SceneNode {
     const attrs = this.attrs;
     if (attrs === null) return;
     const gl = ctx.gl;
-    const textures = this.#textures;
+    const inputs = this.#inputs;
+    const textures = inputs.textures;
     textures.length = 0;
     for (const child of children) {
       if (child.hidden) continue;
@@ -438,7 +273,7 @@ export abstract class ProgramNode extends SceneNode {
       return;
     }
     this.#passed = null;
-    this.#updateSampling(attrs);
+    inputs.sampling.read(attrs, this.#defaultSampling);
     // Reserve units for `last` and `first`.
     const inputLimit = gl.drawUnits - 2;
     if (textures.length > inputLimit) {
@@ -447,26 +282,46 @@ export abstract class ProgramNode extends SceneNode {
           `A custom shader can sample at most ${inputLimit} children here; this node has ${textures.length}`,
         );
       }
-      this.#precomposite(gl, textures, this.compositeMode(attrs), inputLimit);
+      this.#precompositor.composite(
+        gl,
+        textures,
+        this.compositeMode(attrs),
+        inputLimit,
+        this.width,
+        this.height,
+        this.format,
+        inputs.sampling,
+      );
     }
     const failure = this.#ensureProgram(gl, attrs, textures.length);
-    this.#ensureTargets(gl, passes);
+    const plan = this.#plan!;
+    const double = plan.usesLast || passes > 1;
+    const keepFirst = plan.usesFirst && passes > 2;
+    const targets = this.#targets;
+    const { width, height, format } = this;
+    if (targets.ensure(gl, width, height, format, double, keepFirst)) {
+      this.rendered = false;
+    }
     this.beforeDraw(ctx);
-    const program = this.#program!.program;
+    const program = this.#program.program!;
     program.use();
     gl.setBlend(false);
+    inputs.frame = ctx.frame;
+    inputs.attrs = attrs;
+    inputs.beatDelta = this.#beatDelta;
+    inputs.passes = passes;
     for (let pass = 0; pass < passes; pass++) {
-      const drawInto = this.#usesLast || passes > 1
-        ? this.#back!
-        : this.#front!;
-      this.#setUniforms(ctx, pass, passes, drawInto);
+      const drawInto = targets.drawTarget(double);
+      inputs.pass = pass;
+      inputs.width = drawInto.width;
+      inputs.height = drawInto.height;
+      inputs.last = targets.last(drawInto);
+      inputs.first = targets.first(pass, passes);
+      plan.write(gl, program, inputs);
       drawInto.bind();
       gl.drawQuad();
-      if (drawInto !== this.#front) {
-        this.#back = this.#front;
-        this.#front = drawInto;
-      }
-      if (pass === 0 && this.#usesFirst && passes > 2) this.#copyFirst(gl);
+      targets.drew(drawInto);
+      if (pass === 0 && keepFirst) targets.keepFirst(gl);
     }
     this.rendered = true;
     if (failure !== null) throw failure;
@@ -475,66 +330,6 @@ export abstract class ProgramNode extends SceneNode {
   #hasCustomSource(attrs: Attributes): boolean {
     return attrs.string("fragment", "").trim() !== "" ||
       attrs.string("vertex", "").trim() !== "";
-  }
-
-  /**
-   * Composites more children than a draw can sample in batches into an
-   * internal target (in order, with the node's composite mode and
-   * sampling), and leaves that one image as the only input.
-   */
-  #precomposite(
-    gl: GLContext,
-    textures: Texture[],
-    mode: CompositeMode,
-    limit: number,
-  ): void {
-    let accumulated: Texture | null = null;
-    let index = 0;
-    let which = 0;
-    const batch: Texture[] = [];
-    while (index < textures.length) {
-      batch.length = 0;
-      if (accumulated !== null) batch.push(accumulated);
-      while (batch.length < limit && index < textures.length) {
-        batch.push(textures[index++]);
-      }
-      let target = this.#batchTargets[which];
-      if (
-        target === null || !target.matches(this.width, this.height, this.format)
-      ) {
-        target?.destroy();
-        target = this.#batchTargets[which] = new RenderTarget(
-          gl,
-          this.width,
-          this.height,
-          this.format,
-        );
-      }
-      which ^= 1;
-      let entry = this.#batchPrograms.get(`${batch.length} ${mode}`);
-      if (entry === undefined) {
-        entry = acquireProgram(
-          gl,
-          DEFAULT_VERTEX_SOURCE,
-          compositeFragmentSource(batch.length, mode),
-          "composite",
-        );
-        this.#batchPrograms.set(`${batch.length} ${mode}`, entry);
-      }
-      const program = entry.program;
-      program.use();
-      program.set("alpha", 1);
-      program.set("gamma", 1);
-      for (let unit = 0; unit < batch.length; unit++) {
-        batch[unit].setSampling(this.#sampling);
-        gl.bindTexture(unit, batch[unit].id);
-        program.set(`texture${unit}`, unit);
-      }
-      gl.drawFullscreen(program, target);
-      accumulated = target.texture;
-    }
-    textures.length = 0;
-    textures.push(accumulated!);
   }
 
   /**
@@ -554,12 +349,7 @@ export abstract class ProgramNode extends SceneNode {
     if (texture.width !== this.width || texture.height !== this.height) {
       return false;
     }
-    if (attrs.has("fragment") && attrs.string("fragment", "").trim() !== "") {
-      return false;
-    }
-    if (attrs.has("vertex") && attrs.string("vertex", "").trim() !== "") {
-      return false;
-    }
+    if (this.#hasCustomSource(attrs)) return false;
     return attrs.number("alpha", 1) === 1 && attrs.number("gamma", 1) === 1;
   }
 
@@ -590,21 +380,12 @@ export abstract class ProgramNode extends SceneNode {
     attrs: Attributes,
     childCount: number,
   ): unknown {
-    // Fast path: the attributes that pick the sources are the same values
-    // as last frame (constant strings are the same objects).
-    const inputs = this.#sourceInputs;
-    const fragmentValue = attrs.get("fragment");
-    const vertexValue = attrs.get("vertex");
-    const compositeValue = attrs.get("composite") ?? attrs.get("blend");
+    const holder = this.#program;
+    const sources = this.#sources;
     if (
-      this.#program !== null && this.#failedKey === null &&
-      inputs.fragment === fragmentValue && inputs.vertex === vertexValue &&
-      inputs.composite === compositeValue && inputs.children === childCount
+      sources.update(attrs, childCount) && holder.program !== null &&
+      !holder.failing
     ) return null;
-    inputs.fragment = fragmentValue;
-    inputs.vertex = vertexValue;
-    inputs.composite = compositeValue;
-    inputs.children = childCount;
     this.#templated = false;
     let vertex: string, fragment: string;
     try {
@@ -612,303 +393,37 @@ export abstract class ProgramNode extends SceneNode {
       fragment = this.fragmentSource(attrs, childCount);
     } catch (error) {
       // A template that fails to render: report it, keep the old program.
-      inputs.children = -1;
-      if (this.#program === null) throw error;
+      sources.forget();
+      if (holder.program === null) throw error;
       return error;
     }
     // Templates depend on any attribute: expand them every frame.
-    if (this.#templated) inputs.children = -1;
-    const key = `${vertex}\u0000${fragment}`;
-    if (this.#program !== null && this.#program.key === key) {
-      this.#failedKey = null;
-      this.#failure = null;
-      return null;
+    if (this.#templated) sources.forget();
+    const held = holder.program;
+    const where = attrs.file ? `${attrs.file}: ${attrs.path}` : attrs.path;
+    const failure = holder.select(gl, vertex, fragment, where);
+    if (holder.program !== held) {
+      this.#plan = new UniformPlan(
+        holder.program!,
+        this.nodeUniforms(),
+        this.uniformDefaults(),
+      );
     }
-    let failure: unknown = null;
-    if (this.#failedKey === key) failure = this.#failure;
-    else {
-      const where = attrs.file ? `${attrs.file}: ${attrs.path}` : attrs.path;
-      try {
-        const entry = acquireProgram(gl, vertex, fragment, where);
-        if (this.#program !== null) releaseProgram(gl, this.#program);
-        this.#program = entry;
-        this.#failedKey = null;
-        this.#failure = null;
-        this.#buildPlan(entry.program);
-        return null;
-      } catch (error) {
-        this.#failedKey = key;
-        this.#failure = failure = error;
-      }
-    }
-    if (this.#program === null) throw failure;
     return failure;
-  }
-
-  #buildPlan(program: ShaderProgram): void {
-    const plan: Slot[] = [];
-    const nodeNames = this.nodeUniforms();
-    const defaults = this.uniformDefaults();
-    this.#usesLast = false;
-    this.#usesFirst = false;
-    for (const info of program.uniforms.values()) {
-      const name = info.name;
-      let source: Source;
-      let index = 0;
-      const texture = TEXTURE_NAME.exec(name);
-      if (nodeNames.has(name)) source = Source.Node;
-      else if (texture !== null) {
-        source = Source.Child;
-        index = Number(texture[1]);
-      } else if (name in STANDARD) source = STANDARD[name];
-      else if (info.type === GL.SAMPLER_2D) source = Source.Zero;
-      else source = Source.Attribute;
-      if (source === Source.Last) this.#usesLast = true;
-      if (source === Source.First) this.#usesFirst = true;
-      const length = uniformComponents(info.type) * info.size;
-      const data = isIntegerType(info.type)
-        ? new Int32Array(length)
-        : new Float32Array(length);
-      plan.push({
-        info,
-        source,
-        index,
-        data,
-        fallback: defaults[name] ?? ZERO,
-      });
-    }
-    this.#plan = plan;
-  }
-
-  #ensureTargets(gl: GLContext, passes: number): void {
-    const double = this.#usesLast || passes > 1;
-    const { width, height, format } = this;
-    const fresh = (target: RenderTarget | null): RenderTarget => {
-      if (target !== null && target.matches(width, height, format)) {
-        return target;
-      }
-      target?.destroy();
-      const created = new RenderTarget(gl, width, height, format);
-      created.clear();
-      this.rendered = false;
-      return created;
-    };
-    this.#front = fresh(this.#front);
-    if (double) this.#back = fresh(this.#back);
-    else if (this.#back !== null) {
-      this.#back.destroy();
-      this.#back = null;
-    }
-    if (this.#usesFirst && passes > 2) this.#first = fresh(this.#first);
-    else if (this.#first !== null) {
-      this.#first.destroy();
-      this.#first = null;
-    }
-  }
-
-  #copyFirst(gl: GLContext): void {
-    gl.copyTarget(this.#front!, this.#first!);
-  }
-
-  #updateSampling(attrs: Attributes): void {
-    const sampling = this.#sampling;
-    const border = attrs.vector("border", 4, null);
-    const repeat = attrs.has("repeat") ? attrs.get("repeat") : null;
-    sampling.nearest = attrs.boolean("nearest", false);
-    if (border !== null) {
-      sampling.border = border as [number, number, number, number];
-      sampling.repeat = [false, false];
-    } else if (repeat !== null) {
-      const values = Array.isArray(repeat) ? repeat : [repeat, repeat];
-      sampling.border = null;
-      sampling.repeat = [truthy(values[0]), truthy(values[1] ?? values[0])];
-    } else {
-      const fallback = this.defaultSampling();
-      sampling.border = fallback.border;
-      sampling.repeat = fallback.repeat;
-    }
-  }
-
-  #setUniforms(
-    ctx: RenderContext,
-    pass: number,
-    passes: number,
-    drawInto: RenderTarget,
-  ): void {
-    const gl = ctx.gl;
-    const program = this.#program!.program;
-    const frame = ctx.frame;
-    const attrs = this.attrs!;
-    const textures = this.#textures;
-    const sampling = this.#sampling;
-    let unit = 0;
-    for (const slot of this.#plan) {
-      const data = slot.data;
-      switch (slot.source) {
-        case Source.Size:
-          data[0] = drawInto.width;
-          if (data.length > 1) data[1] = drawInto.height;
-          break;
-        case Source.Time:
-          data.fill(frame.time);
-          break;
-        case Source.Clock:
-          data.fill(frame.clock);
-          break;
-        case Source.Beat:
-          data.fill(frame.beat);
-          break;
-        case Source.Tempo:
-          data.fill(frame.tempo);
-          break;
-        case Source.Delta:
-          data.fill(this.#beatDelta);
-          break;
-        case Source.Fps:
-          data.fill(frame.fps);
-          break;
-        case Source.Performance:
-          data.fill(1);
-          break;
-        case Source.Pass:
-          data.fill(pass);
-          break;
-        case Source.Passes:
-          data.fill(passes);
-          break;
-        case Source.Attribute:
-          readAttribute(attrs, slot);
-          break;
-        case Source.Node:
-          this.writeNodeUniform(slot.info.name, data);
-          break;
-        case Source.Child:
-        case Source.Last:
-        case Source.First:
-        case Source.Zero: {
-          let texture: Texture;
-          if (slot.source === Source.Child) {
-            texture = slot.index < textures.length
-              ? textures[slot.index]
-              : zeroTexture(gl);
-          } else if (slot.source === Source.Last) {
-            // Double-buffered: `front` holds the previous frame or pass.
-            texture = this.#front !== drawInto
-              ? this.#front!.texture
-              : zeroTexture(gl);
-          } else if (slot.source === Source.First) {
-            texture = pass === 0
-              ? zeroTexture(gl)
-              : passes > 2 && this.#first !== null
-              ? this.#first.texture
-              : this.#front!.texture;
-          } else texture = zeroTexture(gl);
-          texture.setSampling(sampling);
-          gl.bindTexture(unit, texture.id);
-          data[0] = unit;
-          unit++;
-          break;
-        }
-      }
-      program.setArray(slot.info, data, slot.info.size);
-    }
   }
 
   /** Frees targets and releases the program. */
   override destroy(): void {
-    this.#front?.destroy();
-    this.#back?.destroy();
-    this.#first?.destroy();
-    this.#front = this.#back = this.#first = null;
+    this.#targets.destroy();
     this.#passed = null;
-    for (const target of this.#batchTargets) target?.destroy();
-    this.#batchTargets[0] = this.#batchTargets[1] = null;
-    if (this.#gl !== null) {
-      for (const entry of this.#batchPrograms.values()) {
-        releaseProgram(this.#gl, entry);
-      }
-    }
-    this.#batchPrograms.clear();
-    if (this.#program !== null && this.#gl !== null) {
-      releaseProgram(this.#gl, this.#program);
-    }
-    this.#program = null;
+    this.#precompositor.destroy(this.#gl);
+    if (this.#gl !== null) this.#program.release(this.#gl);
     this.rendered = false;
   }
 }
 
-const templates = new Map<string, ShaderTemplate>();
-
-/** The parsed template of `source` (a few are kept). */
-function templateFor(source: string): ShaderTemplate {
-  let template = templates.get(source);
-  if (template === undefined) {
-    template = new ShaderTemplate(source);
-    templates.set(source, template);
-    while (templates.size > 32) {
-      templates.delete(templates.keys().next().value!);
-    }
-  }
-  return template;
-}
-
-/** A scene value as a template value (symbols by name, vectors as lists). */
-function templateValue(value: Value): TemplateValue {
-  const convert = (item: Value): TemplateValue =>
-    typeof item === "number" || typeof item === "string" || item === null
-      ? item
-      : Array.isArray(item)
-      ? item.map((inner) => convert(inner as Value))
-      : (item as { name: string }).name;
-  return convert(value);
-}
-
 const NO_NAMES: ReadonlySet<string> = new Set();
-const ZERO: readonly number[] = [0];
 const BASE_DEFAULTS: Readonly<Record<string, readonly number[]>> = {
   alpha: [1],
   gamma: [1],
 };
-
-function truthy(value: unknown): boolean {
-  if (typeof value === "number") return value !== 0 && !Number.isNaN(value);
-  if (typeof value === "string") return value !== "";
-  return value !== null && value !== undefined;
-}
-
-/**
- * Fills `slot.data` from the attribute of the same name: one number fills
- * every component, a vector fills as many elements as it covers (the rest
- * 0); missing or non-numeric values give the slot's fallback.
- */
-function readAttribute(attrs: Attributes, slot: Slot): void {
-  const data = slot.data;
-  const value = attrs.get(slot.info.name);
-  if (typeof value === "number") {
-    data.fill(value);
-    return;
-  }
-  if (Array.isArray(value)) {
-    const components = uniformComponents(slot.info.type);
-    const length = value.length;
-    let numeric = length <= data.length && length % components === 0;
-    for (let i = 0; numeric && i < length; i++) {
-      numeric = typeof value[i] === "number";
-    }
-    if (numeric) {
-      for (let i = 0; i < data.length; i++) {
-        data[i] = i < length ? value[i] as number : 0;
-      }
-      return;
-    }
-    attrs.warnShape(
-      slot.info.name,
-      value,
-      `${components} numbers per element for the shader uniform`,
-    );
-  } else if (value !== null) {
-    attrs.warnShape(slot.info.name, value, "numbers for the shader uniform");
-  }
-  const fallback = slot.fallback;
-  for (let i = 0; i < data.length; i++) data[i] = fallback[i % fallback.length];
-}

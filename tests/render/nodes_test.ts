@@ -6,7 +6,7 @@ import {
   pixelAt,
 } from "../_assert.ts";
 import { ShaderError } from "../../lib/gl/shader.ts";
-import { cachedProgramCount } from "../../lib/render/program_node.ts";
+import { cachedProgramCount } from "../../lib/render/program_cache.ts";
 import { expectedBytes, FILL_SHADER, TestScene } from "./_harness.ts";
 
 const over = (s: number[], d: number[]) =>
