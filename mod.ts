@@ -54,7 +54,11 @@ export {
   type LogLevel,
   setLogLevel,
 } from "./lib/log/logger.ts";
-export { SceneError } from "./lib/scene/errors.ts";
+export {
+  formatProblem,
+  SceneError,
+  type SceneLocation,
+} from "./lib/scene/errors.ts";
 export { Attributes } from "./lib/scene/attributes.ts";
 export { loadSceneFile, loadSceneText } from "./lib/scene/load_scene.ts";
 export type { SceneFormat } from "./lib/scene/parse_text.ts";

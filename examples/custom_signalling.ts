@@ -17,6 +17,7 @@ import { join } from "node:path";
 import {
   type Attributes,
   type ConnectionState,
+  formatProblem,
   type Logger,
   type PeerSession,
   registerSignallingKind,
@@ -133,7 +134,12 @@ export const folderSignalling: SignallingKind<FolderConfig> = {
     const call = attrs.string("call", null);
     const answer = attrs.string("answer", null);
     if (folder === null || (call === null && answer === null)) {
-      log.warn(`${attrs.path}: !folder needs path= and call= or answer=`);
+      log.warn(
+        formatProblem(
+          attrs.location(),
+          "!folder needs path= and call= or answer=",
+        ),
+      );
       return null;
     }
     return call !== null

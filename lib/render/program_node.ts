@@ -15,6 +15,7 @@
  */
 
 import type { Attributes } from "../scene/attributes.ts";
+import { formatLocation } from "../scene/errors.ts";
 import type { Value } from "../expr/values.ts";
 import type { GLContext } from "../gl/context.ts";
 import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
@@ -598,7 +599,7 @@ export abstract class ProgramNode extends SceneNode {
     let failure: unknown = null;
     if (this.#failedKey === key) failure = this.#failure;
     else {
-      const where = attrs.file ? `${attrs.file}: ${attrs.path}` : attrs.path;
+      const where = formatLocation(attrs.location());
       try {
         const entry = acquireProgram(gl, vertex, fragment, where);
         if (this.#program !== null) releaseProgram(gl, this.#program);

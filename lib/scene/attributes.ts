@@ -16,6 +16,7 @@ import {
   type Value,
 } from "../expr/values.ts";
 import { getLogger } from "../log/logger.ts";
+import { formatProblem, type SceneLocation } from "./errors.ts";
 
 const log = getLogger("scene");
 
@@ -37,6 +38,17 @@ export class Attributes {
     readonly file = "",
   ) {
     this.#values = values;
+  }
+
+  /**
+   * Where this node (or its attribute `name`) is, for messages written with
+   * {@linkcode formatProblem}: `formatProblem(attrs.location("size"), …)`.
+   */
+  location(name?: string): SceneLocation {
+    return {
+      file: this.file,
+      path: name === undefined ? this.path : `${this.path}.${name}`,
+    };
   }
 
   /** The raw value of `name` (`null` when absent). */
@@ -148,11 +160,11 @@ export class Attributes {
   warnShape(name: string, value: Value, expected: string): void {
     if (this.#warned.has(name)) return;
     this.#warned.add(name);
-    const where = this.file ? `${this.file}: ` : "";
     log.warn(
-      `${where}${this.path}.${name}: expected ${expected}, got ${
-        formatValue(value)
-      }`,
+      formatProblem(
+        this.location(name),
+        `expected ${expected}, got ${formatValue(value)}`,
+      ),
     );
   }
 

@@ -28,7 +28,7 @@ import {
   getNodeKind,
   nodeKindNames,
 } from "../render/node.ts";
-import { SceneError } from "./errors.ts";
+import { formatProblem, SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
 
 /** An attribute's source: a constant, or an expression evaluated each frame. */
@@ -167,9 +167,12 @@ function buildNode(
     if (!source.constant) dynamic.push(name);
     if (!nodeKind.openAttributes && !known.includes(name)) {
       warnings.push(
-        `${file}: ${path}.${name}: unknown attribute "${name}" of !${kind}${
-          didYouMean(name, [...known, "children", "if"])
-        }`,
+        formatProblem(
+          { file, path: `${path}.${name}` },
+          `unknown attribute "${name}" of !${kind}${
+            didYouMean(name, [...known, "children", "if"])
+          }`,
+        ),
       );
     }
   }

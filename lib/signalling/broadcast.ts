@@ -31,6 +31,7 @@
 
 import { getLogger, type Logger } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import {
   BroadcastCipher,
   type BroadcastMessage,
@@ -121,11 +122,10 @@ function warnConfigOnce(
   logger: Logger,
   problem: string,
 ): void {
-  const where = `${attrs.file ? `${attrs.file}: ` : ""}${attrs.path}`;
-  const key = `${where}\n${problem}`;
-  if (warnedConfigs.has(key)) return;
-  warnedConfigs.add(key);
-  logger.warn(`${where}: ${problem}`);
+  const message = formatProblem(attrs.location(), problem);
+  if (warnedConfigs.has(message)) return;
+  warnedConfigs.add(message);
+  logger.warn(message);
 }
 
 /**

@@ -42,6 +42,7 @@
 
 import WebSocket from "ws";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
   type ConnectionState,
@@ -139,7 +140,6 @@ export function configureWebSocket(
   attrs: Attributes,
   log: Logger,
 ): WebSocketConfig | null {
-  const where = `${attrs.file ? attrs.file + ": " : ""}${attrs.path}`;
   const rawUrl = attrs.string("url", null) || null;
   const id = attrs.string("id", null) || null;
   const room = attrs.string("room", null);
@@ -149,20 +149,32 @@ export function configureWebSocket(
     id === null && "id=",
   ].filter(Boolean);
   if (missing.length > 0) {
-    warnOnce(log, `${where}: !websocket needs ${missing.join(", ")}`);
+    warnOnce(
+      log,
+      formatProblem(
+        attrs.location(),
+        `!websocket needs ${missing.join(", ")}`,
+      ),
+    );
     return null;
   }
   const url = normaliseSignallingUrl(rawUrl!);
   if (url === null) {
     warnOnce(
       log,
-      `${where}.url: expected an http, https, ws or wss URL, got "${rawUrl}"`,
+      formatProblem(
+        attrs.location("url"),
+        `expected an http, https, ws or wss URL, got "${rawUrl}"`,
+      ),
     );
     return null;
   }
   const call = attrs.string("call", null);
   if (call === id) {
-    warnOnce(log, `${where}.call: "${call}" is this node's own id=`);
+    warnOnce(
+      log,
+      formatProblem(attrs.location("call"), `"${call}" is this node's own id=`),
+    );
     return null;
   }
   return {

@@ -13,6 +13,7 @@
 
 import { Logger, type LogLevel } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import {
   COMMON_ATTRIBUTES,
   registerNodeKind,
@@ -80,9 +81,12 @@ export class SignallingNode extends SceneNode {
       config = this.kind.configure(attrs, this.#log);
     } catch (error) {
       this.#log.error(
-        `${attrs.path}: cannot configure !${this.kind.name}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        formatProblem(
+          attrs.location(),
+          `cannot configure !${this.kind.name}: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        ),
       );
     }
     const key = config === null || config === undefined

@@ -61,6 +61,7 @@ import { ShaderProgram } from "../gl/shader.ts";
 import { RenderTarget, Texture } from "../gl/texture.ts";
 import { getLogger } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import type { Signalling } from "../signalling/signalling.ts";
 import {
   registerNodeKind,
@@ -411,8 +412,7 @@ export class WebrtcNode extends ProgramNode {
         const message = (error as Error).message;
         if (this.#iceWarnings.has(message)) continue;
         this.#iceWarnings.add(message);
-        const where = attrs.file ? `${attrs.file}: ` : "";
-        log.warn(`${where}${attrs.path}.ice: ${message}; left out`);
+        log.warn(formatProblem(attrs.location("ice"), `${message}; left out`));
       }
     }
     return servers;
