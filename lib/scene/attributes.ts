@@ -16,6 +16,7 @@ import {
   type Value,
 } from "../expr/values.ts";
 import { getLogger } from "../log/logger.ts";
+import { LogOnce } from "../log/log_once.ts";
 import { formatProblem, type SceneLocation } from "./errors.ts";
 
 const log = getLogger("scene");
@@ -23,7 +24,8 @@ const log = getLogger("scene");
 /** Attribute values of one node in one frame, addressed by the node's tree path. */
 export class Attributes {
   readonly #values: Map<string, Value>;
-  readonly #warned = new Set<string>();
+  /** Shape warnings given, one per attribute name. */
+  readonly #warned = new LogOnce();
 
   /**
    * Wraps `values` (the map is used, not copied) for the node at `path`.
@@ -158,13 +160,13 @@ export class Attributes {
 
   /** Logs (once) that `name` has a value of the wrong shape. */
   warnShape(name: string, value: Value, expected: string): void {
-    if (this.#warned.has(name)) return;
-    this.#warned.add(name);
-    log.warn(
+    this.#warned.warn(
+      log,
       formatProblem(
         this.location(name),
         `expected ${expected}, got ${formatValue(value)}`,
       ),
+      name,
     );
   }
 

@@ -114,23 +114,10 @@ export const DEFAULT_TIMINGS: Readonly<BroadcastTimings> = Object.freeze({
 });
 
 const log = getLogger("broadcast");
-const warnedConfigs = new Set<string>();
-
-/** Logs a configuration problem once per node, place and problem. */
-function warnConfigOnce(
-  attrs: Attributes,
-  logger: Logger,
-  problem: string,
-): void {
-  const message = formatProblem(attrs.location(), problem);
-  if (warnedConfigs.has(message)) return;
-  warnedConfigs.add(message);
-  logger.warn(message);
-}
-
 /**
  * Turns `!broadcast` attributes into a configuration (`null` after a
- * warning when neither `call=` nor `answer=` is given or `port=` is bad).
+ * warning, which the node's logger prints once, when neither `call=` nor
+ * `answer=` is given or `port=` is bad).
  */
 export function configureBroadcast(
   attrs: Attributes,
@@ -140,19 +127,21 @@ export function configureBroadcast(
   const answer = attrs.string("answer", null);
   const id = call || answer;
   if (!id) {
-    warnConfigOnce(
-      attrs,
-      logger,
-      "!broadcast needs call= or answer= (a connection ID)",
+    logger.warn(
+      formatProblem(
+        attrs.location(),
+        "!broadcast needs call= or answer= (a connection ID)",
+      ),
     );
     return null;
   }
   const port = attrs.number("port", DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    warnConfigOnce(
-      attrs,
-      logger,
-      `!broadcast port= must be a whole number 1–65535, got ${port}`,
+    logger.warn(
+      formatProblem(
+        attrs.location(),
+        `!broadcast port= must be a whole number 1–65535, got ${port}`,
+      ),
     );
     return null;
   }

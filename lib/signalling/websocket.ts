@@ -121,20 +121,11 @@ export function normaliseSignallingUrl(url: string): string | null {
   return scheme + parsed.href.slice(parsed.protocol.length);
 }
 
-const warned = new Set<string>();
-
-/** Logs `message` once (configure runs every frame). */
-function warnOnce(log: Logger, message: string): void {
-  if (warned.has(message)) return;
-  if (warned.size >= 1000) warned.clear();
-  warned.add(message);
-  log.warn(message);
-}
-
 /**
- * Reads a `!websocket` node's attributes; `null` (after a warning, given
- * once) when unusable: `url=` and `id=` must be non-empty, `room=` present
- * (the empty room is allowed), and `call=` must not be the node's own `id=`.
+ * Reads a `!websocket` node's attributes; `null` (after a warning, which the
+ * node's logger prints once) when unusable: `url=` and `id=` must be
+ * non-empty, `room=` present (the empty room is allowed), and `call=` must
+ * not be the node's own `id=`.
  */
 export function configureWebSocket(
   attrs: Attributes,
@@ -149,8 +140,7 @@ export function configureWebSocket(
     id === null && "id=",
   ].filter(Boolean);
   if (missing.length > 0) {
-    warnOnce(
-      log,
+    log.warn(
       formatProblem(
         attrs.location(),
         `!websocket needs ${missing.join(", ")}`,
@@ -160,8 +150,7 @@ export function configureWebSocket(
   }
   const url = normaliseSignallingUrl(rawUrl!);
   if (url === null) {
-    warnOnce(
-      log,
+    log.warn(
       formatProblem(
         attrs.location("url"),
         `expected an http, https, ws or wss URL, got "${rawUrl}"`,
@@ -171,8 +160,7 @@ export function configureWebSocket(
   }
   const call = attrs.string("call", null);
   if (call === id) {
-    warnOnce(
-      log,
+    log.warn(
       formatProblem(attrs.location("call"), `"${call}" is this node's own id=`),
     );
     return null;

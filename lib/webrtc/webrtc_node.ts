@@ -60,6 +60,7 @@ import { DEFAULT_VERTEX_SOURCE, type GLContext } from "../gl/context.ts";
 import { ShaderProgram } from "../gl/shader.ts";
 import { RenderTarget, Texture } from "../gl/texture.ts";
 import { getLogger } from "../log/logger.ts";
+import { LogOnce } from "../log/log_once.ts";
 import type { Attributes } from "../scene/attributes.ts";
 import { formatProblem } from "../scene/errors.ts";
 import type { Signalling } from "../signalling/signalling.ts";
@@ -249,7 +250,7 @@ export class WebrtcNode extends ProgramNode {
   /** The last `ice=` value and what it gave. */
   #ice: { value: Value; servers: IceServer[] } | null = null;
   /** `ice=` problems already reported. */
-  #iceWarnings = new Set<string>();
+  #iceWarnings = new LogOnce();
 
   /** The peer's newest frame while a call is up, else the composited children. */
   override get output(): Texture | null {
@@ -410,9 +411,10 @@ export class WebrtcNode extends ProgramNode {
         servers.push(parseIceServer(item));
       } catch (error) {
         const message = (error as Error).message;
-        if (this.#iceWarnings.has(message)) continue;
-        this.#iceWarnings.add(message);
-        log.warn(formatProblem(attrs.location("ice"), `${message}; left out`));
+        this.#iceWarnings.warn(
+          log,
+          formatProblem(attrs.location("ice"), `${message}; left out`),
+        );
       }
     }
     return servers;
