@@ -21,13 +21,13 @@
  */
 
 import type { Attributes } from "../../scene/attributes.ts";
-import { basename, dirname, join } from "node:path";
 import {
   encodeImageInBackground,
   releaseImageEncoder,
   useImageEncoder,
 } from "./_image_encoder.ts";
 import { VideoWriter } from "../../media/video_writer.ts";
+import { writeFileAtomic } from "../../media/atomic_write.ts";
 import { getLogger } from "../../log/logger.ts";
 import {
   registerNodeKind,
@@ -62,21 +62,6 @@ function track(promise: Promise<void>, path: string): void {
     );
   }).finally(() => closing.delete(tracked));
   closing.add(tracked);
-}
-
-/** Writes `bytes` to a temporary file beside `path`, then renames it over `path`. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
-  try {
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
 }
 
 function extensionOf(path: string): string {
@@ -177,7 +162,7 @@ export class RecordNode extends ProgramNode {
     );
     const previous = this.#imageWrites;
     const written = previous.then(async () =>
-      await writeAtomically(path, await encoded)
+      await writeFileAtomic(path, await encoded)
     );
     this.#imageWrites = written.catch(() => {});
     track(written, path);
