@@ -16,7 +16,7 @@
 
 import type { Attributes } from "../scene/attributes.ts";
 import { formatLocation } from "../scene/errors.ts";
-import type { Value } from "../expr/values.ts";
+import { isTruthy, type Value } from "../expr/values.ts";
 import type { GLContext } from "../gl/context.ts";
 import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
 import { GL } from "../gl/gles.ts";
@@ -693,7 +693,7 @@ export abstract class ProgramNode extends SceneNode {
     } else if (repeat !== null) {
       const values = Array.isArray(repeat) ? repeat : [repeat, repeat];
       sampling.border = null;
-      sampling.repeat = [truthy(values[0]), truthy(values[1] ?? values[0])];
+      sampling.repeat = [isTruthy(values[0]), isTruthy(values[1] ?? values[0])];
     } else {
       const fallback = this.defaultSampling();
       sampling.border = fallback.border;
@@ -841,12 +841,6 @@ const BASE_DEFAULTS: Readonly<Record<string, readonly number[]>> = {
   alpha: [1],
   gamma: [1],
 };
-
-function truthy(value: unknown): boolean {
-  if (typeof value === "number") return value !== 0 && !Number.isNaN(value);
-  if (typeof value === "string") return value !== "";
-  return value !== null && value !== undefined;
-}
 
 /**
  * Fills `slot.data` from the attribute of the same name: one number fills

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { isTruthy } from "../expr/values.ts";
 import { COMPOSITE_FUNCTIONS } from "./glsl_library.ts";
 
 /** A template value: what expressions compute. */
@@ -276,12 +277,22 @@ function parseExpression(text: string, line: number): Expr {
 
 type Scope = Map<string, TemplateValue>;
 
+/**
+ * Truth in a template: Flitter's ({@linkcode isTruthy}) for null, numbers,
+ * strings and lists (a scene vector becomes a list: `0;0` is false, as a
+ * Flitter vector is in Flitter's own Mako templates); `True`/`False` as they
+ * are; a mapping (`loop`) when it has entries.
+ */
 function truthy(value: TemplateValue): boolean {
-  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "boolean") return value;
+  if (Array.isArray(value)) return (value as TemplateValue[]).some(truthy);
   if (value !== null && typeof value === "object") {
     return Object.keys(value).length > 0;
   }
-  return Boolean(value);
+  if (typeof value === "string" && value.startsWith(FLOAT_MARK)) {
+    return isTruthy(Number(value.slice(FLOAT_MARK.length)));
+  }
+  return isTruthy(value as number | string | null);
 }
 
 function asNumber(value: TemplateValue, line: number): number {
