@@ -93,14 +93,7 @@ export class Attributes {
   /** A single number, or `fallback` (which may be `null`) when absent or not a number. */
   number(name: string, fallback: number | null): number | null;
   number(name: string, fallback: number | null): number | null {
-    const value = this.get(name);
-    if (value === null) return fallback;
-    const number = asNumber(value);
-    if (number === null) {
-      this.warnShape(name, value, "a number");
-      return fallback;
-    }
-    return number;
+    return this.#converted(name, fallback, asNumber, "a number");
   }
 
   /** `length` numbers (a single number is repeated), or `fallback`. */
@@ -116,14 +109,12 @@ export class Attributes {
     length: number,
     fallback: number[] | null,
   ): number[] | null {
-    const value = this.get(name);
-    if (value === null) return fallback;
-    const vector = asVector(value, length);
-    if (vector === null) {
-      this.warnShape(name, value, `${length} numbers`);
-      return fallback;
-    }
-    return vector;
+    return this.#converted(
+      name,
+      fallback,
+      (value) => asVector(value, length),
+      `${length} numbers`,
+    );
   }
 
   /** Text of the value (symbols by name, numbers formatted), or `fallback`. */
@@ -148,14 +139,27 @@ export class Attributes {
   /** Name of a symbol (`:over` → `"over"`) or plain string, or `fallback` (which may be `null`). */
   symbol(name: string, fallback: string | null): string | null;
   symbol(name: string, fallback: string | null): string | null {
+    return this.#converted(name, fallback, asSymbolName, "a symbol");
+  }
+
+  /**
+   * `convert` of the value of `name`; `fallback` when absent, or (with a
+   * warning, once) when `convert` gives `null`: not the `expected` shape.
+   */
+  #converted<T>(
+    name: string,
+    fallback: T | null,
+    convert: (value: Value) => T | null,
+    expected: string,
+  ): T | null {
     const value = this.get(name);
     if (value === null) return fallback;
-    const symbol = asSymbolName(value);
-    if (symbol === null) {
-      this.warnShape(name, value, "a symbol");
+    const converted = convert(value);
+    if (converted === null) {
+      this.warnShape(name, value, expected);
       return fallback;
     }
-    return symbol;
+    return converted;
   }
 
   /** Logs (once) that `name` has a value of the wrong shape. */

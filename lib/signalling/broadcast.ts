@@ -332,18 +332,27 @@ export class BroadcastSignalling implements Signalling {
     }
   }
 
+  /**
+   * How the connection being made has turned out: `"connected"`,
+   * `"restart"` (after saying why) when it failed or closed, `null` while
+   * it is still being made.
+   */
+  #connectionOutcome(): Outcome | null {
+    const state = this.#session.connectionState;
+    if (state === "connected") return "connected";
+    if (state === "failed" || state === "closed" || state === null) {
+      log.info(`${this.description}: peer connection ${state}; starting over`);
+      return "restart";
+    }
+    return null;
+  }
+
   /** Caller after applying the answer: waits for the connection, ignoring late answers. */
   async #awaitConnection(cipher: BroadcastCipher): Promise<Outcome> {
     const deadline = performance.now() + this.#timings.connectWaitMs;
     while (true) {
-      const state = this.#session.connectionState;
-      if (state === "connected") return "connected";
-      if (state === "failed" || state === "closed" || state === null) {
-        log.info(
-          `${this.description}: peer connection ${state}; starting over`,
-        );
-        return "restart";
-      }
+      const outcome = this.#connectionOutcome();
+      if (outcome !== null) return outcome;
       const event = await this.#events.next(deadline);
       if (event === undefined) {
         log.info(
@@ -368,6 +377,11 @@ export class BroadcastSignalling implements Signalling {
       let answer: string | null = null;
       const replaced = new Set<string>();
       let deadline = Infinity;
+      /** Sends `sdp` to the sender of `to`; the wait for the connection starts again. */
+      const sendAnswer = async (sdp: string, to: Datagram) => {
+        await this.#send(socket, cipher, { answer: sdp }, to.address, to.port);
+        deadline = performance.now() + this.#timings.answerWaitMs;
+      };
       while (true) {
         const event = await this.#events.next(deadline);
         if (event === undefined) {
@@ -378,14 +392,8 @@ export class BroadcastSignalling implements Signalling {
         }
         if (event.kind === "state") {
           if (answer === null) continue; // only the connection we answered for counts
-          const state = this.#session.connectionState;
-          if (state === "connected") return "connected";
-          if (state === "failed" || state === "closed" || state === null) {
-            log.info(
-              `${this.description}: peer connection ${state}; starting over`,
-            );
-            return "restart";
-          }
+          const outcome = this.#connectionOutcome();
+          if (outcome !== null) return outcome;
           continue;
         }
         const { datagram } = event;
@@ -401,14 +409,7 @@ export class BroadcastSignalling implements Signalling {
             log.trace(
               `${this.description}: repeated offer from ${source}; re-sending the answer`,
             );
-            await this.#send(
-              socket,
-              cipher,
-              { answer },
-              datagram.address,
-              datagram.port,
-            );
-            deadline = performance.now() + this.#timings.answerWaitMs;
+            await sendAnswer(answer, datagram);
           }
           continue;
         }
@@ -427,14 +428,7 @@ export class BroadcastSignalling implements Signalling {
         offer = message.offer;
         answer = null;
         answer = await this.#abortable(this.#session.acceptOffer(offer));
-        await this.#send(
-          socket,
-          cipher,
-          { answer },
-          datagram.address,
-          datagram.port,
-        );
-        deadline = performance.now() + this.#timings.answerWaitMs;
+        await sendAnswer(answer, datagram);
         const state = this.#session.connectionState;
         if (state === "connected") return "connected";
       }
