@@ -117,6 +117,10 @@ export {
 } from "./lib/webrtc/ice_servers.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
 export {
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from "./lib/media/atomic_write.ts";
+export {
   activeWrtcFieldTrials,
   FieldTrialsError,
   isValidFieldTrials,

@@ -23,6 +23,7 @@ import {
   registerSignallingKind,
   type Signalling,
   type SignallingKind,
+  writeFileAtomic,
 } from "../mod.ts";
 import { main } from "../cli.ts";
 
@@ -37,10 +38,11 @@ const POLL_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const encoder = new TextEncoder();
+
 /** Writes `text` to `path` atomically (readers never see half a file). */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  await Deno.writeTextFile(`${path}.tmp`, text);
-  await Deno.rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, encoder.encode(text));
 }
 
 /** Reads and removes `path`; `null` while it does not exist. */
