@@ -5,7 +5,6 @@ import { Attributes } from "../../lib/scene/attributes.ts";
 import type { Value } from "../../lib/expr/values.ts";
 import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
 import type { SignallingKind } from "../../lib/signalling/signalling.ts";
-import type { RenderContext } from "../../lib/render/node.ts";
 
 /** A logger that keeps its records instead of printing them. */
 class RecordingLogger extends Logger {
@@ -89,11 +88,13 @@ Deno.test("a signalling node reports a configuration problem once, and again aft
   };
   try {
     const node = new SignallingNode(kind as SignallingKind);
+    // The node reads neither the context nor what its parent passes down.
+    type Prepare = Parameters<SignallingNode["prepare"]>;
     const frame = (values: [string, Value][]) =>
       node.prepare(
-        {} as RenderContext,
+        {} as Prepare[0],
         new Attributes("nodes[0]", new Map(values)),
-        [1, 1],
+        null as unknown as Prepare[2],
       );
     for (let i = 0; i < 3; i++) frame([]);
     assertEquals(printed.length, 1, printed.join("\n"));
