@@ -54,7 +54,11 @@ export {
   type LogLevel,
   setLogLevel,
 } from "./lib/log/logger.ts";
-export { SceneError } from "./lib/scene/errors.ts";
+export {
+  formatProblem,
+  SceneError,
+  type SceneLocation,
+} from "./lib/scene/errors.ts";
 export { Attributes } from "./lib/scene/attributes.ts";
 export { loadSceneFile, loadSceneText } from "./lib/scene/load_scene.ts";
 export type { SceneFormat } from "./lib/scene/parse_text.ts";
@@ -118,6 +122,10 @@ export {
   parseIceServers,
 } from "./lib/webrtc/ice_servers.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
+export {
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from "./lib/media/atomic_write.ts";
 export {
   activeWrtcFieldTrials,
   FieldTrialsError,

@@ -17,11 +17,13 @@ import { join } from "node:path";
 import {
   type Attributes,
   type ConnectionState,
+  formatProblem,
   type Logger,
   type PeerSession,
   registerSignallingKind,
   type Signalling,
   type SignallingKind,
+  writeFileAtomic,
 } from "../mod.ts";
 import { main } from "../cli.ts";
 
@@ -36,10 +38,11 @@ const POLL_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const encoder = new TextEncoder();
+
 /** Writes `text` to `path` atomically (readers never see half a file). */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  await Deno.writeTextFile(`${path}.tmp`, text);
-  await Deno.rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, encoder.encode(text));
 }
 
 /** Reads and removes `path`; `null` while it does not exist. */
@@ -133,7 +136,12 @@ export const folderSignalling: SignallingKind<FolderConfig> = {
     const call = attrs.string("call", null);
     const answer = attrs.string("answer", null);
     if (folder === null || (call === null && answer === null)) {
-      log.warn(`${attrs.path}: !folder needs path= and call= or answer=`);
+      log.warn(
+        formatProblem(
+          attrs.location(),
+          "!folder needs path= and call= or answer=",
+        ),
+      );
       return null;
     }
     return call !== null

@@ -10,7 +10,12 @@ import type { Value } from "../expr/values.ts";
 import { getLogger } from "../log/logger.ts";
 import { SceneError } from "../scene/errors.ts";
 import { parseDefineValue } from "../scene/model.ts";
-import { applyLogFlags, LOG_FLAG_OPTIONS } from "./log_flags.ts";
+import {
+  applyLogSettings,
+  LOG_FLAG_OPTIONS,
+  type LogSettings,
+  logSettingsFromTokens,
+} from "../log/log_flags.ts";
 import { UsageError } from "./usage_error.ts";
 import {
   FieldTrialsError,
@@ -32,7 +37,10 @@ export const RUN_USAGE =
   --offscreen         never open a window (windows render offscreen anyway for now)
   --field-trials=TRIALS
                       libwebrtc field trials for video calls, as Name/group/Name/group/
-                      (default: lowest latency, no jitter buffer; empty: libwebrtc's own)`;
+                      (default: lowest latency, no jitter buffer; empty: libwebrtc's own)
+  --quiet | --verbose | --debug | --trace
+                      logging: problems only | statistics every 5 s | detail | everything
+                      (one of them; default: information)`;
 
 /** Options of one `run`. */
 export interface RunOptions {
@@ -44,15 +52,19 @@ export interface RunOptions {
   offscreen: boolean;
   /** `--field-trials=` (null: the built-in low-latency set). */
   fieldTrials: string | null;
+  /** What the logging flags ask for (set by {@linkcode runScene}). */
+  log: LogSettings;
 }
 
-/** Parses `run`'s arguments; throws {@linkcode UsageError}. */
+/** Parses `run`'s arguments (without side effects); throws {@linkcode UsageError}. */
 export function parseRunArgs(args: string[]): RunOptions {
   let parsed;
+  let log: LogSettings;
   try {
     parsed = parseArgs({
       args,
       allowPositionals: true,
+      tokens: true,
       options: {
         ...LOG_FLAG_OPTIONS,
         define: { type: "string", short: "D", multiple: true },
@@ -63,6 +75,7 @@ export function parseRunArgs(args: string[]): RunOptions {
         "field-trials": { type: "string" },
       },
     });
+    log = logSettingsFromTokens(parsed.tokens);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -74,7 +87,6 @@ export function parseRunArgs(args: string[]): RunOptions {
         : `Expected one scene file, got ${positionals.length}`,
     );
   }
-  applyLogFlags(values);
   const defines = new Map<string, Value>();
   for (const definition of values.define ?? []) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(definition);
@@ -111,11 +123,13 @@ export function parseRunArgs(args: string[]): RunOptions {
     lockstep: Boolean(values.lockstep),
     offscreen: Boolean(values.offscreen),
     fieldTrials,
+    log,
   };
 }
 
 /** Runs a scene as the CLI does; resolves to the process exit status. */
 export async function runScene(options: RunOptions): Promise<number> {
+  applyLogSettings(options.log);
   const log = getLogger("engine");
   if (options.fieldTrials !== null) {
     try {

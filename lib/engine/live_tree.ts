@@ -20,6 +20,7 @@ import {
   type SceneNode,
 } from "../scene/node.ts";
 import { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import type { AttributeSource, NodeModel } from "../scene/model.ts";
 
 /** One node of the live tree. */
@@ -209,9 +210,10 @@ export class LiveNode {
     if (message === this.#failure) return;
     this.#failure = message;
     log.error(
-      message.includes(this.model.path)
-        ? message
-        : `${this.attributes.file}: ${this.model.path} (!${this.model.kind}): ${message}`,
+      message.includes(this.model.path) ? message : formatProblem({
+        file: this.attributes.file,
+        path: `${this.model.path} (!${this.model.kind})`,
+      }, message),
     );
   }
 }

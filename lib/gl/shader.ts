@@ -6,7 +6,7 @@
  */
 
 import type { GLContext } from "./context.ts";
-import { GL } from "./gles.ts";
+import { GL, type GLES } from "./gles.ts";
 import {
   firstLogLine,
   type GLSLOptions,
@@ -121,33 +121,35 @@ function compileStage(
   const lengths = new Int32Array([bytes.length]);
   gl.glShaderSource(shader, 1, pointers, lengths);
   gl.glCompileShader(shader);
-  const status = new Int32Array(1);
-  gl.glGetShaderiv(shader, GL.COMPILE_STATUS, status);
-  if (!status[0]) {
-    gl.glGetShaderiv(shader, GL.INFO_LOG_LENGTH, status);
-    const log = readLog(
-      status[0],
-      (size, length, buffer) =>
-        gl.glGetShaderInfoLog(shader, size, length, buffer),
-    );
+  const log = failureLog(gl, "shader", shader);
+  if (log !== null) {
     gl.glDeleteShader(shader);
     throw new ShaderError(stage, log, firstLogLine(log), name);
   }
   return { shader, defaults: translated.defaults };
 }
 
-function readLog(
-  length: number,
-  read: (
-    size: number,
-    length: Int32Array<ArrayBuffer>,
-    buffer: Uint8Array<ArrayBuffer>,
-  ) => void,
-): string {
-  const buffer = new Uint8Array(Math.max(length, 1) + 1);
-  const written = new Int32Array(1);
-  read(buffer.length, written, buffer);
-  return decoder.decode(buffer.subarray(0, written[0])).trim();
+/**
+ * The info log of a shader that failed to compile or a program that failed
+ * to link, or `null` when it did not fail.
+ */
+function failureLog(
+  gl: GLES,
+  kind: "shader" | "program",
+  object: number,
+): string | null {
+  const value = new Int32Array(1);
+  const get = (parameter: number) => {
+    if (kind === "shader") gl.glGetShaderiv(object, parameter, value);
+    else gl.glGetProgramiv(object, parameter, value);
+    return value[0];
+  };
+  if (get(kind === "shader" ? GL.COMPILE_STATUS : GL.LINK_STATUS)) return null;
+  const buffer = new Uint8Array(Math.max(get(GL.INFO_LOG_LENGTH), 1) + 1);
+  if (kind === "shader") {
+    gl.glGetShaderInfoLog(object, buffer.length, value, buffer);
+  } else gl.glGetProgramInfoLog(object, buffer.length, value, buffer);
+  return decoder.decode(buffer.subarray(0, value[0])).trim();
 }
 
 /** The vertex attribute location of `position` in every program. */
@@ -218,18 +220,12 @@ export class ShaderProgram {
     gl.glLinkProgram(program);
     gl.glDeleteShader(vertex.shader);
     gl.glDeleteShader(fragment.shader);
-    const status = new Int32Array(1);
-    gl.glGetProgramiv(program, GL.LINK_STATUS, status);
-    if (!status[0]) {
-      gl.glGetProgramiv(program, GL.INFO_LOG_LENGTH, status);
-      const log = readLog(
-        status[0],
-        (size, length, buffer) =>
-          gl.glGetProgramInfoLog(program, size, length, buffer),
-      );
+    const log = failureLog(gl, "program", program);
+    if (log !== null) {
       gl.glDeleteProgram(program);
       throw new ShaderError("link", log, null, name);
     }
+    const status = new Int32Array(1);
     const uniforms = new Map<string, UniformInfo>();
     gl.glGetProgramiv(program, GL.ACTIVE_UNIFORMS, status);
     const count = status[0];

@@ -20,7 +20,8 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
+import { writeFileAtomic, writeFileAtomicSync } from "./atomic_write.ts";
 import {
   type DecodedImage,
   decodeImage,
@@ -82,12 +83,9 @@ export async function writeImageFile(
   options: WriteImageOptions = {},
 ): Promise<void> {
   const bytes = encodeImage(image, formatFor(path), options);
-  const temporary = temporaryPath(path);
   try {
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, bytes);
   } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
     throw fileError(path, error, "write");
   }
 }
@@ -102,16 +100,9 @@ export function writeImageFileSync(
   options: WriteImageOptions = {},
 ): void {
   const bytes = encodeImage(image, formatFor(path), options);
-  const temporary = temporaryPath(path);
   try {
-    Deno.writeFileSync(temporary, bytes);
-    Deno.renameSync(temporary, path);
+    writeFileAtomicSync(path, bytes);
   } catch (error) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // It was never created.
-    }
     throw fileError(path, error, "write");
   }
 }
@@ -125,12 +116,6 @@ function formatFor(path: string): ImageFormat {
     );
   }
   return format;
-}
-
-/** A hidden name beside `path`, unique to this process and call. */
-function temporaryPath(path: string): string {
-  const suffix = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
 }
 
 function fileError(

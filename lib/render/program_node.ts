@@ -21,6 +21,7 @@
  */
 
 import type { Attributes } from "../scene/attributes.ts";
+import { formatLocation } from "../scene/errors.ts";
 import type { GLContext } from "../gl/context.ts";
 import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
 import {
@@ -400,7 +401,7 @@ export abstract class ProgramNode extends SceneNode {
     // Templates depend on any attribute: expand them every frame.
     if (this.#templated) sources.forget();
     const held = holder.program;
-    const where = attrs.file ? `${attrs.file}: ${attrs.path}` : attrs.path;
+    const where = formatLocation(attrs.location());
     const failure = holder.select(gl, vertex, fragment, where);
     if (holder.program !== held) {
       this.#plan = new UniformPlan(

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isTruthy } from "../expr/values.ts";
 import {
   type Expr,
   TemplateError,
@@ -17,13 +18,22 @@ import {
 /** Names → values an expression is evaluated with. */
 export type Scope = Map<string, TemplateValue>;
 
-/** Python's truth of a value (`0`, `''`, `None`, `False`, `[]`, `{}` are false). */
+/**
+ * Truth in a template: Flitter's ({@linkcode isTruthy}) for null, numbers,
+ * strings and lists (a scene vector becomes a list: `0;0` is false, as a
+ * Flitter vector is in Flitter's own Mako templates); `True`/`False` as they
+ * are; a mapping (`loop`) when it has entries.
+ */
 export function truthy(value: TemplateValue): boolean {
-  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "boolean") return value;
+  if (Array.isArray(value)) return (value as TemplateValue[]).some(truthy);
   if (value !== null && typeof value === "object") {
     return Object.keys(value).length > 0;
   }
-  return Boolean(value);
+  if (typeof value === "string" && value.startsWith(FLOAT_MARK)) {
+    return isTruthy(Number(value.slice(FLOAT_MARK.length)));
+  }
+  return isTruthy(value as number | string | null);
 }
 
 function asNumber(value: TemplateValue, line: number): number {

@@ -16,6 +16,7 @@
  */
 
 import type { Attributes } from "../scene/attributes.ts";
+import { isTruthy } from "../expr/values.ts";
 import type { FrameInfo } from "../scene/node.ts";
 import type { GLContext } from "../gl/context.ts";
 import { GL } from "../gl/gles.ts";
@@ -108,7 +109,7 @@ export class InputSampling implements SamplingOptions {
     } else if (repeat !== null) {
       const values = Array.isArray(repeat) ? repeat : [repeat, repeat];
       this.border = null;
-      this.repeat = [truthy(values[0]), truthy(values[1] ?? values[0])];
+      this.repeat = [isTruthy(values[0]), isTruthy(values[1] ?? values[0])];
     } else {
       const chosen = fallback();
       this.border = chosen.border;
@@ -318,10 +319,4 @@ function readAttribute(attrs: Attributes, slot: Slot): void {
   }
   const fallback = slot.fallback;
   for (let i = 0; i < data.length; i++) data[i] = fallback[i % fallback.length];
-}
-
-function truthy(value: unknown): boolean {
-  if (typeof value === "number") return value !== 0 && !Number.isNaN(value);
-  if (typeof value === "string") return value !== "";
-  return value !== null && value !== undefined;
 }

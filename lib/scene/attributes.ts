@@ -16,13 +16,16 @@ import {
   type Value,
 } from "../expr/values.ts";
 import { getLogger } from "../log/logger.ts";
+import { LogOnce } from "../log/log_once.ts";
+import { formatProblem, type SceneLocation } from "./errors.ts";
 
 const log = getLogger("scene");
 
 /** Attribute values of one node in one frame, addressed by the node's tree path. */
 export class Attributes {
   readonly #values: Map<string, Value>;
-  readonly #warned = new Set<string>();
+  /** Shape warnings given, one per attribute name. */
+  readonly #warned = new LogOnce();
 
   /**
    * Wraps `values` (the map is used, not copied) for the node at `path`.
@@ -37,6 +40,17 @@ export class Attributes {
     readonly file = "",
   ) {
     this.#values = values;
+  }
+
+  /**
+   * Where this node (or its attribute `name`) is, for messages written with
+   * {@linkcode formatProblem}: `formatProblem(attrs.location("size"), …)`.
+   */
+  location(name?: string): SceneLocation {
+    return {
+      file: this.file,
+      path: name === undefined ? this.path : `${this.path}.${name}`,
+    };
   }
 
   /** The raw value of `name` (`null` when absent). */
@@ -79,14 +93,7 @@ export class Attributes {
   /** A single number, or `fallback` (which may be `null`) when absent or not a number. */
   number(name: string, fallback: number | null): number | null;
   number(name: string, fallback: number | null): number | null {
-    const value = this.get(name);
-    if (value === null) return fallback;
-    const number = asNumber(value);
-    if (number === null) {
-      this.warnShape(name, value, "a number");
-      return fallback;
-    }
-    return number;
+    return this.#converted(name, fallback, asNumber, "a number");
   }
 
   /** `length` numbers (a single number is repeated), or `fallback`. */
@@ -102,14 +109,12 @@ export class Attributes {
     length: number,
     fallback: number[] | null,
   ): number[] | null {
-    const value = this.get(name);
-    if (value === null) return fallback;
-    const vector = asVector(value, length);
-    if (vector === null) {
-      this.warnShape(name, value, `${length} numbers`);
-      return fallback;
-    }
-    return vector;
+    return this.#converted(
+      name,
+      fallback,
+      (value) => asVector(value, length),
+      `${length} numbers`,
+    );
   }
 
   /** Text of the value (symbols by name, numbers formatted), or `fallback`. */
@@ -134,25 +139,38 @@ export class Attributes {
   /** Name of a symbol (`:over` → `"over"`) or plain string, or `fallback` (which may be `null`). */
   symbol(name: string, fallback: string | null): string | null;
   symbol(name: string, fallback: string | null): string | null {
+    return this.#converted(name, fallback, asSymbolName, "a symbol");
+  }
+
+  /**
+   * `convert` of the value of `name`; `fallback` when absent, or (with a
+   * warning, once) when `convert` gives `null`: not the `expected` shape.
+   */
+  #converted<T>(
+    name: string,
+    fallback: T | null,
+    convert: (value: Value) => T | null,
+    expected: string,
+  ): T | null {
     const value = this.get(name);
     if (value === null) return fallback;
-    const symbol = asSymbolName(value);
-    if (symbol === null) {
-      this.warnShape(name, value, "a symbol");
+    const converted = convert(value);
+    if (converted === null) {
+      this.warnShape(name, value, expected);
       return fallback;
     }
-    return symbol;
+    return converted;
   }
 
   /** Logs (once) that `name` has a value of the wrong shape. */
   warnShape(name: string, value: Value, expected: string): void {
-    if (this.#warned.has(name)) return;
-    this.#warned.add(name);
-    const where = this.file ? `${this.file}: ` : "";
-    log.warn(
-      `${where}${this.path}.${name}: expected ${expected}, got ${
-        formatValue(value)
-      }`,
+    this.#warned.warn(
+      log,
+      formatProblem(
+        this.location(name),
+        `expected ${expected}, got ${formatValue(value)}`,
+      ),
+      name,
     );
   }
 

@@ -24,7 +24,7 @@ import {
   vectorOf,
 } from "../expr/values.ts";
 import { COMMON_ATTRIBUTES, getNodeKind, nodeKindNames } from "./node.ts";
-import { SceneError } from "./errors.ts";
+import { formatProblem, SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
 
 /** An attribute's source: a constant, or an expression evaluated each frame. */
@@ -163,9 +163,12 @@ function buildNode(
     if (!source.constant) dynamic.push(name);
     if (!nodeKind.openAttributes && !known.includes(name)) {
       warnings.push(
-        `${file}: ${path}.${name}: unknown attribute "${name}" of !${kind}${
-          didYouMean(name, [...known, "children", "if"])
-        }`,
+        formatProblem(
+          { file, path: `${path}.${name}` },
+          `unknown attribute "${name}" of !${kind}${
+            didYouMean(name, [...known, "children", "if"])
+          }`,
+        ),
       );
     }
   }

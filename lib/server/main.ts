@@ -6,12 +6,9 @@
  * @module
  */
 
-import { getLogger, setLogLevel, setVerbose } from "../log/logger.ts";
-import {
-  parseServerArgs,
-  SERVER_USAGE,
-  ServerArgsError,
-} from "../cli/server_args.ts";
+import { getLogger } from "../log/logger.ts";
+import { applyLogSettings } from "../log/log_flags.ts";
+import { parseServerArgs, SERVER_USAGE, ServerArgsError } from "./args.ts";
 import { ServerError, startSignallingServer } from "./signalling_server.ts";
 import { dropPrivileges, resolveIdentity } from "./privileges.ts";
 import { certificatesFromPem, privateKeyFromPem } from "./pem.ts";
@@ -58,8 +55,7 @@ export async function main(
     console.log(SERVER_USAGE);
     return 0;
   }
-  setLogLevel(options.logLevel);
-  setVerbose(options.verbose);
+  applyLogSettings(options.log);
 
   let server;
   try {

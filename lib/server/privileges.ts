@@ -32,6 +32,24 @@ function readTable(path: string): string[][] {
 }
 
 /**
+ * The `/etc/passwd` (`user`) or `/etc/group` line for `name` (a name or a
+ * number), or `null` for a number that is not listed there.
+ *
+ * @throws {ServerError} for a name that is not listed
+ */
+function findEntry(option: "user" | "group", name: string): string[] | null {
+  const table = option === "user" ? "/etc/passwd" : "/etc/group";
+  const entry = readTable(table).find((fields) =>
+    fields[0] === name || fields[2] === name
+  );
+  if (entry !== undefined) return entry;
+  if (!/^\d+$/.test(name)) {
+    throw new ServerError(`--${option}: no ${option} "${name}" in ${table}`);
+  }
+  return null;
+}
+
+/**
  * Resolves `user`/`group` names or numbers, and checks that this process
  * may switch to them; call it before binding so a bad option fails early.
  *
@@ -53,31 +71,13 @@ export function resolveIdentity(
   let uid: number | undefined;
   let gid: number | undefined;
   if (user !== undefined) {
-    const entry = readTable("/etc/passwd").find((fields) =>
-      fields[0] === user || fields[2] === user
-    );
-    if (entry === undefined) {
-      if (!/^\d+$/.test(user)) {
-        throw new ServerError(`--user: no user "${user}" in /etc/passwd`);
-      }
-      uid = Number(user);
-    } else {
-      uid = Number(entry[2]);
-      gid = Number(entry[3]);
-    }
+    const entry = findEntry("user", user);
+    uid = Number(entry?.[2] ?? user);
+    if (entry !== null) gid = Number(entry[3]);
   }
   if (group !== undefined) {
-    const entry = readTable("/etc/group").find((fields) =>
-      fields[0] === group || fields[2] === group
-    );
-    if (entry === undefined) {
-      if (!/^\d+$/.test(group)) {
-        throw new ServerError(`--group: no group "${group}" in /etc/group`);
-      }
-      gid = Number(group);
-    } else {
-      gid = Number(entry[2]);
-    }
+    const entry = findEntry("group", group);
+    gid = Number(entry?.[2] ?? group);
   }
   if (
     Deno.uid() !== 0 &&

@@ -31,6 +31,7 @@
 
 import { getLogger, type Logger } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import {
   BroadcastCipher,
   type BroadcastMessage,
@@ -113,24 +114,10 @@ export const DEFAULT_TIMINGS: Readonly<BroadcastTimings> = Object.freeze({
 });
 
 const log = getLogger("broadcast");
-const warnedConfigs = new Set<string>();
-
-/** Logs a configuration problem once per node, place and problem. */
-function warnConfigOnce(
-  attrs: Attributes,
-  logger: Logger,
-  problem: string,
-): void {
-  const where = `${attrs.file ? `${attrs.file}: ` : ""}${attrs.path}`;
-  const key = `${where}\n${problem}`;
-  if (warnedConfigs.has(key)) return;
-  warnedConfigs.add(key);
-  logger.warn(`${where}: ${problem}`);
-}
-
 /**
  * Turns `!broadcast` attributes into a configuration (`null` after a
- * warning when neither `call=` nor `answer=` is given or `port=` is bad).
+ * warning, which the node's logger prints once, when neither `call=` nor
+ * `answer=` is given or `port=` is bad).
  */
 export function configureBroadcast(
   attrs: Attributes,
@@ -140,19 +127,21 @@ export function configureBroadcast(
   const answer = attrs.string("answer", null);
   const id = call || answer;
   if (!id) {
-    warnConfigOnce(
-      attrs,
-      logger,
-      "!broadcast needs call= or answer= (a connection ID)",
+    logger.warn(
+      formatProblem(
+        attrs.location(),
+        "!broadcast needs call= or answer= (a connection ID)",
+      ),
     );
     return null;
   }
   const port = attrs.number("port", DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    warnConfigOnce(
-      attrs,
-      logger,
-      `!broadcast port= must be a whole number 1–65535, got ${port}`,
+    logger.warn(
+      formatProblem(
+        attrs.location(),
+        `!broadcast port= must be a whole number 1–65535, got ${port}`,
+      ),
     );
     return null;
   }
@@ -343,18 +332,27 @@ export class BroadcastSignalling implements Signalling {
     }
   }
 
+  /**
+   * How the connection being made has turned out: `"connected"`,
+   * `"restart"` (after saying why) when it failed or closed, `null` while
+   * it is still being made.
+   */
+  #connectionOutcome(): Outcome | null {
+    const state = this.#session.connectionState;
+    if (state === "connected") return "connected";
+    if (state === "failed" || state === "closed" || state === null) {
+      log.info(`${this.description}: peer connection ${state}; starting over`);
+      return "restart";
+    }
+    return null;
+  }
+
   /** Caller after applying the answer: waits for the connection, ignoring late answers. */
   async #awaitConnection(cipher: BroadcastCipher): Promise<Outcome> {
     const deadline = performance.now() + this.#timings.connectWaitMs;
     while (true) {
-      const state = this.#session.connectionState;
-      if (state === "connected") return "connected";
-      if (state === "failed" || state === "closed" || state === null) {
-        log.info(
-          `${this.description}: peer connection ${state}; starting over`,
-        );
-        return "restart";
-      }
+      const outcome = this.#connectionOutcome();
+      if (outcome !== null) return outcome;
       const event = await this.#events.next(deadline);
       if (event === undefined) {
         log.info(
@@ -379,6 +377,11 @@ export class BroadcastSignalling implements Signalling {
       let answer: string | null = null;
       const replaced = new Set<string>();
       let deadline = Infinity;
+      /** Sends `sdp` to the sender of `to`; the wait for the connection starts again. */
+      const sendAnswer = async (sdp: string, to: Datagram) => {
+        await this.#send(socket, cipher, { answer: sdp }, to.address, to.port);
+        deadline = performance.now() + this.#timings.answerWaitMs;
+      };
       while (true) {
         const event = await this.#events.next(deadline);
         if (event === undefined) {
@@ -389,14 +392,8 @@ export class BroadcastSignalling implements Signalling {
         }
         if (event.kind === "state") {
           if (answer === null) continue; // only the connection we answered for counts
-          const state = this.#session.connectionState;
-          if (state === "connected") return "connected";
-          if (state === "failed" || state === "closed" || state === null) {
-            log.info(
-              `${this.description}: peer connection ${state}; starting over`,
-            );
-            return "restart";
-          }
+          const outcome = this.#connectionOutcome();
+          if (outcome !== null) return outcome;
           continue;
         }
         const { datagram } = event;
@@ -412,14 +409,7 @@ export class BroadcastSignalling implements Signalling {
             log.trace(
               `${this.description}: repeated offer from ${source}; re-sending the answer`,
             );
-            await this.#send(
-              socket,
-              cipher,
-              { answer },
-              datagram.address,
-              datagram.port,
-            );
-            deadline = performance.now() + this.#timings.answerWaitMs;
+            await sendAnswer(answer, datagram);
           }
           continue;
         }
@@ -438,14 +428,7 @@ export class BroadcastSignalling implements Signalling {
         offer = message.offer;
         answer = null;
         answer = await this.#abortable(this.#session.acceptOffer(offer));
-        await this.#send(
-          socket,
-          cipher,
-          { answer },
-          datagram.address,
-          datagram.port,
-        );
-        deadline = performance.now() + this.#timings.answerWaitMs;
+        await sendAnswer(answer, datagram);
         const state = this.#session.connectionState;
         if (state === "connected") return "connected";
       }

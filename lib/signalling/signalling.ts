@@ -62,7 +62,9 @@ export interface SignallingKind<Config = unknown> {
   /**
    * Validates attributes and returns a JSON-comparable configuration;
    * returns `null` (after logging) when the attributes are not usable, in
-   * which case no signalling runs.
+   * which case no signalling runs. It is called every frame: `log` prints
+   * each distinct record once (a `LogOnce` logger, forgotten when a working
+   * configuration comes), so it may report the same problem every time.
    */
   configure(attrs: Attributes, log: Logger): Config | null;
   /** Starts signalling for `session` with `config`. */

@@ -42,6 +42,7 @@
 
 import WebSocket from "ws";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
   type ConnectionState,
@@ -120,26 +121,16 @@ export function normaliseSignallingUrl(url: string): string | null {
   return scheme + parsed.href.slice(parsed.protocol.length);
 }
 
-const warned = new Set<string>();
-
-/** Logs `message` once (configure runs every frame). */
-function warnOnce(log: Logger, message: string): void {
-  if (warned.has(message)) return;
-  if (warned.size >= 1000) warned.clear();
-  warned.add(message);
-  log.warn(message);
-}
-
 /**
- * Reads a `!websocket` node's attributes; `null` (after a warning, given
- * once) when unusable: `url=` and `id=` must be non-empty, `room=` present
- * (the empty room is allowed), and `call=` must not be the node's own `id=`.
+ * Reads a `!websocket` node's attributes; `null` (after a warning, which the
+ * node's logger prints once) when unusable: `url=` and `id=` must be
+ * non-empty, `room=` present (the empty room is allowed), and `call=` must
+ * not be the node's own `id=`.
  */
 export function configureWebSocket(
   attrs: Attributes,
   log: Logger,
 ): WebSocketConfig | null {
-  const where = `${attrs.file ? attrs.file + ": " : ""}${attrs.path}`;
   const rawUrl = attrs.string("url", null) || null;
   const id = attrs.string("id", null) || null;
   const room = attrs.string("room", null);
@@ -149,20 +140,29 @@ export function configureWebSocket(
     id === null && "id=",
   ].filter(Boolean);
   if (missing.length > 0) {
-    warnOnce(log, `${where}: !websocket needs ${missing.join(", ")}`);
+    log.warn(
+      formatProblem(
+        attrs.location(),
+        `!websocket needs ${missing.join(", ")}`,
+      ),
+    );
     return null;
   }
   const url = normaliseSignallingUrl(rawUrl!);
   if (url === null) {
-    warnOnce(
-      log,
-      `${where}.url: expected an http, https, ws or wss URL, got "${rawUrl}"`,
+    log.warn(
+      formatProblem(
+        attrs.location("url"),
+        `expected an http, https, ws or wss URL, got "${rawUrl}"`,
+      ),
     );
     return null;
   }
   const call = attrs.string("call", null);
   if (call === id) {
-    warnOnce(log, `${where}.call: "${call}" is this node's own id=`);
+    log.warn(
+      formatProblem(attrs.location("call"), `"${call}" is this node's own id=`),
+    );
     return null;
   }
   return {

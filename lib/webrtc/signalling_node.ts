@@ -11,8 +11,10 @@
  * @module
  */
 
-import { Logger, type LogLevel } from "../log/logger.ts";
+import { getLogger } from "../log/logger.ts";
+import { LogOnce } from "../log/log_once.ts";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import {
   COMMON_ATTRIBUTES,
   type Inherited,
@@ -25,32 +27,14 @@ import {
   type SignallingKind,
 } from "../signalling/signalling.ts";
 
-/**
- * A logger that prints each distinct record once, so a `configure` that
- * complains about bad attributes does not repeat itself every frame.
- */
-class OnceLogger extends Logger {
-  readonly #seen = new Set<string>();
-
-  override log(level: LogLevel, message: string, ...details: unknown[]): void {
-    const key = `${level} ${message}`;
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
-    super.log(level, message, ...details);
-  }
-
-  /** Lets every record print again (after the configuration changed). */
-  reset(): void {
-    this.#seen.clear();
-  }
-}
-
 /** One signalling node of a scene (e.g. `!broadcast call="cam1"`). */
 export class SignallingNode extends SceneNode {
   #config: unknown = null;
   #key: string | null = null;
   #attrs: Attributes | null = null;
-  readonly #log = new OnceLogger("signalling");
+  /** What `configure` reported: each record once, until a working configuration. */
+  readonly #reported = new LogOnce();
+  readonly #log = this.#reported.logger(getLogger("signalling"));
 
   /** @param kind the signalling kind this node configures */
   constructor(readonly kind: SignallingKind) {
@@ -84,16 +68,22 @@ export class SignallingNode extends SceneNode {
       config = this.kind.configure(attrs, this.#log);
     } catch (error) {
       this.#log.error(
-        `${attrs.path}: cannot configure !${this.kind.name}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        formatProblem(
+          attrs.location(),
+          `cannot configure !${this.kind.name}: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        ),
       );
     }
     const key = config === null || config === undefined
       ? null
       : `${this.kind.name} ${JSON.stringify(config)}`;
     if (key !== this.#key) {
-      this.#log.reset();
+      // A configuration that works (again) forgets the problems reported, so
+      // each is reported afresh should it come back. (Not on a change to no
+      // configuration: what this call just reported would print twice.)
+      if (key !== null) this.#reported.reset();
       this.#key = key;
     }
     this.#config = key === null ? null : config;

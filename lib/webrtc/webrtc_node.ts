@@ -60,7 +60,9 @@ import { DEFAULT_VERTEX_SOURCE, type GLContext } from "../gl/context.ts";
 import { ShaderProgram } from "../gl/shader.ts";
 import { RenderTarget, Texture } from "../gl/texture.ts";
 import { getLogger } from "../log/logger.ts";
+import { LogOnce } from "../log/log_once.ts";
 import type { Attributes } from "../scene/attributes.ts";
+import { formatProblem } from "../scene/errors.ts";
 import type { Signalling } from "../signalling/signalling.ts";
 import {
   type Inherited,
@@ -219,7 +221,7 @@ export class WebrtcNode extends ProgramNode {
   /** The last `ice=` value and what it gave. */
   #ice: { value: Value; servers: IceServer[] } | null = null;
   /** `ice=` problems already reported. */
-  #iceWarnings = new Set<string>();
+  #iceWarnings = new LogOnce();
 
   /** @param ctx the engine's context (signalling restarts and hang-ups are tracked there) */
   constructor(ctx: RenderContext) {
@@ -387,10 +389,10 @@ export class WebrtcNode extends ProgramNode {
         servers.push(parseIceServer(item));
       } catch (error) {
         const message = (error as Error).message;
-        if (this.#iceWarnings.has(message)) continue;
-        this.#iceWarnings.add(message);
-        const where = attrs.file ? `${attrs.file}: ` : "";
-        log.warn(`${where}${attrs.path}.ice: ${message}; left out`);
+        this.#iceWarnings.warn(
+          log,
+          formatProblem(attrs.location("ice"), `${message}; left out`),
+        );
       }
     }
     return servers;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseRunArgs } from "../../lib/cli/run_command.ts";
 import { UsageError } from "../../lib/cli/usage_error.ts";
+import { getLogLevel } from "../../lib/log/logger.ts";
 
 Deno.test("run: --field-trials is kept as given, absent means the built-in set", () => {
   assert.equal(parseRunArgs(["scene.toml"]).fieldTrials, null);
@@ -35,4 +36,11 @@ Deno.test("run: --fps, --runtime and --define are parsed and checked", () => {
   assert.ok(options.defines.has("URL"));
   assert.throws(() => parseRunArgs(["s.json", "--fps=0"]), UsageError);
   assert.throws(() => parseRunArgs([]), UsageError);
+});
+
+Deno.test("run: the logging flags are parsed into the options, not applied while parsing", () => {
+  const before = getLogLevel();
+  const options = parseRunArgs(["s.toml", "--quiet"]);
+  assert.deepEqual(options.log, { level: "warn", verbose: false });
+  assert.equal(getLogLevel(), before);
 });

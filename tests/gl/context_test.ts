@@ -147,6 +147,19 @@ Deno.test("a shader error names the stage and the line of the user's source", ()
     assertInstanceOf(vertexError, ShaderError);
     assertEquals(vertexError.stage, "vertex");
     assertEquals(vertexError.line, 3);
+    // Each stage compiles, but they disagree: the link fails, with its log.
+    const linkError = assertThrows(() =>
+      ShaderProgram.compile(
+        ctx,
+        "#version 330\nin vec2 position;\nout float v;\nvoid main() {\n  v = 1.0;\n  gl_Position = vec4(position, 0.0, 1.0);\n}\n",
+        "#version 330\nin vec2 v;\nout vec4 color;\nvoid main() {\n  color = vec4(v, 0.0, 1.0);\n}\n",
+        "test.link",
+      )
+    );
+    assertInstanceOf(linkError, ShaderError);
+    assertEquals(linkError.stage, "link");
+    assert(linkError.log.length > 0, "no link log");
+    assert(linkError.message.includes("test.link"), linkError.message);
   } finally {
     ctx.destroy();
   }

@@ -69,6 +69,35 @@ Deno.test("templates expand loops, conditions, includes and Python-style values"
   assert(!isTemplate("${HEADER}\nvoid main() {}\n"));
 });
 
+Deno.test("template conditions use Flitter's truth for numbers, strings and vectors", () => {
+  type TemplateValue =
+    import("../../lib/render/shader_template.ts").TemplateValue;
+  const template = new ShaderTemplate("${'t' if x else 'f'}\n");
+  const truth = (x: TemplateValue) =>
+    template.render(new Map([["x", x]])).trimEnd();
+  const cases: [TemplateValue, string][] = [
+    [null, "f"],
+    [0, "f"],
+    [2, "t"],
+    ["", "f"],
+    ["a", "t"],
+    [[], "f"],
+    [[0, 0], "f"], // a Flitter vector of zeros is false (a Python list would be true)
+    [[0, ""], "f"],
+    [[0, 1], "t"],
+    [["", "x"], "t"],
+    [true, "t"],
+    [false, "f"],
+  ];
+  for (const [x, expected] of cases) {
+    assertEquals(truth(x), expected, JSON.stringify(x));
+  }
+  // float() marks its result for printing; it is still false when zero.
+  const float = new ShaderTemplate("${'t' if float(x) else 'f'}\n");
+  assertEquals(float.render(new Map([["x", 0]])), "f\n");
+  assertEquals(float.render(new Map([["x", 3]])), "t\n");
+});
+
 Deno.test("template mistakes name the template line", () => {
   const unclosed = assertThrows(() => new ShaderTemplate("a\n% if x:\nb\n"));
   assertInstanceOf(unclosed, TemplateError);

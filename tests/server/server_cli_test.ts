@@ -6,7 +6,7 @@ import {
   ok as assert,
   throws,
 } from "node:assert/strict";
-import { parseServerArgs, ServerArgsError } from "../../lib/cli/server_args.ts";
+import { parseServerArgs, ServerArgsError } from "../../lib/server/args.ts";
 import {
   certificatesFromPem,
   privateKeyFromPem,
@@ -30,8 +30,7 @@ async function run(args: string[]): Promise<{ code: number; output: string }> {
 
 Deno.test("server options parse like the original's", () => {
   assertEquals(parseServerArgs([]), {
-    logLevel: "info",
-    verbose: false,
+    log: { level: "info", verbose: false },
     host: undefined,
     port: undefined,
     certificate: undefined,
@@ -50,14 +49,14 @@ Deno.test("server options parse like the original's", () => {
     "k.pem",
   ]);
   assertEquals([
-    args.logLevel,
+    args.log.level,
     args.host,
     args.port,
     args.certificate,
     args.key,
   ], ["warn", "::1", 8443, "c.pem", "k.pem"]);
-  assertEquals(parseServerArgs(["--trace"]).logLevel, "trace");
-  assertEquals(parseServerArgs(["--verbose"]).verbose, true);
+  assertEquals(parseServerArgs(["--trace"]).log.level, "trace");
+  assertEquals(parseServerArgs(["--verbose"]).log.verbose, true);
   assertEquals(parseServerArgs(["--idle-timeout=2.5"]).idleTimeout, 2.5);
   throws(
     () => parseServerArgs(["--port=http"]),

@@ -22,13 +22,13 @@
  */
 
 import type { Attributes } from "../../scene/attributes.ts";
-import { basename, dirname, join } from "node:path";
 import {
   encodeImageInBackground,
   releaseImageEncoder,
   useImageEncoder,
 } from "./_image_encoder.ts";
 import { VideoWriter } from "../../media/video_writer.ts";
+import { writeFileAtomic } from "../../media/atomic_write.ts";
 import { getLogger } from "../../log/logger.ts";
 import {
   registerNodeKind,
@@ -44,21 +44,6 @@ export const IMAGE_REWRITE_MS = 1000;
 
 const IMAGE_EXTENSIONS = new Set(["png", "jpg", "jpeg"]);
 const VIDEO_EXTENSIONS = new Set(["mp4", "mov", "m4v", "mkv", "webm", "ogg"]);
-
-/** Writes `bytes` to a temporary file beside `path`, then renames it over `path`. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
-  try {
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
-}
 
 function extensionOf(path: string): string {
   const dot = path.lastIndexOf(".");
@@ -164,7 +149,7 @@ export class RecordNode extends ProgramNode {
     );
     const previous = this.#imageWrites;
     const written = previous.then(async () =>
-      await writeAtomically(path, await encoded)
+      await writeFileAtomic(path, await encoded)
     );
     this.#imageWrites = written.catch(() => {});
     this.#ctx.track(written, path);

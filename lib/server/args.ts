@@ -1,13 +1,18 @@
 /**
  * Command-line options of the signalling server (`server.ts`, `cli.ts
  * serve`), the same as the original `flitter_webrtc` server's plus
- * `--idle-timeout=`.
+ * `--idle-timeout=`. The logging flags are read by the parser that `run`
+ * uses too (`lib/log/log_flags.ts`), with the same rules.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import type { LogLevel } from "../log/logger.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  type LogSettings,
+  logSettingsFromTokens,
+} from "../log/log_flags.ts";
 
 /** Usage text for `--help` and errors. */
 export const SERVER_USAGE = `Usage: flitter_webrtc [options]
@@ -15,7 +20,8 @@ export const SERVER_USAGE = `Usage: flitter_webrtc [options]
 Runs the WebSocket signalling server for !websocket endpoints.
 
 Options:
-  --trace | --debug | --verbose | --quiet   logging level (default: info)
+  --trace | --debug | --verbose | --quiet
+                       logging level, one of them (default: info)
   --host=HOST          interface to listen on (default: any IPv4 address)
   --port=PORT          port (default: 8080, or 8443 with a certificate)
   --certificate=FILE   PEM certificate file; clients then use https:/wss:
@@ -28,10 +34,8 @@ Options:
 
 /** Parsed server options. */
 export interface ServerArgs {
-  /** Lowest log level printed. */
-  logLevel: LogLevel;
-  /** Whether `--verbose` was given. */
-  verbose: boolean;
+  /** What the logging flags ask for. */
+  log: LogSettings;
   /** `--host=` (undefined: any address). */
   host?: string;
   /** `--port=` (undefined: the default for the TLS mode). */
@@ -94,25 +98,24 @@ function text(name: string, value: string | undefined): string | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseServerArgs } from "./server_args.ts";
+ * import { parseServerArgs } from "./args.ts";
  * const args = parseServerArgs(["--debug", "--port=9000"]);
- * assert.deepEqual([args.logLevel, args.port], ["debug", 9000]);
+ * assert.deepEqual([args.log.level, args.port], ["debug", 9000]);
  * ```
  *
  * @throws {ServerArgsError} for unknown options, stray arguments and bad values
  */
 export function parseServerArgs(args: readonly string[]): ServerArgs {
   let parsed;
+  let log: LogSettings;
   try {
     parsed = parseArgs({
       args: [...args],
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: {
-        trace: { type: "boolean" },
-        debug: { type: "boolean" },
-        verbose: { type: "boolean" },
-        quiet: { type: "boolean" },
+        ...LOG_FLAG_OPTIONS,
         host: { type: "string" },
         port: { type: "string" },
         certificate: { type: "string" },
@@ -123,35 +126,18 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
         help: { type: "boolean", short: "h" },
       },
     });
+    log = logSettingsFromTokens(parsed.tokens);
   } catch (error) {
     throw new ServerArgsError((error as Error).message);
   }
   const values = parsed.values;
-  const levels = (["trace", "debug", "verbose", "quiet"] as const).filter((
-    level,
-  ) => values[level]);
-  if (levels.length > 1) {
-    throw new ServerArgsError(
-      `Give only one of --trace, --debug, --verbose, --quiet (got ${
-        levels.map((l) => `--${l}`).join(", ")
-      })`,
-    );
-  }
-  const logLevel: LogLevel = values.trace
-    ? "trace"
-    : values.debug
-    ? "debug"
-    : values.quiet
-    ? "warn"
-    : "info";
   const key = text("key", values.key);
   const certificate = text("certificate", values.certificate);
   if (key !== undefined && certificate === undefined) {
     throw new ServerArgsError("--key= needs --certificate=");
   }
   return {
-    logLevel,
-    verbose: values.verbose === true,
+    log,
     host: text("host", values.host),
     port: number("port", values.port, 0, 65535, true),
     certificate,
