@@ -26,6 +26,9 @@
  * {@linkcode registerSignallingKind} a signalling protocol usable inside
  * `!webrtc` (see `examples/custom_signalling.ts`).
  *
+ * How `!webrtc` nodes convert video is an engine option,
+ * `nodeOptions: { webrtc: … }` ({@linkcode WebrtcNodeOptions}).
+ *
  * @module
  */
 
@@ -69,6 +72,7 @@ export {
   inheritance,
   type Inherited,
   type NodeKind,
+  type NodeOptions,
   registerNodeKind,
   type RenderContext,
   SceneNode,
@@ -106,6 +110,11 @@ export {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export type {
+  FrameConversion,
+  SendConversion,
+  WebrtcNodeOptions,
+} from "./lib/webrtc/webrtc_node.ts";
 export {
   hasTurnServer,
   type IceServer,
