@@ -26,6 +26,10 @@
  * {@linkcode registerSignallingKind} a signalling protocol usable inside
  * `!webrtc` (see `examples/custom_signalling.ts`).
  *
+ * The native WebRTC addon (`@roamhq/wrtc`) is not loaded by importing this
+ * module: a scene's first `!webrtc` node loads it, and so do
+ * {@linkcode WrtcPeerSession.create} and {@linkcode loadWrtc} (await it
+ * before `new WrtcPeerSession`, the field-trial functions or libyuv).
  * How `!webrtc` nodes convert video is an engine option,
  * `nodeOptions: { webrtc: … }` ({@linkcode WebrtcNodeOptions}).
  *
@@ -104,6 +108,8 @@ export {
 } from "./lib/signalling/signalling.ts";
 export {
   defaultBitrate,
+  isWrtcLoaded,
+  loadWrtc,
   PeerSessionClosedError,
   type PeerSessionOptions,
   type PeerSessionStats,

@@ -23,7 +23,11 @@
 import { Engine } from "../lib/engine/engine.ts";
 import { type LogLevel, setLogLevel } from "../lib/log/logger.ts";
 import type { FrameConversion, WebrtcNode } from "../lib/webrtc/webrtc_node.ts";
-import { wrtc, type WrtcPeerConnection } from "../lib/webrtc/_wrtc.ts";
+import {
+  loadWrtc,
+  requireWrtc,
+  type WrtcPeerConnection,
+} from "../lib/webrtc/_wrtc.ts";
 import { setWrtcFieldTrials } from "../lib/webrtc/field_trials.ts";
 
 /**
@@ -32,6 +36,8 @@ import { setWrtcFieldTrials } from "../lib/webrtc/field_trials.ts";
  * jitter buffer and decode times), which `PeerSessionStats` leaves out.
  */
 const connections: WrtcPeerConnection[] = [];
+await loadWrtc();
+const wrtc = requireWrtc("bench/_call_endpoint.ts");
 const OriginalPeerConnection = wrtc.RTCPeerConnection;
 wrtc.RTCPeerConnection = class extends (OriginalPeerConnection as new (
   config: { iceServers: unknown[] },

@@ -11,6 +11,12 @@
  * peer session is kept while codec, bitrate and ICE servers stay the same.
  * `state=KEY` gets the peer connection's state as a symbol each frame.
  *
+ * The wrtc addon is loaded when the lifecycle is made (the node is
+ * created), with libwebrtc's field trials set once it is in (see
+ * `field_trials.ts`: before the first peer connection, and not in the
+ * middle of a call start); the node renders its children meanwhile, and the
+ * first call starts once it has loaded.
+ *
  * @module
  */
 
@@ -25,6 +31,8 @@ import { getLogger } from "../log/logger.ts";
 import type { Attributes } from "../scene/attributes.ts";
 import type { RenderContext, SceneNode } from "../scene/node.ts";
 import type { Signalling } from "../signalling/signalling.ts";
+import { loadWrtc } from "./_wrtc.ts";
+import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
   type IceServer,
   IceServerError,
@@ -75,6 +83,8 @@ export class CallLifecycle {
   readonly #ctx: RenderContext;
   /** The node's size now (sessions are made at it). */
   readonly #size: () => readonly [number, number];
+  /** Settles when the addon is loaded and field trials are set. */
+  readonly #ready: Promise<void>;
   #stateKey: Value = null;
   /** The last `ice=` value and what it gave. */
   #ice: { value: Value; servers: IceServer[] } | null = null;
@@ -82,12 +92,16 @@ export class CallLifecycle {
   #iceWarnings = new Set<string>();
 
   /**
-   * @param ctx the engine's context (restarts and hang-ups are tracked there)
+   * Starts loading the wrtc addon.
+   *
+   * @param ctx the engine's context (the addon's loading, restarts and hang-ups are tracked there)
    * @param size the node's size now, read when a session is made
    */
   constructor(ctx: RenderContext, size: () => readonly [number, number]) {
     this.#ctx = ctx;
     this.#size = size;
+    this.#ready = loadWrtc().then(() => ensureWrtcFieldTrials(log));
+    ctx.track(this.#ready, "loading the wrtc addon");
   }
 
   /** The peer session (`null` before signalling first started). */
@@ -193,23 +207,25 @@ export class CallLifecycle {
         generation !== this.#generation || this.#destroyed || !wanted || !kind
       ) return;
       const { codec, bitrate, iceServers } = wanted;
-      const session = this.#session;
-      if (
-        session === null || session.codec !== codec ||
-        (bitrate !== null && session.bitrate !== bitrate) ||
-        JSON.stringify(session.iceServers) !== JSON.stringify(iceServers)
-      ) {
-        const [width, height] = this.#size();
-        this.#session = new WrtcPeerSession({
-          width,
-          height,
-          codec,
-          bitrate: bitrate ?? undefined,
-          iceServers,
-          log,
-        });
-      }
       try {
+        await this.#ready; // at once, but for the first call of a process
+        if (generation !== this.#generation || this.#destroyed) return;
+        const session = this.#session;
+        if (
+          session === null || session.codec !== codec ||
+          (bitrate !== null && session.bitrate !== bitrate) ||
+          JSON.stringify(session.iceServers) !== JSON.stringify(iceServers)
+        ) {
+          const [width, height] = this.#size();
+          this.#session = new WrtcPeerSession({
+            width,
+            height,
+            codec,
+            bitrate: bitrate ?? undefined,
+            iceServers,
+            log,
+          });
+        }
         this.#signalling = kind.start(
           config,
           this.#session!,

@@ -21,6 +21,10 @@
  * moving the frame schedule toward the peer's frames). How video is
  * converted is chosen per engine, not by scenes: {@linkcode WebrtcNodeOptions}.
  *
+ * The wrtc addon is not loaded by importing this module: the first node
+ * created loads it (a dynamic `import()`, see `_wrtc.ts`) while it renders
+ * its children, and its call starts once the addon is in.
+ *
  * The peer is found by the first child that is a signalling node
  * (`!broadcast`, `!websocket`, or any registered kind). Its configuration is
  * compared as JSON each frame; when it changes (or `codec=`/`bitrate=`
@@ -66,12 +70,10 @@ import {
   type RenderContext,
   type SceneNode,
 } from "../scene/node.ts";
-import { getLogger } from "../log/logger.ts";
 import { PROGRAM_ATTRIBUTES, ProgramNode } from "../render/program_node.ts";
 import type { WrtcPeerSession } from "./peer_session.ts";
 import { NodeSteering } from "./arrival_steering.ts";
 import { CallLifecycle } from "./call_lifecycle.ts";
-import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
   SEND_CONVERSIONS,
   type SendConversion,
@@ -156,6 +158,8 @@ export class WebrtcNode extends ProgramNode {
   #passThrough = false;
 
   /**
+   * Starts loading the wrtc addon (see the module documentation).
+   *
    * @param ctx the engine's context (signalling restarts and hang-ups are tracked there)
    * @param options how video is converted (see {@linkcode WebrtcNodeOptions})
    */
@@ -268,10 +272,6 @@ export class WebrtcNode extends ProgramNode {
     super.destroy();
   }
 }
-
-// Field trials must be in place before the first peer connection: set them
-// as this module loads (~10 ms, once) rather than when a call starts.
-ensureWrtcFieldTrials(getLogger("webrtc"));
 
 registerNodeKind({
   name: "webrtc",

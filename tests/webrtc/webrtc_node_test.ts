@@ -525,7 +525,7 @@ for (const mode of ["cpu", "gpu"] as const satisfies FrameConversion[]) {
   Deno.test(`a received frame (${mode} conversion) never lands in another node's picture`, async () => {
     const port = await freePort();
     // The other end: a bare session answering over !broadcast, sending B's picture.
-    const peer = new WrtcPeerSession({ width: 320, height: 240 });
+    const peer = await WrtcPeerSession.create({ width: 320, height: 240 });
     const answering = startBroadcast({
       role: "answer",
       id: "node-test",
