@@ -26,6 +26,13 @@
  * {@linkcode registerSignallingKind} a signalling protocol usable inside
  * `!webrtc` (see `examples/custom_signalling.ts`).
  *
+ * The native WebRTC addon (`@roamhq/wrtc`) is not loaded by importing this
+ * module: a scene's first `!webrtc` node loads it, and so do
+ * {@linkcode WrtcPeerSession.create} and {@linkcode loadWrtc} (await it
+ * before `new WrtcPeerSession`, the field-trial functions or libyuv).
+ * How `!webrtc` nodes convert video is an engine option,
+ * `nodeOptions: { webrtc: … }` ({@linkcode WebrtcNodeOptions}).
+ *
  * @module
  */
 
@@ -73,6 +80,7 @@ export {
   inheritance,
   type Inherited,
   type NodeKind,
+  type NodeOptions,
   registerNodeKind,
   type RenderContext,
   SceneNode,
@@ -108,12 +116,19 @@ export {
 } from "./lib/signalling/signalling.ts";
 export {
   defaultBitrate,
+  isWrtcLoaded,
+  loadWrtc,
   PeerSessionClosedError,
   type PeerSessionOptions,
   type PeerSessionStats,
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export type {
+  FrameConversion,
+  SendConversion,
+  WebrtcNodeOptions,
+} from "./lib/webrtc/webrtc_node.ts";
 export {
   hasTurnServer,
   type IceServer,

@@ -22,12 +22,12 @@
 
 import { Engine } from "../lib/engine/engine.ts";
 import { type LogLevel, setLogLevel } from "../lib/log/logger.ts";
+import type { FrameConversion, WebrtcNode } from "../lib/webrtc/webrtc_node.ts";
 import {
-  type FrameConversion,
-  setFrameConversion,
-  type WebrtcNode,
-} from "../lib/webrtc/webrtc_node.ts";
-import { wrtc, type WrtcPeerConnection } from "../lib/webrtc/_wrtc.ts";
+  loadWrtc,
+  requireWrtc,
+  type WrtcPeerConnection,
+} from "../lib/webrtc/_wrtc.ts";
 import { setWrtcFieldTrials } from "../lib/webrtc/field_trials.ts";
 
 /**
@@ -36,6 +36,8 @@ import { setWrtcFieldTrials } from "../lib/webrtc/field_trials.ts";
  * jitter buffer and decode times), which `PeerSessionStats` leaves out.
  */
 const connections: WrtcPeerConnection[] = [];
+await loadWrtc();
+const wrtc = requireWrtc("bench/_call_endpoint.ts");
 const OriginalPeerConnection = wrtc.RTCPeerConnection;
 wrtc.RTCPeerConnection = class extends (OriginalPeerConnection as new (
   config: { iceServers: unknown[] },
@@ -409,11 +411,11 @@ async function startSignal(): Promise<number> {
 
 async function main(options: EndpointOptions): Promise<EndpointResult> {
   setLogLevel(options.logLevel ?? "warn");
-  if (options.conversion) setFrameConversion(options.conversion);
   const engine = Engine.fromText(sceneText(options), `${options.label}.toml`, {
     fps: options.fps,
     watch: false,
     defines: { EPOCH: options.epochMs / 1000 },
+    nodeOptions: { webrtc: { frameConversion: options.conversion } },
   });
   const result: EndpointResult = {
     label: options.label,

@@ -225,8 +225,8 @@ async function timeToConnected(
     role: "answer",
     host: "0.0.0.0",
   };
-  const caller = new WrtcPeerSession({ width: 160, height: 120 });
-  const answerer = new WrtcPeerSession({ width: 160, height: 120 });
+  const caller = await WrtcPeerSession.create({ width: 160, height: 120 });
+  const answerer = await WrtcPeerSession.create({ width: 160, height: 120 });
   const connected = new Promise<number>((resolve) => {
     const check = () => {
       if (

@@ -26,7 +26,7 @@
  * `scripts/in_loopback_netns.sh` when not already there) →
  * `bench/results/call.json` and a summary table. Options: `--quick` (fewer
  * runs, 5 s call), `--skip-server-bench`, `--conversion=cpu|gpu` (where
- * received frames are converted, see `setFrameConversion`), `--log=debug`
+ * received frames are converted, see `FrameConversion`), `--log=debug`
  * (print the endpoints' log records), `--field-trials=TRIALS` (libwebrtc
  * field trials instead of the built-in low-latency set; empty for
  * libwebrtc's defaults), `--bitrate=N` (the `!webrtc` nodes' `bitrate=`),

@@ -202,6 +202,7 @@ const renderContext: RenderContext = {
   frame,
   state: { get: () => null, set: () => {} },
   log: getLogger("bench"),
+  nodeOptions: {},
   lookup: () => undefined,
   resolvePath: (path) => path,
   lockstep: false,

@@ -383,8 +383,8 @@ async function timeToConnected(url: string, runs: number) {
   const { WrtcPeerSession } = await import("../lib/webrtc/peer_session.ts");
   const once = async (callerFirst: boolean, run: number): Promise<number> => {
     const room = `wrtc ${callerFirst} ${run}`;
-    const caller = new WrtcPeerSession({ width: 160, height: 120 });
-    const answerer = new WrtcPeerSession({ width: 160, height: 120 });
+    const caller = await WrtcPeerSession.create({ width: 160, height: 120 });
+    const answerer = await WrtcPeerSession.create({ width: 160, height: 120 });
     const connected = new Promise<number>((resolve) => {
       const check = () => {
         if (

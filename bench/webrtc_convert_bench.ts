@@ -22,7 +22,7 @@ import { I420Packer } from "../lib/webrtc/i420_packer.ts";
 import { ShaderProgram } from "../lib/gl/shader.ts";
 import { RenderTarget, Texture } from "../lib/gl/texture.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
-import { WrtcPeerSession } from "../lib/webrtc/peer_session.ts";
+import { loadWrtc, WrtcPeerSession } from "../lib/webrtc/peer_session.ts";
 import {
   flipI420,
   flipRgba,
@@ -194,7 +194,7 @@ async function measure(width: number, height: number) {
   );
 
   // The whole send path with a real (unconnected) peer connection: conversion, flip and libwebrtc's copy.
-  const session = new WrtcPeerSession({ width, height });
+  const session = await WrtcPeerSession.create({ width, height });
   let sendFrameBottomUp;
   let sendFrameTopDown;
   try {
@@ -225,6 +225,7 @@ async function measure(width: number, height: number) {
 
 if (import.meta.main) {
   setLogLevel("warn");
+  await loadWrtc(); // libyuv is the addon's
   const gl = GLContext.create();
   const results = [];
   for (const [width, height] of SIZES) {

@@ -22,6 +22,7 @@ import {
   isValidFieldTrials,
   setWrtcFieldTrials,
 } from "../webrtc/field_trials.ts";
+import { loadWrtc } from "../webrtc/_wrtc.ts";
 
 /** Usage text of `run`. */
 export const RUN_USAGE =
@@ -127,12 +128,17 @@ export function parseRunArgs(args: string[]): RunOptions {
   };
 }
 
-/** Runs a scene as the CLI does; resolves to the process exit status. */
+/**
+ * Runs a scene as the CLI does; resolves to the process exit status. The
+ * wrtc addon is loaded only for a scene's first `!webrtc` node, or at once
+ * when `--field-trials` is given (they must be in place before any call).
+ */
 export async function runScene(options: RunOptions): Promise<number> {
   applyLogSettings(options.log);
   const log = getLogger("engine");
   if (options.fieldTrials !== null) {
     try {
+      await loadWrtc();
       setWrtcFieldTrials(options.fieldTrials);
       log.debug(`libwebrtc field trials: "${options.fieldTrials}"`);
     } catch (error) {

@@ -14,6 +14,7 @@ import { getLogger, isVerbose, type Logger } from "../log/logger.ts";
 import type {
   FrameInfo,
   Inherited,
+  NodeOptions,
   RenderContext,
   SceneNode,
   Size,
@@ -47,6 +48,11 @@ export interface EngineOptions {
   defaultSize?: Size;
   /** Logger (default "engine"). */
   log?: Logger;
+  /**
+   * Settings for node kinds, by kind name without `!` (default none), e.g.
+   * `{ webrtc: { sendConversion: "gpu" } }` (see `WebrtcNodeOptions`).
+   */
+  nodeOptions?: NodeOptions;
 }
 
 const STATISTICS_PERIOD_SECONDS = 5;
@@ -134,6 +140,7 @@ export class Engine {
       frame: this.frame,
       state: this.state,
       log: this.log,
+      nodeOptions: options.nodeOptions ?? {},
       lookup: (id) => this.#ids.get(id),
       resolvePath: (path) => resolve(this.#scope.folder, path),
       lockstep: this.lockstep,

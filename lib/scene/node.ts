@@ -50,6 +50,18 @@ export interface StateStore {
   set(key: Value, value: Value): void;
 }
 
+/**
+ * Settings of one engine for node kinds, by kind name without the `!`
+ * (`EngineOptions.nodeOptions`): choices a program makes for every node of
+ * a kind and scenes do not, e.g. `{ webrtc: { frameConversion: "cpu" } }`
+ * (see `WebrtcNodeOptions`). A kind reads its own entry in
+ * {@linkcode NodeKind.create} and checks it.
+ */
+export interface NodeOptions {
+  /** The options of the kind named `kind`, if any were given. */
+  readonly [kind: string]: object | undefined;
+}
+
 /** What the engine offers nodes while preparing and rendering. */
 export interface RenderContext {
   /** The GL context (current on this thread). */
@@ -60,6 +72,8 @@ export interface RenderContext {
   readonly state: StateStore;
   /** Logger for node messages. */
   readonly log: Logger;
+  /** The engine's settings for node kinds, by kind name (see {@linkcode NodeOptions}). */
+  readonly nodeOptions: NodeOptions;
   /** The node with `id=ID` in the current tree, if any. */
   lookup(id: string): SceneNode | undefined;
   /** A path from the scene resolved relative to the scene file's folder. */

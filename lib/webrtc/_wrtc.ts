@@ -15,10 +15,14 @@
  * cleaning up, which skips that teardown; `deno test` cannot, so a test run
  * that used wrtc ends with status 139 even when every test passed.
  *
+ * The addon is loaded only when asked for ({@linkcode loadWrtc}, a dynamic
+ * `import()`): importing the engine, `mod.ts` or `server.ts` does not load
+ * it, so scenes without `!webrtc` and the signalling server never touch it.
+ * What needs it (peer sessions, libyuv conversions, field trials) takes it
+ * from {@linkcode requireWrtc} once loaded.
+ *
  * @module
  */
-
-import wrtcModule from "@roamhq/wrtc";
 
 /** An I420 or RGBA image as the wrtc binding passes it around. */
 export interface WrtcFrame {
@@ -130,5 +134,39 @@ export interface Wrtc {
   };
 }
 
-/** The loaded `@roamhq/wrtc` module. */
-export const wrtc: Wrtc = wrtcModule as unknown as Wrtc;
+let loading: Promise<void> | null = null;
+let loaded: Wrtc | null = null;
+
+/**
+ * Loads the `@roamhq/wrtc` native addon into this process (once; later
+ * calls return the same promise). Needed before a `WrtcPeerSession` is
+ * constructed (`WrtcPeerSession.create` awaits it), before libyuv's
+ * `rgbaToI420`/`i420ToRgba` and before field trials are set. A `!webrtc`
+ * node starts it when the node is created. The module is then
+ * {@linkcode requireWrtc}.
+ */
+export function loadWrtc(): Promise<void> {
+  loading ??= import("@roamhq/wrtc").then((module) => {
+    const exported = (module as { default?: unknown }).default ?? module;
+    loaded = exported as Wrtc;
+  });
+  return loading;
+}
+
+/** Whether {@linkcode loadWrtc} has finished (the addon is in this process). */
+export function isWrtcLoaded(): boolean {
+  return loaded !== null;
+}
+
+/**
+ * The loaded `@roamhq/wrtc` module; throws when {@linkcode loadWrtc} has not
+ * finished yet. `what` names the caller in the message.
+ */
+export function requireWrtc(what: string): Wrtc {
+  if (loaded === null) {
+    throw new Error(
+      `${what} needs the @roamhq/wrtc addon, which is not loaded: await loadWrtc() (or WrtcPeerSession.create) first`,
+    );
+  }
+  return loaded;
+}

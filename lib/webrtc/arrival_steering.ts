@@ -19,8 +19,17 @@
  * just made it, some just missed). From a peer at another rate the arrivals
  * spread round the circle, no arc is large, and nothing moves.
  *
+ * {@linkcode NodeSteering} is a `!webrtc` node's use of it: it measures the
+ * waits in the node's frames and asks the engine to move the schedule
+ * (`RenderContext.advanceFrames`).
+ *
  * @module
  */
+
+import { getLogger } from "../log/logger.ts";
+import type { RenderContext } from "../scene/node.ts";
+
+const log = getLogger("webrtc");
 
 /** Tuning of {@linkcode ArrivalSteering}. */
 export interface ArrivalSteeringOptions {
@@ -74,5 +83,60 @@ export class ArrivalSteering {
   /** Forgets the frames seen so far (after the call changed). */
   reset(): void {
     this.#waits = [];
+  }
+}
+
+/**
+ * Steers the engine's frame schedule for one `!webrtc` node (the `owner`
+ * of the request): on the calling side of a call, each newly shown peer
+ * frame's wait goes to an {@linkcode ArrivalSteering}, and its advances to
+ * `RenderContext.advanceFrames`.
+ */
+export class NodeSteering {
+  readonly #owner: object;
+  readonly #steering: ArrivalSteering;
+  /** `performance.now()` when the node's `settle` last finished. */
+  #settledAt = -Infinity;
+
+  /**
+   * @param owner the node asking for the advances
+   * @param options tuning of the {@linkcode ArrivalSteering}
+   */
+  constructor(owner: object, options: ArrivalSteeringOptions = {}) {
+    this.#owner = owner;
+    this.#steering = new ArrivalSteering(options);
+  }
+
+  /** Notes that the node's `settle` finished now (frames were delivered meanwhile). */
+  settled(): void {
+    this.#settledAt = performance.now();
+  }
+
+  /**
+   * A frame that arrived at `receivedAt` (`performance.now()`) is shown for
+   * the first time in this frame; `calling`: this side made the call (only
+   * that side steers, else steering stops).
+   */
+  shown(ctx: RenderContext, receivedAt: number, calling: boolean): void {
+    if (!calling) return this.stop(ctx);
+    // Frames reach JS only while the thread is free: between frames, and
+    // while this frame settled (see `settle`); what counts is the wait until
+    // the last of those moments.
+    const sampledAt = this.#settledAt >= ctx.frame.startedAt
+      ? this.#settledAt
+      : ctx.frame.startedAt;
+    const advance = this.#steering.shown(
+      sampledAt - receivedAt,
+      1000 / ctx.frame.fps,
+    );
+    if (advance > 0 && ctx.advanceFrames(this.#owner, advance)) {
+      log.trace(`frames start ${advance.toFixed(1)} ms earlier`);
+    }
+  }
+
+  /** Gives the schedule back and forgets the frames seen (no call, or no frames). */
+  stop(ctx: RenderContext): void {
+    ctx.releaseFrames(this.#owner);
+    this.#steering.reset();
   }
 }

@@ -16,14 +16,15 @@
  *
  * libwebrtc keeps the pointer it is given, so the string lives in a buffer
  * this module never frees. Trials are read as objects are built, so set them
- * before the first peer connection. Finding the function reads about 5 MB of
- * the addon's symbol table once (some 20 ms).
+ * before the first peer connection, and after the addon was loaded
+ * (`await loadWrtc()`; importing this module does not load it). Finding the
+ * function reads about 5 MB of the addon's symbol table once (some 20 ms).
  *
  * @module
  */
 
 import type { Logger } from "../log/logger.ts";
-import { wrtc } from "./_wrtc.ts";
+import { isWrtcLoaded } from "./_wrtc.ts";
 
 /**
  * The field trials this project runs libwebrtc with unless told otherwise:
@@ -110,7 +111,8 @@ export function isValidFieldTrials(trials: string): boolean {
 /**
  * Sets libwebrtc's field trials in the loaded wrtc addon, replacing earlier
  * ones. Throws {@linkcode FieldTrialsError} where that cannot be done
- * safely; nothing is changed then.
+ * safely (the addon not loaded yet included: `await loadWrtc()` first);
+ * nothing is changed then.
  */
 export function setWrtcFieldTrials(trials: string): void {
   if (!isValidFieldTrials(trials)) {
@@ -128,11 +130,13 @@ export function setWrtcFieldTrials(trials: string): void {
 
 /**
  * Applies {@linkcode LOW_LATENCY_FIELD_TRIALS} unless field trials were
- * set already; called before each peer connection is made. Where they
- * cannot be set, logs one warning and leaves libwebrtc's defaults.
+ * set already; called before each peer connection is made (and by a
+ * `!webrtc` node once the addon has loaded). Where they cannot be set, logs
+ * one warning and leaves libwebrtc's defaults.
  */
 export function ensureWrtcFieldTrials(log: Logger): void {
-  if (activeTrials !== null || defaultsAttempted) return;
+  // Without the addon there is no peer connection to come yet: try later.
+  if (activeTrials !== null || defaultsAttempted || !isWrtcLoaded()) return;
   defaultsAttempted = true;
   try {
     setWrtcFieldTrials(LOW_LATENCY_FIELD_TRIALS);
@@ -172,9 +176,10 @@ function addonSymbol(name: string, isCode: boolean): Deno.PointerObject {
   if (Deno.build.os !== "linux") {
     throw new FieldTrialsError(`not supported on ${Deno.build.os}`);
   }
-  // Touch the module so the addon is surely loaded before reading the maps.
-  if (typeof wrtc.RTCPeerConnection !== "function") {
-    throw new FieldTrialsError("the wrtc addon did not load");
+  if (!isWrtcLoaded()) {
+    throw new FieldTrialsError(
+      "the wrtc addon is not loaded yet (await loadWrtc() first)",
+    );
   }
   const mapping = findAddonMapping();
   using elf = new ElfReader(mapping.path);

@@ -10,7 +10,7 @@
  * Whether this beats reading RGBA back and converting with libyuv depends
  * on the machine (on llvmpipe it does not; on a GPU it may), so the
  * `!webrtc` node measures both and keeps the faster (see
- * {@linkcode SendConversion} in `webrtc_node.ts`).
+ * `SendConversion` in `video_sender.ts`).
  *
  * ```ts ignore
  * const packer = new I420Packer(gl);

@@ -17,10 +17,14 @@
  * which sets up our encoder, and the description we hand out carries the same
  * limits as a hint for the other side.
  *
+ * The native addon is loaded on demand, not when this module is imported:
+ * make sessions with {@linkcode WrtcPeerSession.create}, which loads it
+ * first, or `await loadWrtc()` once and then use the constructor.
+ *
  * @example Two sessions in one process (run inside `scripts/in_loopback_netns.sh`)
  * ```ts ignore
- * const a = new WrtcPeerSession({ width: 320, height: 240 });
- * const b = new WrtcPeerSession({ width: 320, height: 240 });
+ * const a = await WrtcPeerSession.create({ width: 320, height: 240 });
+ * const b = await WrtcPeerSession.create({ width: 320, height: 240 });
  * await a.acceptAnswer(await b.acceptOffer(await a.createOffer()));
  * a.sendFrame(rgba, 320, 240, false);
  * const frame = b.latestFrame(); // I420, newest only
@@ -34,7 +38,9 @@
 import type { ConnectionState, PeerSession } from "../signalling/signalling.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
-  wrtc,
+  loadWrtc,
+  requireWrtc,
+  type Wrtc,
   type WrtcPeerConnection,
   type WrtcTrack,
   type WrtcTransceiver,
@@ -51,6 +57,8 @@ import {
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import { hasTurnServer, type IceServer } from "./ice_servers.ts";
 import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
+
+export { isWrtcLoaded, loadWrtc } from "./_wrtc.ts";
 
 /** Options of a {@linkcode WrtcPeerSession}. */
 export interface PeerSessionOptions {
@@ -202,6 +210,8 @@ export class WrtcPeerSession implements PeerSession {
   /** The candidate type that completes gathering with ICE servers (`relay` with TURN, else `srflx`). */
   readonly #serverCandidateType: "srflx" | "relay";
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
+  /** The loaded addon. */
+  readonly #wrtc: Wrtc;
   #conn: Connection | null = null;
   /** Made ahead by the constructor for the first offer or answer (see {@linkcode PeerSessionOptions.prepare}). */
   #spare: Connection | null = null;
@@ -212,11 +222,23 @@ export class WrtcPeerSession implements PeerSession {
   #framesSent = 0;
 
   /**
-   * Creates a session. Unless `prepare: false`, it makes its first peer
-   * connection now (unused until an offer or answer is made): call
-   * {@linkcode close} when done with the session.
+   * Loads the wrtc addon unless it is loaded already (see `loadWrtc`) and
+   * creates a session, as the constructor does.
+   */
+  static async create(options: PeerSessionOptions): Promise<WrtcPeerSession> {
+    await loadWrtc();
+    return new WrtcPeerSession(options);
+  }
+
+  /**
+   * Creates a session; the wrtc addon must be loaded already (`await
+   * loadWrtc()`, else this throws): {@linkcode WrtcPeerSession.create} does
+   * both. Unless `prepare: false`, it makes its first peer connection now
+   * (unused until an offer or answer is made): call {@linkcode close} when
+   * done with the session.
    */
   constructor(options: PeerSessionOptions) {
+    this.#wrtc = requireWrtc("WrtcPeerSession");
     const { width, height } = options;
     if (!(width > 0 && height > 0)) {
       throw new RangeError(
@@ -468,6 +490,7 @@ export class WrtcPeerSession implements PeerSession {
     const config = pooled
       ? { iceServers, iceCandidatePoolSize: 1 }
       : { iceServers };
+    const wrtc = this.#wrtc;
     const pc = new wrtc.RTCPeerConnection(config);
     // Rendered images carry no sensor noise: the VP8 denoiser would only cost
     // time (7.3 → 5.6 ms per 720p frame measured).
@@ -530,7 +553,7 @@ export class WrtcPeerSession implements PeerSession {
       if (conn.closed || event.track.kind !== "video" || conn.sink !== null) {
         return;
       }
-      const sink = new wrtc.nonstandard.RTCVideoSink(event.track);
+      const sink = new this.#wrtc.nonstandard.RTCVideoSink(event.track);
       sink.onframe = ({ frame }) => {
         if (conn.closed) return;
         conn.framesReceived++;
@@ -669,6 +692,7 @@ export class WrtcPeerSession implements PeerSession {
 
   #preferCodec(transceiver: WrtcTransceiver): boolean {
     if (typeof transceiver.setCodecPreferences !== "function") return false;
+    const wrtc = this.#wrtc;
     const codecs = wrtc.RTCRtpReceiver.getCapabilities("video")?.codecs ??
       wrtc.RTCRtpSender.getCapabilities("video")?.codecs ?? [];
     const mime = `video/${this.codec}`;

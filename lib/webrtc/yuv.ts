@@ -12,10 +12,14 @@
  * B = 1.164 (Y − 16) + 2.018 (U − 128)
  * ```
  *
+ * The libyuv conversions ({@linkcode rgbaToI420}, {@linkcode i420ToRgba})
+ * need the wrtc addon loaded (`await loadWrtc()`, see `_wrtc.ts`); the rest
+ * is plain TypeScript and GLSL.
+ *
  * @module
  */
 
-import { wrtc } from "./_wrtc.ts";
+import { requireWrtc } from "./_wrtc.ts";
 
 /** Where the planes of a `width`×`height` I420 image lie in one buffer. */
 export interface I420Layout {
@@ -85,7 +89,8 @@ function checkEven(width: number, height: number, what: string): void {
 
 /**
  * Converts top-down RGBA (`width`×`height`, even sizes) to I420 in `out`
- * (allocated when not given) and returns it.
+ * (allocated when not given) and returns it. Needs the wrtc addon loaded
+ * (`await loadWrtc()`).
  */
 export function rgbaToI420(
   rgba: Uint8Array,
@@ -103,7 +108,7 @@ export function rgbaToI420(
     );
   }
   const target = out ?? new Uint8Array(size);
-  wrtc.nonstandard.rgbaToI420(
+  requireWrtc("rgbaToI420").nonstandard.rgbaToI420(
     { width, height, data: rgba },
     {
       width,
@@ -116,8 +121,9 @@ export function rgbaToI420(
 
 /**
  * Converts I420 (`width`×`height`, even sizes) to top-down RGBA in `out`
- * (allocated when not given) and returns it. Meant for tests and tools; the
- * `!webrtc` node converts on the GPU.
+ * (allocated when not given) and returns it. Needs the wrtc addon loaded
+ * (`await loadWrtc()`). The `!webrtc` node converts received frames with it
+ * on software renderers (see `FrameConversion` in `video_receiver.ts`).
  */
 export function i420ToRgba(
   i420: Uint8Array,
@@ -133,7 +139,7 @@ export function i420ToRgba(
     );
   }
   const target = out ?? new Uint8Array(width * height * 4);
-  wrtc.nonstandard.i420ToRgba(
+  requireWrtc("i420ToRgba").nonstandard.i420ToRgba(
     {
       width,
       height,

@@ -79,6 +79,7 @@ export class TestScene {
         set: (key, value) => void state.set(key, value),
       },
       log: getLogger("test"),
+      nodeOptions: {},
       lookup: (id) => this.ids.get(id),
       resolvePath: (path) =>
         path.startsWith("/") ? path : `${this.folder}/${path}`,

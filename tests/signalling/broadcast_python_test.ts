@@ -13,7 +13,7 @@ import {
   startBroadcast,
 } from "../../lib/signalling/broadcast.ts";
 import type { ConnectionState } from "../../lib/signalling/signalling.ts";
-import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
+import { loadWrtc, WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
   freeUdpPort,
   type PeerEvent,
@@ -31,6 +31,9 @@ if (missing) {
     `Skipping the broadcast tests against the Python peer: ${missing}`,
   );
 }
+
+// Sessions are made in plain functions below: load the addon once first.
+await loadWrtc();
 
 const WAIT_MS = 30_000;
 const SECRET = "python-interop";

@@ -58,8 +58,8 @@ async function callOverBroadcast(answererDelayMs: number): Promise<void> {
     role: "answer",
     host: "0.0.0.0",
   };
-  const caller = new WrtcPeerSession({ width: 160, height: 120 });
-  const answerer = new WrtcPeerSession({ width: 160, height: 120 });
+  const caller = await WrtcPeerSession.create({ width: 160, height: 120 });
+  const answerer = await WrtcPeerSession.create({ width: 160, height: 120 });
   const callerStates: Array<ConnectionState | null> = [];
   const answererStates: Array<ConnectionState | null> = [];
   caller.onConnectionStateChange((state) => callerStates.push(state));

@@ -12,7 +12,7 @@
 import { ok as assert } from "node:assert/strict";
 import { setLogLevel } from "../../lib/log/logger.ts";
 import { startWebSocket } from "../../lib/signalling/websocket.ts";
-import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
+import { loadWrtc, WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
   frameNear,
   type PythonPeer,
@@ -30,6 +30,9 @@ const missing = await pythonPeerUnavailable({ websocket: true });
 if (missing) {
   console.warn(`Skipping the Python WebSocket interop tests: ${missing}`);
 }
+
+// Sessions are made in plain functions below: load the addon once first.
+await loadWrtc();
 
 const WAIT_MS = 30_000;
 const WIDTH = 320, HEIGHT = 240;

@@ -59,8 +59,11 @@ async function callThroughServer(
   verify: boolean,
 ): Promise<void> {
   const server = await startServer(["--debug", ...serverArgs]);
-  const caller = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
-  const answerer = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const caller = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  const answerer = await WrtcPeerSession.create({
+    width: WIDTH,
+    height: HEIGHT,
+  });
   const timing = { retryDelayMs: 200, decodeErrorDelayMs: 200 };
   const room = "e2e";
   const answering = startWebSocket(

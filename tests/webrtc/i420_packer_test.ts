@@ -3,6 +3,9 @@ import { GLContext } from "../../lib/gl/context.ts";
 import { RenderTarget } from "../../lib/gl/texture.ts";
 import { I420Packer } from "../../lib/webrtc/i420_packer.ts";
 import { i420Planes, rgbaToI420 } from "../../lib/webrtc/yuv.ts";
+import { loadWrtc } from "../../lib/webrtc/peer_session.ts";
+
+await loadWrtc(); // libyuv (rgbaToI420) is the addon's
 
 /** A deterministic, busy RGBA picture (rows top-down), every 2×2 block different. */
 function pattern(width: number, height: number): Uint8Array<ArrayBuffer> {

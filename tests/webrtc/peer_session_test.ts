@@ -28,8 +28,16 @@ const TOLERANCE = 16;
 
 /** Two connected sessions, A calling B, each sending its two-colour image at ~30 fps. */
 async function call(codec: VideoCodec) {
-  const a = new WrtcPeerSession({ width: WIDTH, height: HEIGHT, codec });
-  const b = new WrtcPeerSession({ width: WIDTH, height: HEIGHT, codec });
+  const a = await WrtcPeerSession.create({
+    width: WIDTH,
+    height: HEIGHT,
+    codec,
+  });
+  const b = await WrtcPeerSession.create({
+    width: WIDTH,
+    height: HEIGHT,
+    codec,
+  });
   const statesA: (ConnectionState | null)[] = [];
   const statesB: (ConnectionState | null)[] = [];
   a.onConnectionStateChange((s) => statesA.push(s));
@@ -146,7 +154,7 @@ Deno.test("a peer session sees the call end after the other side closes", async 
 });
 
 Deno.test("a new offer replaces the previous peer connection without a null state in between", async () => {
-  const a = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const a = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
   const states: (ConnectionState | null)[] = [];
   a.onConnectionStateChange((s) => states.push(s));
   try {
@@ -163,18 +171,21 @@ Deno.test("a new offer replaces the previous peer connection without a null stat
 });
 
 Deno.test("an offer carries the UDP host candidates without waiting for the TCP ones; waitForTcpCandidates waits for all", async () => {
-  const quick = new WrtcPeerSession({
+  const quick = await WrtcPeerSession.create({
     width: WIDTH,
     height: HEIGHT,
     prepare: false,
   });
-  const full = new WrtcPeerSession({
+  const full = await WrtcPeerSession.create({
     width: WIDTH,
     height: HEIGHT,
     waitForTcpCandidates: true,
     prepare: false,
   });
-  const answerer = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const answerer = await WrtcPeerSession.create({
+    width: WIDTH,
+    height: HEIGHT,
+  });
   try {
     const started = performance.now();
     const offer = await quick.createOffer();
@@ -222,14 +233,14 @@ Deno.test("a prepared session gathers ahead: an offer made soon has every UDP ca
     sdp.split(/\r?\n/).filter((line) =>
       line.startsWith("a=candidate:") && / tcp /i.test(line)
     ).length;
-  const plain = new WrtcPeerSession({
+  const plain = await WrtcPeerSession.create({
     width: WIDTH,
     height: HEIGHT,
     prepare: false,
   });
-  const soon = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
-  const later = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
-  const unused = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const soon = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  const later = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  const unused = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
   try {
     const plainOffer = await plain.createOffer();
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -265,12 +276,12 @@ Deno.test("with a STUN server the offer carries its server-reflexive candidate, 
   const stun = await startStunServer({
     mapped: { address: "127.0.0.9", port: 40_123 },
   });
-  const a = new WrtcPeerSession({
+  const a = await WrtcPeerSession.create({
     width: WIDTH,
     height: HEIGHT,
     iceServers: [{ urls: stun.url }],
   });
-  const b = new WrtcPeerSession({ width: WIDTH, height: HEIGHT });
+  const b = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
   try {
     const offer = await a.createOffer();
     assert.ok(stun.requests > 0, "no Binding request reached the STUN server");
@@ -298,7 +309,7 @@ Deno.test("an unanswering STUN server delays the offer by iceServerWaitMs at mos
     mapped: { address: "127.0.0.9", port: 40_123 },
     silent: true,
   });
-  const a = new WrtcPeerSession({
+  const a = await WrtcPeerSession.create({
     width: WIDTH,
     height: HEIGHT,
     iceServers: [{ urls: stun.url }],

@@ -11,11 +11,10 @@ import {
   startBroadcast,
 } from "../../lib/signalling/broadcast.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
-import {
-  type FrameConversion,
-  setFrameConversion,
-  setSendConversion,
-  type WebrtcNode,
+import type {
+  FrameConversion,
+  WebrtcNode,
+  WebrtcNodeOptions,
 } from "../../lib/webrtc/webrtc_node.ts";
 import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
 import { halves, meanOfRgba, near, type Rgb, show } from "./_helpers.ts";
@@ -168,8 +167,12 @@ function describe(engine: Engine, id: string): string {
 async function withEngine(
   text: string,
   body: (engine: Engine) => Promise<void> | void,
+  webrtc: WebrtcNodeOptions = {},
 ): Promise<Engine> {
-  const engine = Engine.fromText(text, "webrtc_test.toml", { fps: 30 });
+  const engine = Engine.fromText(text, "webrtc_test.toml", {
+    fps: 30,
+    nodeOptions: { webrtc },
+  });
   try {
     await body(engine);
   } finally {
@@ -269,59 +272,67 @@ async function expectPictures(engine: Engine): Promise<void> {
 }
 
 async function callWith(
-  mode: FrameConversion,
+  options: WebrtcNodeOptions & { frameConversion: "cpu" | "gpu" },
   sizeB: [number, number],
 ): Promise<void> {
-  setFrameConversion(mode);
-  try {
-    const port = await freePort();
-    await withEngine(scene(port, { sizeB }), async (engine) => {
-      await expectPictures(engine);
-      const b = engine.node("b") as WebrtcNode;
-      assert.deepEqual([b.output!.width, b.output!.height], sizeB);
-    });
-  } finally {
-    setFrameConversion("auto");
-  }
+  const port = await freePort();
+  await withEngine(scene(port, { sizeB }), async (engine) => {
+    await expectPictures(engine);
+    const a = engine.node("a") as WebrtcNode;
+    const b = engine.node("b") as WebrtcNode;
+    assert.deepEqual([b.output!.width, b.output!.height], sizeB);
+    // The engine's option chose the conversion of both nodes.
+    assert.equal(a.receivePath, options.frameConversion);
+    assert.equal(b.receivePath, options.frameConversion);
+  }, options);
 }
 
 Deno.test("received frames converted by libyuv show right when both nodes have the same size", async () => {
-  await callWith("cpu", [320, 240]);
+  await callWith({ frameConversion: "cpu" }, [320, 240]);
 });
 
 Deno.test("received frames converted by the YUV shader show right and are scaled to the node's size", async () => {
-  await callWith("gpu", [256, 192]);
+  await callWith({ frameConversion: "gpu" }, [256, 192]);
 });
 
 Deno.test("pictures packed into I420 on the GPU are sent the right way up and in their colours", async () => {
-  setSendConversion("gpu");
-  try {
-    await callWith("cpu", [256, 192]);
-  } finally {
-    setSendConversion("auto");
-  }
+  await callWith({ frameConversion: "cpu", sendConversion: "gpu" }, [256, 192]);
 });
 
 Deno.test("measuring both ways of making I420 sends right pictures meanwhile and settles on one", async () => {
-  setSendConversion("measure");
-  try {
-    const port = await freePort();
-    await withEngine(scene(port, { sizeB: [256, 192] }), async (engine) => {
-      const a = () => engine.node("a") as WebrtcNode;
-      const b = () => engine.node("b") as WebrtcNode;
-      engine.renderFrame();
-      assert.equal(a().sendPath, null);
-      await expectPictures(engine);
-      await renderUntil(
-        engine,
-        () => a().sendPath !== null && b().sendPath !== null,
-        "both nodes to choose",
-      );
-      // Whichever won, the pictures still arrive the right way up.
-      await expectPictures(engine);
+  const port = await freePort();
+  await withEngine(scene(port, { sizeB: [256, 192] }), async (engine) => {
+    const a = () => engine.node("a") as WebrtcNode;
+    const b = () => engine.node("b") as WebrtcNode;
+    engine.renderFrame();
+    assert.equal(a().sendPath, null);
+    await expectPictures(engine);
+    await renderUntil(
+      engine,
+      () => a().sendPath !== null && b().sendPath !== null,
+      "both nodes to choose",
+    );
+    // Whichever won, the pictures still arrive the right way up.
+    await expectPictures(engine);
+  }, { sendConversion: "measure" });
+});
+
+Deno.test("an unknown !webrtc option or value is refused when a node is made, naming it", async () => {
+  const text = scene(9, { signalling: false });
+  for (
+    const [webrtc, message] of [
+      [{ frameConversion: "fpga" }, /frameConversion: "fpga" is not one of/],
+      [{ sendConversoin: "gpu" }, /sendConversoin: no such option/],
+    ] as const
+  ) {
+    const engine = Engine.fromText(text, "bad.toml", {
+      nodeOptions: { webrtc },
     });
-  } finally {
-    setSendConversion("auto");
+    try {
+      assert.throws(() => engine.renderFrame(), message);
+    } finally {
+      await engine.dispose();
+    }
   }
 });
 
@@ -510,12 +521,11 @@ ${shader}
 `;
 }
 
-for (const mode of ["cpu", "gpu"] as const) {
+for (const mode of ["cpu", "gpu"] as const satisfies FrameConversion[]) {
   Deno.test(`a received frame (${mode} conversion) never lands in another node's picture`, async () => {
-    setFrameConversion(mode);
     const port = await freePort();
     // The other end: a bare session answering over !broadcast, sending B's picture.
-    const peer = new WrtcPeerSession({ width: 320, height: 240 });
+    const peer = await WrtcPeerSession.create({ width: 320, height: 240 });
     const answering = startBroadcast({
       role: "answer",
       id: "node-test",
@@ -553,10 +563,11 @@ for (const mode of ["cpu", "gpu"] as const) {
           );
           const copy = regionMean(engine, "window_a", 0.42, 0.4, 0.58, 0.47);
           assert.ok(near(copy, rgb(A_TOP), 16), `window centre ${show(copy)}`);
+          assert.equal((engine.node("a") as WebrtcNode).receivePath, mode);
         },
+        { frameConversion: mode },
       );
     } finally {
-      setFrameConversion("auto");
       await answering.close();
       peer.close();
     }

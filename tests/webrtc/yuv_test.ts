@@ -8,6 +8,9 @@ import {
   rgbaToI420,
   yuvToRgb,
 } from "../../lib/webrtc/yuv.ts";
+import { loadWrtc } from "../../lib/webrtc/peer_session.ts";
+
+await loadWrtc(); // libyuv (rgbaToI420, i420ToRgba) is the addon's
 
 function solid(
   width: number,
