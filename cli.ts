@@ -2,21 +2,22 @@
  * The `flitter_webrtc` command.
  *
  * - `flitter_webrtc run SCENE [options]` renders a scene (see `run --help`).
- * - `flitter_webrtc demo` renders the example scene to `out/`.
+ * - `flitter_webrtc demo` runs the demo call and records it to `out/`.
  * - `flitter_webrtc serve [options]`, or `flitter_webrtc [options]` with no
  *   subcommand (as the original), runs the WebSocket signalling server.
  *
  * @module
  */
 
-import { runDemo } from "./lib/cli/demo_command.ts";
+import { DEMO_USAGE, parseDemoArgs, runDemo } from "./lib/cli/demo_command.ts";
 import { parseRunArgs, RUN_USAGE, runScene } from "./lib/cli/run_command.ts";
 import { UsageError } from "./lib/cli/usage_error.ts";
 import { main as serverMain } from "./lib/server/main.ts";
 
 const USAGE = `Usage:
   flitter_webrtc run SCENE [options]     render a scene (run --help for options)
-  flitter_webrtc demo                    render the example scene into out/
+  flitter_webrtc demo [FOLDER]           two rigs call each other; recorded
+                                         into out/ (demo --help for options)
   flitter_webrtc [serve] [options]       run the WebSocket signalling server
                                          (serve --help for options)`;
 
@@ -32,7 +33,11 @@ export async function main(args: string[]): Promise<number> {
         }
         return await runScene(parseRunArgs(rest));
       case "demo":
-        return await runDemo(rest[0]);
+        if (rest.includes("--help") || rest.includes("-h")) {
+          console.log(DEMO_USAGE);
+          return 0;
+        }
+        return await runDemo(parseDemoArgs(rest));
       case "help":
       case "--help":
       case "-h":

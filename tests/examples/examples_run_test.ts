@@ -21,7 +21,8 @@ Deno.test("every example scene runs from the command line without warnings or er
   const runs: Array<
     { example: string; entry: string; defines: Record<string, string | number> }
   > = [
-    { example: "demo.toml", entry: CLI, defines: {} },
+    { example: "demo.toml", entry: CLI, defines: await broadcast() },
+    { example: "plasma.toml", entry: CLI, defines: {} },
     {
       example: "caller.toml",
       entry: CLI,

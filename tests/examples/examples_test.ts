@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import "../../lib/kinds.ts";
 import "../../examples/custom_signalling.ts";
+import "../../examples/custom_node.ts";
 import { loadSceneFile } from "../../lib/scene/load_scene.ts";
 import { Attributes } from "../../lib/scene/attributes.ts";
 import { getLogger } from "../../lib/log/logger.ts";
@@ -33,6 +34,7 @@ Deno.test("the examples folder holds the call, relay and custom signalling scene
       "demo.toml",
       "folder_answer.toml",
       "folder_call.toml",
+      "plasma.toml",
       "receiver.toml",
       "tranceiver.toml",
     ]
