@@ -13,7 +13,6 @@ import {
 import {
   type FrameEvent,
   frameNear,
-  freeUdpPort,
   PEER_SCRIPT,
   PYTHON,
   type PythonPeer,
@@ -22,6 +21,7 @@ import {
   startPythonServer,
   stateIs,
 } from "./python_peer.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 const missingPeer = await pythonPeerUnavailable();
 const missingWebsocket = missingPeer ??
@@ -48,7 +48,8 @@ Deno.test({
     "two Python peers connect over broadcast signalling and each sees the other's colour",
   ignore: missingPeer !== undefined,
   async fn() {
-    const port = String(await freeUdpPort());
+    await using held = await holdUdpPort();
+    const port = String(held.port);
     const answerer = startPythonPeer([
       "--broadcast-answer",
       "selftest",
@@ -109,7 +110,8 @@ Deno.test({
     "Python peers with --moving send moving content and report CPU time and bytes sent (the aiortc benchmark's figures)",
   ignore: missingPeer !== undefined,
   async fn() {
-    const port = String(await freeUdpPort());
+    await using held = await holdUdpPort();
+    const port = String(held.port);
     const common = ["--port", port, "--moving", "--size", "160x96"];
     const answerer = startPythonPeer([
       "--broadcast-answer",
@@ -156,7 +158,8 @@ Deno.test({
     "a Python broadcast answerer ignores offers encrypted with another secret",
   ignore: missingPeer !== undefined,
   async fn() {
-    const port = String(await freeUdpPort());
+    await using held = await holdUdpPort();
+    const port = String(held.port);
     const answerer = startPythonPeer([
       "--broadcast-answer",
       "selftest",
