@@ -240,6 +240,11 @@ export interface EndpointOptions {
   runtime?: number;
   /** A named network namespace to run it in (`ip netns exec NAME …`), as another machine. */
   netns?: string;
+  /**
+   * A command that runs the rest of the command line by `exec` (so signals
+   * still reach Deno), e.g. `unshare --mount …`; it goes first.
+   */
+  wrap?: string[];
 }
 
 const OUTPUT_LIMIT = 200_000;
@@ -256,11 +261,15 @@ export class Endpoint {
     readonly name: string,
     readonly args: string[],
     netns?: string,
+    wrap: string[] = [],
   ) {
     // `ip netns exec` execs the command itself, so signals reach Deno.
-    const command = netns === undefined
-      ? [Deno.execPath(), ...args]
-      : ["ip", "netns", "exec", netns, Deno.execPath(), ...args];
+    const command = [
+      ...wrap,
+      ...(netns === undefined ? [] : ["ip", "netns", "exec", netns]),
+      Deno.execPath(),
+      ...args,
+    ];
     this.#child = new Deno.Command(command[0], {
       args: command.slice(1),
       cwd: ROOT,
@@ -302,7 +311,7 @@ export class Endpoint {
     for (const [name, value] of Object.entries(options.defines ?? {})) {
       args.push("--define", `${name}=${value}`);
     }
-    return new Endpoint(options.name, args, options.netns);
+    return new Endpoint(options.name, args, options.netns, options.wrap);
   }
 
   /** Everything printed so far (stdout and stderr, interleaved as read). */

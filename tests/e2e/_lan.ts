@@ -6,8 +6,10 @@
  * network, as two rigs on one switch would: libwebrtc leaves loopback alone
  * there and uses the veth addresses, and a datagram to the subnet's
  * broadcast address reaches the other namespace and nothing else. Needs
- * root; {@linkcode createLan} says why not otherwise. The test removes it
- * again ({@linkcode Lan.remove}); removing a namespace removes its veth end.
+ * root and the `ip` command ({@linkcode lanUnavailable} says when either is
+ * missing: the only reasons to skip); any other failure to build it is an
+ * error. The test removes it again ({@linkcode Lan.remove}); removing a
+ * namespace removes its veth end.
  *
  * @module
  */
@@ -43,11 +45,34 @@ async function ip(...args: string[]): Promise<void> {
 }
 
 /**
- * Creates the network (subnet 10.231.N.0/24, N from the process ID, so
- * parallel test files do not collide), or returns why it cannot.
+ * Why this machine cannot build the network at all: not root, or no `ip`
+ * command (iproute2). `undefined` when both are there; then a failure of
+ * {@linkcode createLan} is a real error, not a reason to skip.
  */
-export async function createLan(): Promise<Lan | string> {
+export async function lanUnavailable(): Promise<string | undefined> {
   if (Deno.uid() !== 0) return "creating network namespaces needs root";
+  try {
+    await new Deno.Command("ip", {
+      args: ["-V"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return "the ip command (iproute2) is not installed";
+    }
+    throw error;
+  }
+  return undefined;
+}
+
+/**
+ * Creates the network (subnet 10.231.N.0/24, N from the process ID, so
+ * parallel test files do not collide).
+ *
+ * @throws {Error} when it cannot be built (whatever was made is removed again)
+ */
+export async function createLan(): Promise<Lan> {
   const tag = `${Deno.pid}`;
   const subnet = `10.231.${Deno.pid % 250}`;
   const names = [`flt-lan-a-${tag}`, `flt-lan-b-${tag}`];
@@ -88,7 +113,10 @@ export async function createLan(): Promise<Lan | string> {
   } catch (error) {
     await ip("link", "del", links[0]).catch(() => {});
     await remove();
-    return `cannot build the test network: ${(error as Error).message}`;
+    throw new Error(
+      `cannot build the test network: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return { hosts, broadcast: `${subnet}.255`, remove };
 }

@@ -4,7 +4,6 @@
 // observed through the PNG files their scenes record.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freeUdpPort } from "../peer/python_peer.ts";
 import {
   callScene,
   Endpoint,
@@ -18,6 +17,7 @@ import {
   waitForState,
   waitUntil,
 } from "./_endpoint.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
@@ -38,7 +38,8 @@ function broadcast(
 
 Deno.test("two endpoints call each other over !broadcast, reach :connected and each receives the other's colour", async () => {
   const dir = await tempFolder();
-  const port = await freeUdpPort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   const endpoints: Endpoint[] = [];
   try {
     const sceneA = join(dir.path, "a.json");
@@ -72,7 +73,8 @@ Deno.test("two endpoints call each other over !broadcast, reach :connected and e
 
 Deno.test("after one endpoint is killed the other leaves :connected, and a restarted endpoint connects again", async () => {
   const dir = await tempFolder();
-  const port = await freeUdpPort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   const endpoints: Endpoint[] = [];
   try {
     const sceneA = join(dir.path, "a.json");
@@ -137,7 +139,8 @@ Deno.test("after one endpoint is killed the other leaves :connected, and a resta
 
 Deno.test("the tranceiver example relays a caller's colour to the receiver and the receiver's colour back", async () => {
   const dir = await tempFolder();
-  const port = await freeUdpPort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   const endpoints: Endpoint[] = [];
   try {
     // A calls "tranceiver", the example relays to "receiver" (C), all with

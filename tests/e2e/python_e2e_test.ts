@@ -8,13 +8,13 @@
 import { join } from "node:path";
 import {
   frameNear,
-  freeUdpPort,
   type PythonPeer,
   pythonPeerUnavailable,
   type PythonServer,
   startPythonPeer,
   startPythonServer,
 } from "../peer/python_peer.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import {
   callScene,
@@ -83,7 +83,8 @@ Deno.test({
     "the Python peer calls our endpoint over !broadcast and each receives the other's colour",
   ignore: missing !== undefined,
   async fn() {
-    const port = await freeUdpPort();
+    await using held = await holdUdpPort();
+    const port = held.port;
     await callPython(
       { kind: "!broadcast", answer: "py-calls", port },
       [
@@ -103,7 +104,8 @@ Deno.test({
     "our endpoint calls the Python peer over !broadcast and each receives the other's colour",
   ignore: missing !== undefined,
   async fn() {
-    const port = await freeUdpPort();
+    await using held = await holdUdpPort();
+    const port = held.port;
     await callPython(
       {
         kind: "!broadcast",

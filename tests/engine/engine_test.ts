@@ -5,7 +5,7 @@ import {
 import { join } from "node:path";
 import { Engine } from "../../lib/engine/engine.ts";
 import { sym } from "../../lib/expr/values.ts";
-import { setLogLevel } from "../../lib/log/logger.ts";
+import { Logger, type LogLevel, setLogLevel } from "../../lib/log/logger.ts";
 
 setLogLevel("error");
 
@@ -142,6 +142,24 @@ Deno.test("time advances evenly in lockstep and runtime ends the run", async () 
   assert(Math.abs(engine.frame.time - 0.4) < 1e-9);
 });
 
+/** A logger that keeps its records (`level message`) instead of printing them. */
+class RecordingLogger extends Logger {
+  readonly records: string[] = [];
+
+  constructor() {
+    super("engine");
+  }
+
+  override log(level: LogLevel, message: string): void {
+    this.records.push(`${level} ${message}`);
+  }
+
+  /** Records at `level` so far. */
+  at(level: LogLevel): string[] {
+    return this.records.filter((record) => record.startsWith(`${level} `));
+  }
+}
+
 async function waitFor(
   engine: Engine,
   done: () => boolean,
@@ -163,7 +181,8 @@ Deno.test("live reload replaces the scene on save and keeps it through a broken 
     file,
     windowScene(fillNode("[1, 0, 0, 1]", `id = "fill"`)),
   );
-  const engine = await Engine.open(file);
+  const log = new RecordingLogger();
+  const engine = await Engine.open(file, { log });
   try {
     engine.renderFrame();
     assertNear(pixel(engine), [255, 0, 0, 255]);
@@ -178,13 +197,25 @@ Deno.test("live reload replaces the scene on save and keeps it through a broken 
     assertNear(pixel(engine), [0, 255, 0, 255]);
     assert(engine.node("fill") === node, "the shader node survived the reload");
 
+    assertEquals(log.at("error"), []);
     await Deno.writeTextFile(
       file,
       `[[nodes]]\nkind = "!window"\nsize = [64,\n`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The broken edit was read, and rejected: its error is logged.
+    await waitFor(
+      engine,
+      () => log.at("error").length === 1,
+      "the broken edit to be rejected",
+    );
+    assert(
+      /scene\.toml.*\(keeping the last good scene\)$/.test(log.at("error")[0]),
+      log.at("error")[0],
+    );
     engine.renderFrame();
     assertEquals(engine.reloads, 1);
+    assertEquals(engine.roots.length, 1, "the last good scene still runs");
+    assert(engine.node("fill") === node);
     assertNear(pixel(engine), [0, 255, 0, 255]);
 
     await Deno.writeTextFile(
@@ -218,11 +249,11 @@ Deno.test("live reload follows files read by the scene", async () => {
   fragment = "=read('fill.frag')"
 `),
   );
-  const engine = await Engine.open(file);
+  const log = new RecordingLogger();
+  const engine = await Engine.open(file, { log });
   try {
     engine.renderFrame();
     assertNear(pixel(engine), [255, 0, 255, 255]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
     await Deno.writeTextFile(shader, source("0.0, 1.0, 1.0, 1.0"));
     await waitFor(
       engine,
@@ -231,9 +262,18 @@ Deno.test("live reload follows files read by the scene", async () => {
     );
     assertNear(pixel(engine), [0, 255, 255, 255]);
 
+    assertEquals(log.at("error"), []);
     await Deno.writeTextFile(shader, source("0.0, 1.0, oops"));
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    engine.renderFrame();
+    // The broken shader was read and failed to compile: its error is logged.
+    await waitFor(
+      engine,
+      () => log.at("error").length === 1,
+      "the broken shader to be rejected",
+    );
+    assert(
+      log.at("error")[0].includes("failed to compile"),
+      log.at("error")[0],
+    );
     engine.renderFrame();
     assertNear(pixel(engine), [0, 255, 255, 255]);
   } finally {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readImageFile } from "../../lib/media/image_file.ts";
-import { freeUdpPort } from "../peer/python_peer.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -33,12 +33,13 @@ function meanColour(
   return sum.map((value) => Math.round(value / n)) as Rgb;
 }
 
-const warm = ([r, g, b]: Rgb) => r > b + 60 && r > 90;
+const warm = ([r, _g, b]: Rgb) => r > b + 60 && r > 90;
 const cool = ([r, g, b]: Rgb) => b > r + 60 && b > 90 && g > r;
 const green = ([r, g, b]: Rgb) => g > r + 60 && g > b + 60;
 
 Deno.test("the demo calls between two rigs and records each side showing the other's picture", async () => {
   const folder = await Deno.makeTempDir();
+  await using held = await holdUdpPort();
   try {
     const run = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -50,7 +51,7 @@ Deno.test("the demo calls between two rigs and records each side showing the oth
         "--runtime",
         "6",
         "--port",
-        String(await freeUdpPort()),
+        String(held.port),
       ],
       stdout: "piped",
       stderr: "piped",

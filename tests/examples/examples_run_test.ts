@@ -6,7 +6,7 @@
 // `deno task test` does): the call examples broadcast to 127.255.255.255.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freeUdpPort } from "../peer/python_peer.ts";
+import { type HeldUdpPort, holdUdpPort } from "../_udp_port.ts";
 import { CLI, Endpoint, ROOT, tempFolder } from "../e2e/_endpoint.ts";
 
 const SCRIPT = join(ROOT, "examples/custom_signalling.ts");
@@ -14,10 +14,13 @@ const SCRIPT = join(ROOT, "examples/custom_signalling.ts");
 Deno.test("every example scene runs from the command line without warnings or errors", async () => {
   const dir = await tempFolder();
   const small = { WIDTH: 128, HEIGHT: 72 };
-  const broadcast = async () => ({
-    BROADCAST: "127.255.255.255",
-    PORT: await freeUdpPort(),
-  });
+  // A port of its own for each call example, held until the end.
+  const held: HeldUdpPort[] = [];
+  const broadcast = async () => {
+    const port = await holdUdpPort();
+    held.push(port);
+    return { BROADCAST: "127.255.255.255", PORT: port.port };
+  };
   const runs: Array<
     { example: string; entry: string; defines: Record<string, string | number> }
   > = [
@@ -84,6 +87,7 @@ Deno.test("every example scene runs from the command line without warnings or er
     }
     assert.deepEqual(problems, []);
   } finally {
+    await Promise.all(held.map((port) => port.close()));
     await dir.remove();
   }
 });

@@ -263,8 +263,12 @@ void main() {
 }
 `;
 
+/** `glClientWaitSync`'s answer while the fence is not signalled yet. */
+const TIMEOUT_EXPIRED = 0x911b;
+
 Deno.test("gpuIdle lets timers run while the GPU works and resolves once the drawing is done", async () => {
   const ctx = GLContext.create();
+  const gl = ctx.gl;
   try {
     const program = ShaderProgram.compile(
       ctx,
@@ -276,21 +280,46 @@ Deno.test("gpuIdle lets timers run while the GPU works and resolves once the dra
     program.use();
     program.set("fill", [0.5, 0.25, 1, 1]);
     ctx.drawFullscreen(program, target);
+    // Each poll of the fence: what the GPU answered, and how many timers
+    // had run by then. However fast the GPU, the first poll is answered
+    // "not yet" (the real answer is kept for the record): the test sees a
+    // busy GPU on any machine, and that a timer queued before the wait
+    // runs before the next poll.
+    const polls: { status: number; timersRan: number }[] = [];
     let timersRan = 0;
+    const realWait = gl.glClientWaitSync;
+    (ctx as { gl: typeof gl }).gl = new Proxy(gl, {
+      get(target, name, receiver) {
+        if (name !== "glClientWaitSync") {
+          return Reflect.get(target, name, receiver);
+        }
+        return (...args: Parameters<typeof realWait>) => {
+          const status = realWait(...args);
+          polls.push({ status, timersRan });
+          return polls.length === 1 ? TIMEOUT_EXPIRED : status;
+        };
+      },
+    });
     setTimeout(() => timersRan++, 0);
-    const began = performance.now();
-    const finished = await ctx.gpuIdle();
-    const waited = performance.now() - began;
+    const finished = await ctx.gpuIdle(60_000);
     assert(finished, "the fence was signalled");
-    if (waited >= 3) {
-      // The GPU was still busy: the thread was free meanwhile.
-      assertEquals(timersRan, 1);
-    }
+    assert(polls.length >= 2, `polled ${polls.length} time(s)`);
+    assertEquals(polls[0].timersRan, 0);
+    // The thread was free while the GPU worked: the timer ran in between.
+    assertEquals(polls[1].timersRan, 1);
+    // It resolved on the GPU's own "done", and only then.
+    assert(polls.at(-1)!.status !== TIMEOUT_EXPIRED);
+    assert(
+      polls.slice(1, -1).every((poll) => poll.status === TIMEOUT_EXPIRED),
+      JSON.stringify(polls),
+    );
+    (ctx as { gl: typeof gl }).gl = gl;
     const rgba = ctx.readTarget(target);
     assert(near(pixelAt(rgba, 512, 256, 256), [188, 137, 255, 255]));
     assertEquals(ctx.checkError(), null);
     target.destroy();
   } finally {
+    (ctx as { gl: typeof gl }).gl = gl;
     ctx.destroy();
   }
 });

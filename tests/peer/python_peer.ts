@@ -19,8 +19,6 @@
  * @module
  */
 
-import dgram from "node:dgram";
-
 /** The interpreter that has Debian's python3-aiortc (not pyenv's python3). */
 export const PYTHON = "/usr/bin/python3";
 
@@ -379,16 +377,4 @@ export function frameNear(
 /** A predicate: a `state` event with the given connection state. */
 export function stateIs(state: string): (event: PeerEvent) => boolean {
   return (event) => event.event === "state" && event.state === state;
-}
-
-/** A UDP port on 127.0.0.1 that was free a moment ago (for broadcast tests). */
-export async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }

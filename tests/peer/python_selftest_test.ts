@@ -13,7 +13,6 @@ import {
 import {
   type FrameEvent,
   frameNear,
-  freeUdpPort,
   PEER_SCRIPT,
   PYTHON,
   type PythonPeer,
@@ -22,6 +21,7 @@ import {
   startPythonServer,
   stateIs,
 } from "./python_peer.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 const missingPeer = await pythonPeerUnavailable();
 const missingWebsocket = missingPeer ??
@@ -48,7 +48,8 @@ Deno.test({
     "two Python peers connect over broadcast signalling and each sees the other's colour",
   ignore: missingPeer !== undefined,
   async fn() {
-    const port = String(await freeUdpPort());
+    await using held = await holdUdpPort();
+    const port = String(held.port);
     const answerer = startPythonPeer([
       "--broadcast-answer",
       "selftest",
@@ -109,7 +110,8 @@ Deno.test({
     "Python peers with --moving send moving content and report CPU time and bytes sent (the aiortc benchmark's figures)",
   ignore: missingPeer !== undefined,
   async fn() {
-    const port = String(await freeUdpPort());
+    await using held = await holdUdpPort();
+    const port = String(held.port);
     const common = ["--port", port, "--moving", "--size", "160x96"];
     const answerer = startPythonPeer([
       "--broadcast-answer",
@@ -130,20 +132,32 @@ Deno.test({
         WAIT_MS,
         "a frame",
       );
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const reports = answerer.history.filter(isFrame) as FrameEvent[];
-      const last = reports.at(-1)!;
+      // Frames keep arriving, and (sliding bars) the picture changes from
+      // report to report: wait for 20 more frames in three colours or more.
+      const colours = new Set<string>();
+      const last = await answerer.waitFor<FrameEvent>(
+        (e) => {
+          if (!isFrame(e)) return false;
+          const report = e as FrameEvent;
+          colours.add(report.rgb.join(","));
+          return report.count > first.count + 20 && colours.size >= 3;
+        },
+        WAIT_MS,
+        "20 more frames, in three colours or more",
+      );
       assertEquals([last.width, last.height], [160, 96]);
-      assert(last.count > first.count + 20, "frames stopped arriving");
-      // Sliding bars: the picture changes from report to report.
-      const colours = new Set(reports.map((r) => r.rgb.join(",")));
-      assert(colours.size >= 3, `the picture did not move: ${[...colours]}`);
       assert(last.cpu > first.cpu && first.cpu > 0, "CPU time not reported");
-      const callerReports = caller.history.filter(isFrame) as FrameEvent[];
-      const sent = callerReports.map((r) => r.sent_bytes ?? 0);
-      assert(
-        sent.length >= 2 && sent.at(-1)! > sent[0] && sent[0] >= 0,
-        `bytes sent not growing: ${sent}`,
+      const sentBytes = (e: { event: string }) =>
+        isFrame(e) ? (e as FrameEvent).sent_bytes ?? 0 : -1;
+      const firstSent = await caller.waitFor(
+        (e) => sentBytes(e) >= 0,
+        WAIT_MS,
+        "a frame report from the caller",
+      );
+      await caller.waitFor(
+        (e) => sentBytes(e) > sentBytes(firstSent),
+        WAIT_MS,
+        "the caller's bytes sent to grow",
       );
     } finally {
       await stopAll(caller, answerer);
@@ -156,7 +170,8 @@ Deno.test({
     "a Python broadcast answerer ignores offers encrypted with another secret",
   ignore: missingPeer !== undefined,
   async fn() {
-    const port = String(await freeUdpPort());
+    await using held = await holdUdpPort();
+    const port = String(held.port);
     const answerer = startPythonPeer([
       "--broadcast-answer",
       "selftest",

@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import pngjs from "pngjs";
 import jpeg from "jpeg-js";
 import { assert, assertEquals, assertNear, pixelAt } from "../_assert.ts";
+import { Engine } from "../../lib/engine/engine.ts";
 import { expectedBytes, FILL_SHADER, TestScene } from "./_harness.ts";
 
 interface PngSync {
@@ -347,6 +348,55 @@ void main() {
       );
     }
     assertEquals([...Deno.readDirSync(folder)].length, 4);
+  } finally {
+    Deno.removeSync(folder, { recursive: true });
+  }
+});
+
+Deno.test("a record node's limit= ends its video after that many seconds of the engine's frames", async () => {
+  const folder = Deno.makeTempDirSync();
+  // Red rises with time: the frame at t seconds shows linear red t / 2.
+  const scene = `
+[[nodes]]
+kind = "!record"
+filename = "limited.mp4"
+size = [16, 16]
+colorbits = 8
+limit = 0.5
+
+  [[nodes.children]]
+  kind = "!shader"
+  fill = "=(time / 2;0;0;1)"
+  fragment = """${FILL_SHADER}"""
+`;
+  // 12 frames at 10 fps, each written (lockstep); the run completes the files.
+  await Engine.fromText(scene, `${folder}/scene.toml`, {
+    fps: 10,
+    lockstep: true,
+    runtime: 1.2,
+    watch: false,
+  }).run();
+  try {
+    const output = await new Deno.Command("ffmpeg", {
+      args: [
+        ...["-v", "error", "-i", `${folder}/limited.mp4`],
+        ...["-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(output.success, new TextDecoder().decode(output.stderr));
+    const frameBytes = 16 * 16 * 3;
+    assertEquals(output.stdout.length, 5 * frameBytes, "0.5 s at 10 fps");
+    // The first five frames: time 0 to 0.4 s.
+    const reds = Array.from(
+      { length: 5 },
+      (_, i) => output.stdout[i * frameBytes + (8 * 16 + 8) * 3],
+    );
+    for (let i = 1; i < 5; i++) {
+      assert(reds[i] > reds[i - 1], `frame ${i}: ${reds}`);
+    }
+    assertNear(reds.slice(4), expectedBytes([0.2, 0, 0, 1]).slice(0, 1), 8);
   } finally {
     Deno.removeSync(folder, { recursive: true });
   }

@@ -9,6 +9,7 @@ const SERVER = new URL("../../server.ts", import.meta.url).pathname;
 
 /** A running server process and its output. */
 export interface ServerProcess {
+  /** The process (with `wrap`, the wrapper, which execs the server: the same process). */
   child: Deno.ChildProcess;
   url: string;
   output: () => string;
@@ -21,6 +22,13 @@ export interface ServerPlace {
   host?: string;
   /** A named network namespace to run it in (`ip netns exec NAME …`). */
   netns?: string;
+  /**
+   * A command that runs the rest of the command line by `exec`, e.g.
+   * `unshare -n …` (so the child process is the server itself).
+   */
+  wrap?: string[];
+  /** `--port=0` (the default), or `"default"` to give no `--port=` at all. */
+  port?: 0 | "default";
 }
 
 /** Starts `server.ts` with `args` (after `--host=127.0.0.1 --port=0`) and waits for its URL. */
@@ -34,12 +42,13 @@ export async function startServer(
     "-A",
     SERVER,
     `--host=${place.host ?? "127.0.0.1"}`,
-    "--port=0",
+    ...(place.port === "default" ? [] : ["--port=0"]),
     ...args,
   ];
   if (place.netns !== undefined) {
     command.unshift("ip", "netns", "exec", place.netns);
   }
+  if (place.wrap !== undefined) command.unshift(...place.wrap);
   const child = new Deno.Command(command[0], {
     args: command.slice(1),
     stdout: "piped",

@@ -15,13 +15,13 @@ import {
 import type { ConnectionState } from "../../lib/signalling/signalling.ts";
 import { loadWrtc, WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
-  freeUdpPort,
   type PeerEvent,
   type PythonPeer,
   pythonPeerUnavailable,
   startPythonPeer,
   stateIs,
 } from "../peer/python_peer.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "trace" ? "trace" : "warn");
 
@@ -79,7 +79,8 @@ Deno.test({
   name: "our broadcast caller connects to a Python broadcast answerer",
   ignore: missing !== undefined,
   async fn() {
-    const port = await freeUdpPort();
+    await using held = await holdUdpPort();
+    const port = held.port;
     const python = startPythonPeer([
       "--broadcast-answer",
       "py-answer",
@@ -121,7 +122,8 @@ Deno.test({
   name: "a Python broadcast caller connects to our broadcast answerer",
   ignore: missing !== undefined,
   async fn() {
-    const port = await freeUdpPort();
+    await using held = await holdUdpPort();
+    const port = held.port;
     const ours = ourSide({
       role: "answer",
       id: "py-call",
@@ -163,7 +165,8 @@ Deno.test({
     "our broadcast caller started before a Python answerer connects once it starts",
   ignore: missing !== undefined,
   async fn() {
-    const port = await freeUdpPort();
+    await using held = await holdUdpPort();
+    const port = held.port;
     const ours = ourSide({
       role: "call",
       id: "py-late",
@@ -174,7 +177,9 @@ Deno.test({
     });
     let python: PythonPeer | undefined;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The held port sees our broadcast offers: the Python answerer starts
+      // only after our offer went out twice with nobody answering.
+      await waitFor("two unanswered offers", () => held.received.length >= 2);
       python = startPythonPeer([
         "--broadcast-answer",
         "py-late",

@@ -10,7 +10,12 @@ import {
 } from "node:assert/strict";
 import dgram from "node:dgram";
 import { Attributes } from "../../lib/scene/attributes.ts";
-import { getLogger, setLogLevel } from "../../lib/log/logger.ts";
+import {
+  getLogger,
+  getLogLevel,
+  type LogLevel,
+  setLogLevel,
+} from "../../lib/log/logger.ts";
 import type { Value } from "../../lib/expr/values.ts";
 import {
   type BroadcastConfig,
@@ -26,6 +31,7 @@ import {
   getSignallingKind,
   type PeerSession,
 } from "../../lib/signalling/signalling.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "trace" ? "trace" : "warn");
 
@@ -74,7 +80,9 @@ let sdpCounter = 0;
 
 /** A PeerSession double that records what signalling gives it. */
 class PeerDouble implements PeerSession {
-  connectionState: ConnectionState | null = null;
+  #state: ConnectionState | null = null;
+  /** How often `connectionState` was read while `"disconnected"` (by signalling: tests read {@linkcode state}). */
+  disconnectedReads = 0;
   readonly offers: string[] = [];
   readonly acceptedOffers: string[] = [];
   readonly answers: string[] = [];
@@ -84,6 +92,16 @@ class PeerDouble implements PeerSession {
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
 
   constructor(readonly name: string, readonly link?: Link) {}
+
+  get connectionState(): ConnectionState | null {
+    if (this.#state === "disconnected") this.disconnectedReads++;
+    return this.#state;
+  }
+
+  /** The state, without counting the read. */
+  get state(): ConnectionState | null {
+    return this.#state;
+  }
 
   createOffer(): Promise<string> {
     this.close();
@@ -111,11 +129,11 @@ class PeerDouble implements PeerSession {
 
   close(): void {
     this.closes++;
-    if (this.connectionState !== null) this.setState(null);
+    if (this.#state !== null) this.setState(null);
   }
 
   setState(state: ConnectionState | null): void {
-    this.connectionState = state;
+    this.#state = state;
     this.states.push(state);
     for (const listener of this.#listeners) listener(state);
   }
@@ -135,15 +153,6 @@ function linkedPair(): [PeerDouble, PeerDouble, Link] {
   return [link.caller, link.answerer, link];
 }
 
-/** A UDP port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "0.0.0.0", resolve));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 function configs(
   port: number,
   id = "cam-test",
@@ -158,11 +167,11 @@ function configs(
 /** Polls `condition` until it holds; fails the test after `timeoutMs`. */
 async function waitFor(
   what: string,
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<void> {
   const start = performance.now();
-  while (!condition()) {
+  while (!await condition()) {
     if (performance.now() - start > timeoutMs) {
       throw new Error(`Timed out waiting for ${what}`);
     }
@@ -170,7 +179,32 @@ async function waitFor(
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Log records printed while it is open (at `level` and above), instead of printing them. */
+interface LogCapture extends Disposable {
+  readonly lines: string[];
+  /** Records that include `text`. */
+  count(text: string): number;
+}
+
+/** Captures what the (console) loggers print from now until disposed. */
+function captureLog(level: LogLevel): LogCapture {
+  const lines: string[] = [];
+  const { log, error } = console;
+  const levelBefore = getLogLevel();
+  const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  console.log = record;
+  console.error = record;
+  setLogLevel(level);
+  return {
+    lines,
+    count: (text) => lines.filter((line) => line.includes(text)).length,
+    [Symbol.dispose]() {
+      console.log = log;
+      console.error = error;
+      setLogLevel(levelBefore);
+    },
+  };
+}
 
 /** A raw UDP socket standing in for the other side (as a Python peer would be). */
 class RawPeer {
@@ -285,10 +319,12 @@ Deno.test("broadcast offer re-send schedule starts fast and keeps the original's
 
 Deno.test("broadcast caller and answerer exchange offer and answer and connect", async () => {
   const [caller, answerer] = linkedPair();
-  const { call, answer } = configs(await freePort());
-  const answering = startBroadcast(answer, answerer);
-  const calling = startBroadcast(call, caller);
+  // The answerer binds a port of its own choosing; the caller is told it.
+  const answering = startBroadcast(configs(0).answer, answerer);
+  let calling: ReturnType<typeof startBroadcast> | undefined;
   try {
+    await waitFor("answerer bound", () => answering.localPort !== null);
+    calling = startBroadcast(configs(answering.localPort!).call, caller);
     await waitFor(
       "both connected",
       () =>
@@ -300,21 +336,26 @@ Deno.test("broadcast caller and answerer exchange offer and answer and connect",
     assertEquals(caller.offers.length, 1);
     await waitFor(
       "sockets released",
-      () => calling.localPort === null && answering.localPort === null,
+      () => calling!.localPort === null && answering.localPort === null,
     );
   } finally {
-    await calling.close();
+    await calling?.close();
     await answering.close();
   }
 });
 
-Deno.test("broadcast caller started 1 s before the answerer still connects, with one answer", async () => {
+Deno.test("broadcast caller whose offer went unanswered before the answerer started still connects, with one answer", async () => {
   const [caller, answerer] = linkedPair();
-  const { call, answer } = configs(await freePort());
+  // The held port sees the broadcast offers: the answerer starts only
+  // after the caller has sent its offer twice with nobody answering.
+  await using held = await holdUdpPort();
+  const { call, answer } = configs(held.port);
   const calling = startBroadcast(call, caller);
-  await sleep(1000);
-  const answering = startBroadcast(answer, answerer);
+  let answering: ReturnType<typeof startBroadcast> | undefined;
   try {
+    await waitFor("two unanswered offers", () => held.received.length >= 2);
+    assertEquals(caller.acceptedAnswers, []);
+    answering = startBroadcast(answer, answerer);
     await waitFor(
       "both connected",
       () =>
@@ -326,18 +367,18 @@ Deno.test("broadcast caller started 1 s before the answerer still connects, with
     assertEquals(caller.acceptedAnswers, [answerer.answers[0]]);
   } finally {
     await calling.close();
-    await answering.close();
+    await answering?.close();
   }
 });
 
 Deno.test("broadcast answerer ignores garbage, wrong-key, expired, oversized and unexpected datagrams", async () => {
   const [caller, answerer] = linkedPair();
-  const port = await freePort();
-  const { call, answer } = configs(port);
-  const answering = startBroadcast(answer, answerer);
+  const answering = startBroadcast(configs(0).answer, answerer);
   const raw = await RawPeer.open();
   try {
-    await waitFor("answerer bound", () => answering.localPort === port);
+    await waitFor("answerer bound", () => answering.localPort !== null);
+    const port = answering.localPort!;
+    const { call } = configs(port);
     const mine = await BroadcastCipher.forId(SECRET, "cam-test");
     const theirs = await BroadcastCipher.forId(SECRET, "someone-else");
     const now = Math.floor(Date.now() / 1000);
@@ -378,11 +419,11 @@ Deno.test("broadcast answerer ignores garbage, wrong-key, expired, oversized and
 
 Deno.test("broadcast answerer re-sends the same answer to a repeated offer and takes a new offer", async () => {
   const answerer = new PeerDouble("answerer");
-  const port = await freePort();
-  const answering = startBroadcast(configs(port).answer, answerer);
+  const answering = startBroadcast(configs(0).answer, answerer);
   const raw = await RawPeer.open();
   try {
-    await waitFor("answerer bound", () => answering.localPort === port);
+    await waitFor("answerer bound", () => answering.localPort !== null);
+    const port = answering.localPort!;
     const cipher = await BroadcastCipher.forId(SECRET, "cam-test");
     const decode = async (i: number) =>
       await cipher.decode(raw.received[i].data);
@@ -438,16 +479,27 @@ Deno.test("broadcast answerer re-sends the same answer to a repeated offer and t
 
 Deno.test("broadcast caller repeats one offer, stops once answered and ignores later answers", async () => {
   const caller = new PeerDouble("caller");
-  const port = await freePort();
-  const raw = await RawPeer.open(port, "0.0.0.0");
-  const calling = startBroadcast(configs(port).call, caller);
+  // The raw peer holds the port the caller broadcasts to, and answers.
+  const raw = await RawPeer.open(0, "0.0.0.0");
+  using log = captureLog("trace");
+  // Re-sends every 50 ms; with no connection 1 s after the answer it starts
+  // over (a new offer from a new socket): the end of the first attempt.
+  const calling = startBroadcast(configs(raw.port).call, caller, {
+    offerResendDelaysMs: Array(400).fill(50),
+    connectWaitMs: 1000,
+  });
   try {
     const cipher = await BroadcastCipher.forId(SECRET, "cam-test");
+    const offers: string[] = [];
+    const decodeReceived = async () => {
+      while (offers.length < raw.received.length) {
+        const message = await cipher.decode(raw.received[offers.length].data);
+        offers.push(message.offer as string);
+      }
+    };
     await waitFor("two offers", () => raw.received.length >= 2);
-    const offers = await Promise.all(
-      raw.received.map((d) => cipher.decode(d.data)),
-    );
-    assert(offers.every((message) => message.offer === caller.offers[0]));
+    await decodeReceived();
+    assert(offers.every((offer) => offer === caller.offers[0]));
     const { port: callerPort, address } = raw.received[0];
     assertEquals(address, "127.0.0.1");
     const answer = fakeSdp("answer", 2001, "python answerer");
@@ -458,14 +510,28 @@ Deno.test("broadcast caller repeats one offer, stops once answered and ignores l
       await cipher.encode({ answer: fakeSdp("answer", 2002, "late") }),
       callerPort,
     );
-    await sleep(50); // an offer already on its way may still land
-    const offersSoFar = raw.received.length;
-    await sleep(800); // more than three re-send intervals
-    assertEquals(raw.received.length, offersSoFar);
+    await waitFor(
+      "the late answer to be read and ignored",
+      () => log.count("ignoring a late message") === 1,
+    );
     assertEquals(caller.acceptedAnswers, [answer]);
     assertEquals(caller.offers.length, 1);
-    caller.setState("connected");
-    await waitFor("socket released", () => calling.localPort === null);
+    // How many times the offer had gone out when the answer came.
+    const sends = Number(
+      /answer from 127\.0\.0\.1:\d+ after (\d+) offer\(s\)/.exec(
+        log.lines.join("\n"),
+      )?.[1],
+    );
+    assert(sends >= 2, log.lines.join("\n"));
+    // The first attempt ends (its socket closed) before the second offer is
+    // sent, so once that offer is here every datagram of the first is too:
+    // none went out after the answer, for all of the 1 s of waiting.
+    await waitFor("the caller to start over", () => caller.offers.length === 2);
+    await waitFor("the second offer", async () => {
+      await decodeReceived();
+      return offers.includes(caller.offers[1]);
+    });
+    assertEquals(offers.filter((o) => o === caller.offers[0]).length, sends);
   } finally {
     await calling.close();
     await raw.close();
@@ -477,11 +543,8 @@ Deno.test("broadcast caller starts over with a new offer when nobody answers in 
   const timings: Partial<BroadcastTimings> = {
     offerResendDelaysMs: [50, 50, 50],
   };
-  const calling = startBroadcast(
-    configs(await freePort()).call,
-    caller,
-    timings,
-  );
+  await using held = await holdUdpPort(); // where the offers go
+  const calling = startBroadcast(configs(held.port).call, caller, timings);
   try {
     await waitFor("three offers", () => caller.offers.length >= 3);
     assertEquals(new Set(caller.offers).size, caller.offers.length);
@@ -493,7 +556,9 @@ Deno.test("broadcast caller starts over with a new offer when nobody answers in 
 
 Deno.test("broadcast signalling restarts when a connected call fails and connects again", async () => {
   const [caller, answerer] = linkedPair();
-  const { call, answer } = configs(await freePort());
+  // Held for the whole test: the answerer binds it again when it restarts.
+  await using held = await holdUdpPort();
+  const { call, answer } = configs(held.port);
   const answering = startBroadcast(answer, answerer);
   const calling = startBroadcast(call, caller);
   try {
@@ -520,16 +585,17 @@ Deno.test("broadcast signalling restarts when a connected call fails and connect
 });
 
 Deno.test("broadcast signalling closes promptly while the peer is still making its offer", async () => {
-  let settle = () => {};
+  let settle: (() => void) | null = null;
   const session = new PeerDouble("slow");
   session.createOffer = () =>
     new Promise<string>((resolve) => settle = () => resolve("v=0\r\n"));
-  const calling = startBroadcast(configs(await freePort()).call, session);
-  await waitFor("offer requested", () => calling.localPort !== null);
-  await sleep(100);
+  await using held = await holdUdpPort();
+  const calling = startBroadcast(configs(held.port).call, session);
+  await waitFor("offer requested", () => settle !== null);
+  assert(calling.localPort !== null);
   await calling.close();
   assertEquals(calling.localPort, null);
-  settle();
+  settle!();
   await calling.close();
 });
 
@@ -538,13 +604,18 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
   await new Promise<void>((resolve) => blocker.bind(0, "0.0.0.0", resolve));
   const port = blocker.address().port;
   const answerer = new PeerDouble("answerer");
+  const log = captureLog("warn");
   const answering = startBroadcast(configs(port).answer, answerer, {
     retryDelayMs: 50,
   });
   try {
-    await sleep(200);
+    await waitFor(
+      "two failed attempts to bind",
+      () => log.count(`cannot bind UDP 0.0.0.0:${port}`) >= 2,
+    );
     assertEquals(answering.localPort, null);
   } finally {
+    log[Symbol.dispose]();
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
   }
   try {
@@ -559,35 +630,45 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
 
 Deno.test("broadcast signalling rides out a short disconnection but restarts after a long one", async () => {
   const [caller, answerer] = linkedPair();
-  const { call, answer } = configs(await freePort());
-  const timings: Partial<BroadcastTimings> = { disconnectedGraceMs: 300 };
-  const answering = startBroadcast(answer, answerer, timings);
-  const calling = startBroadcast(call, caller, timings);
+  await using held = await holdUdpPort();
+  const { call, answer } = configs(held.port);
+  // The answerer's grace period is twice the caller's: it serves as the
+  // clock that says the caller's grace period is long over.
+  const answering = startBroadcast(answer, answerer, {
+    disconnectedGraceMs: 600,
+  });
+  const calling = startBroadcast(call, caller, { disconnectedGraceMs: 300 });
   try {
     await waitFor(
       "first connection",
-      () =>
-        caller.connectionState === "connected" &&
-        answerer.connectionState === "connected",
+      () => caller.state === "connected" && answerer.state === "connected",
     );
     const closesBefore = caller.closes;
-    caller.setState("disconnected");
-    await sleep(50);
-    caller.setState("connected");
-    await sleep(600); // twice the grace period
-    assertEquals(caller.offers.length, 1);
-    assertEquals(caller.closes, closesBefore);
+    const answererCloses = answerer.closes;
+    // Both connections drop at once; the caller's comes back as soon as its
+    // signalling has seen it disconnected (and started its grace period).
     caller.setState("disconnected");
     answerer.setState("disconnected");
+    await waitFor(
+      "the caller's signalling to see the disconnection",
+      () => caller.disconnectedReads > 0,
+    );
+    caller.setState("connected");
+    await waitFor(
+      "the answerer to start over after its grace period",
+      () => answerer.closes > answererCloses,
+    );
+    assertEquals(caller.offers.length, 1);
+    assertEquals(caller.closes, closesBefore);
+    // Now the caller's connection drops for good.
+    caller.setState("disconnected");
     await waitFor(
       "a new offer after the grace period",
       () => caller.offers.length === 2,
     );
     await waitFor(
       "second connection",
-      () =>
-        caller.connectionState === "connected" &&
-        answerer.connectionState === "connected",
+      () => caller.state === "connected" && answerer.state === "connected",
     );
     assertEquals(answerer.acceptedOffers, caller.offers);
   } finally {
@@ -598,8 +679,7 @@ Deno.test("broadcast signalling rides out a short disconnection but restarts aft
 
 Deno.test("broadcast warns about a burst of bad datagrams once, and keeps answering", async () => {
   const answerer = new PeerDouble("answerer");
-  const port = await freePort();
-  const answering = startBroadcast(configs(port).answer, answerer, {
+  const answering = startBroadcast(configs(0).answer, answerer, {
     warningIntervalMs: 60_000,
   });
   const raw = await RawPeer.open();
@@ -608,7 +688,8 @@ Deno.test("broadcast warns about a burst of bad datagrams once, and keeps answer
   console.error = (...args: unknown[]) =>
     warnings.push(args.map(String).join(" "));
   try {
-    await waitFor("answerer bound", () => answering.localPort === port);
+    await waitFor("answerer bound", () => answering.localPort !== null);
+    const port = answering.localPort!;
     const cipher = await BroadcastCipher.forId(SECRET, "cam-test");
     for (let i = 0; i < 20; i++) {
       await raw.send(crypto.getRandomValues(new Uint8Array(100)), port);

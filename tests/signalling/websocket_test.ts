@@ -9,7 +9,12 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { getLogger, setLogLevel } from "../../lib/log/logger.ts";
+import {
+  getLogger,
+  Logger,
+  type LogLevel,
+  setLogLevel,
+} from "../../lib/log/logger.ts";
 import { Attributes } from "../../lib/scene/attributes.ts";
 import type {
   ConnectionState,
@@ -31,6 +36,24 @@ import { selfSignedCertificate } from "../server/_certificate.ts";
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "error");
 const log = getLogger("websocket");
 const FAST = { retryDelayMs: 100, decodeErrorDelayMs: 100 };
+
+/** A logger that keeps its records (`level message`) instead of printing them. */
+class RecordingLogger extends Logger {
+  readonly records: string[] = [];
+
+  constructor() {
+    super("websocket");
+  }
+
+  override log(level: LogLevel, message: string): void {
+    this.records.push(`${level} ${message}`);
+  }
+
+  /** How many records include `text`. */
+  count(text: string): number {
+    return this.records.filter((record) => record.includes(text)).length;
+  }
+}
 
 /** A PeerSession double that records what signalling asks of it. */
 class RecordingSession implements PeerSession {
@@ -459,15 +482,20 @@ Deno.test("a taken ID gets the server's error; the client retries and gets in on
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const squatter = await TestClient.joined(server.url, "a", "studio");
   const caller = new RecordingSession("a");
+  const callerLog = new RecordingLogger();
   const signalling = startWebSocket(
     config(server.url, "a", "b"),
     caller,
-    log,
+    callerLog,
     FAST,
   );
+  const refused = () =>
+    callerLog.count("error Signalling server error: User ID already taken");
   try {
     const peer = await TestClient.joined(server.url, "b", "studio");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Refused again (a join tried while "b" was in the room) is the sign.
+    const refusedBefore = refused();
+    await until(() => refused() > refusedBefore, "the client is refused again");
     assertEquals(caller.work, [], "no call while the ID is taken");
     await squatter.close();
     assertEquals((await peer.next((m) => m.type === "call")).from, "a");
@@ -517,11 +545,12 @@ Deno.test("verify=false reaches a TLS server with a self-signed certificate; ver
   });
   const trusting = new RecordingSession("a");
   const checking = new RecordingSession("c");
+  const checkingLog = new RecordingLogger();
   const running = [
     startWebSocket(
       { ...config(server.url, "c", "b"), verify: true },
       checking,
-      log,
+      checkingLog,
       FAST,
     ),
     startWebSocket(
@@ -535,6 +564,11 @@ Deno.test("verify=false reaches a TLS server with a self-signed certificate; ver
     const peer = await TestClient.connect(server.url, false);
     peer.send({ type: "join", id: "b", room: "studio" });
     assertEquals((await peer.next((m) => m.type === "call")).from, "a");
+    // The checking client tried, and refused the certificate.
+    await until(
+      () => checkingLog.count("self-signed certificate") > 0,
+      "the checking client to refuse the certificate",
+    );
     assert(!server.rooms.members("studio").includes("c"));
     assertEquals(checking.work, []);
     await peer.close();
@@ -584,24 +618,43 @@ Deno.test("when both sides see the connection fail at once they signal again and
 
 Deno.test("a live call survives losing the server, and signalling rejoins when it is back", async () => {
   let server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
+  // The server comes back on the same port (the same URL): what the test is about.
   const port = server.port;
   const caller = new RecordingSession("a");
   const answerer = new RecordingSession("b");
+  const logs = [new RecordingLogger(), new RecordingLogger()];
   const running = [
     startWebSocket(
       config(server.url, "b", null),
       answerer,
-      log,
+      logs[0],
       FAST,
     ),
-    startWebSocket(config(server.url, "a", "b"), caller, log, FAST),
+    startWebSocket(
+      config(server.url, "a", "b"),
+      caller,
+      logs[1],
+      FAST,
+    ),
   ];
   try {
     await until(() => caller.work.length === 2, "the call is made");
     caller.reach("connected");
     answerer.reach("connected");
     await server.close();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Both have seen the server go, and failed to reach it again.
+    await until(
+      () =>
+        logs.every((log) =>
+          log.count(`error Signalling connection to ${server.url} failed`) >= 2
+        ),
+      "both clients to lose the server and fail to reconnect",
+    );
+    assertEquals(caller.work.length, 2);
+    assertEquals([caller.connectionState, answerer.connectionState], [
+      "connected",
+      "connected",
+    ]);
     server = await startSignallingServer({ host: "127.0.0.1", port });
     await until(
       () => server.rooms.members("studio").length === 2,

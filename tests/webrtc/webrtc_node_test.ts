@@ -2,7 +2,6 @@
 // WebRTC needs a network namespace with only `lo`: run inside
 // scripts/in_loopback_netns.sh (`deno task test` does).
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { Engine } from "../../lib/engine/engine.ts";
 import { sym } from "../../lib/expr/values.ts";
 import { setLogLevel } from "../../lib/log/logger.ts";
@@ -19,16 +18,9 @@ import type {
 import { SignallingNode } from "../../lib/webrtc/signalling_node.ts";
 import { halves, meanOfRgba, near, type Rgb, show } from "./_helpers.ts";
 import { startStunServer } from "./_stun_server.ts";
+import { holdUdpPort } from "../_udp_port.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "debug" ? "debug" : "warn");
-
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 function srgb(linear: number): number {
   const c = linear <= 0.0031308
@@ -182,7 +174,8 @@ async function withEngine(
 }
 
 Deno.test("two !webrtc nodes call each other over !broadcast and each shows the other's picture the right way up", async () => {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   const closed = await withEngine(scene(port), async (engine) => {
     engine.renderFrame();
     const a = engine.node("a") as WebrtcNode;
@@ -275,7 +268,8 @@ async function callWith(
   options: WebrtcNodeOptions & { frameConversion: "cpu" | "gpu" },
   sizeB: [number, number],
 ): Promise<void> {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   await withEngine(scene(port, { sizeB }), async (engine) => {
     await expectPictures(engine);
     const a = engine.node("a") as WebrtcNode;
@@ -300,7 +294,8 @@ Deno.test("pictures packed into I420 on the GPU are sent the right way up and in
 });
 
 Deno.test("measuring both ways of making I420 sends right pictures meanwhile and settles on one", async () => {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   await withEngine(scene(port, { sizeB: [256, 192] }), async (engine) => {
     const a = () => engine.node("a") as WebrtcNode;
     const b = () => engine.node("b") as WebrtcNode;
@@ -337,7 +332,8 @@ Deno.test("an unknown !webrtc option or value is refused when a node is made, na
 });
 
 Deno.test("changing the signalling attributes of both nodes ends the call and connects again", async () => {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   await withEngine(scene(port), async (engine) => {
     await renderUntil(
       engine,
@@ -372,7 +368,8 @@ Deno.test("changing the signalling attributes of both nodes ends the call and co
 });
 
 Deno.test("ice= gives a node's calls its STUN servers (bad URLs left out, with a warning); changing it makes a new session", async () => {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   const stun = await startStunServer({
     mapped: { address: "127.0.0.9", port: 40_124 },
   });
@@ -406,7 +403,8 @@ Deno.test("ice= gives a node's calls its STUN servers (bad URLs left out, with a
 });
 
 Deno.test("the calling node steers the frame schedule toward the peer's frames, and lets go when the call ends", async () => {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   await withEngine(scene(port), async (engine) => {
     await renderUntil(
       engine,
@@ -450,7 +448,8 @@ Deno.test("without signalling a !webrtc node shows its composited children and i
 });
 
 Deno.test("signalling kinds are scene node kinds that keep their configuration", async () => {
-  const port = await freePort();
+  await using held = await holdUdpPort();
+  const port = held.port;
   const engine = Engine.fromText(
     `
 [[nodes]]
@@ -523,7 +522,8 @@ ${shader}
 
 for (const mode of ["cpu", "gpu"] as const satisfies FrameConversion[]) {
   Deno.test(`a received frame (${mode} conversion) never lands in another node's picture`, async () => {
-    const port = await freePort();
+    await using held = await holdUdpPort();
+    const port = held.port;
     // The other end: a bare session answering over !broadcast, sending B's picture.
     const peer = await WrtcPeerSession.create({ width: 320, height: 240 });
     const answering = startBroadcast({
