@@ -21,7 +21,7 @@
 
 import dgram from "node:dgram";
 
-/** The interpreter that has Debian's python3-aiortc (not pyenv's python3). */
+/** The interpreter that has Debian's python3-aiortc (another python3 on PATH may lack it). */
 export const PYTHON = "/usr/bin/python3";
 
 /** Path of the Python peer script. */
