@@ -32,20 +32,28 @@ if ((${#missing[@]})); then
   fi
 fi
 
-pinned=$(node -p 'require("./package.json").devDependencies.deno')
+pinned=$(node -p 'require("./package.json").optionalDependencies.deno')
 if [[ ! -x node_modules/.bin/deno ]] || [[ "$(node_modules/.bin/deno --version | head -1)" != "deno $pinned "* ]]; then
   echo "setup: installing Deno $pinned from the npm registry"
-  npm install --no-audit --no-fund --loglevel=error
-fi
-# npm links node_modules/.bin/deno to a Node wrapper that runs Deno as a child
-# and does not pass signals on (SIGTERM would orphan the engine and leave
-# recordings unfinished). Point it at the native binary instead.
-native=$(ls node_modules/@deno/*/deno 2>/dev/null | head -1 || true)
-if [[ -n "$native" ]] && [[ "$(readlink node_modules/.bin/deno)" != "../../$native" ]]; then
-  ln -sf "../../$native" node_modules/.bin/deno
+  npm install --include=optional --no-audit --no-fund --loglevel=error
 fi
 # Fetch the npm packages named in deno.json (into node_modules) once.
 if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
   node_modules/.bin/deno install --quiet
   touch node_modules/.deno
+fi
+# node_modules/.bin/deno can be a Node wrapper (npm's link to bin.cjs, where
+# the package's postinstall did not replace it, or one an older Deno set-up
+# made) that runs Deno as a child and does not pass signals on: SIGTERM would orphan the engine and leave
+# recordings unfinished. Point it at the native binary, last, after anything
+# that could link it again. (package.json lists deno under
+# optionalDependencies, which Deno does not read, so that Deno neither links
+# it back nor runs `deno` inside `deno task` through that wrapper.)
+native=$(ls node_modules/@deno/*/deno 2>/dev/null | head -1 || true)
+if [[ -n "$native" ]] && [[ "$(readlink node_modules/.bin/deno)" != "../../$native" ]]; then
+  ln -sf "../../$native" node_modules/.bin/deno
+fi
+if [[ "$(head -c 2 node_modules/.bin/deno)" == "#!" ]]; then
+  echo "setup: node_modules/.bin/deno is not the native Deno binary; signals would not reach it" >&2
+  exit 1
 fi
