@@ -31,7 +31,16 @@ export async function runDemo(outputFolder = "out"): Promise<number> {
   });
   log.info(`Rendering ${DEMO_SCENE} (6 s at 30 fps) on ${engine.gl.renderer}`);
   const began = performance.now();
-  await engine.run();
+  // Ctrl-C or SIGTERM end the render early with complete files.
+  const stop = () => engine.stop();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await engine.run();
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
   const seconds = (performance.now() - began) / 1000;
   console.log(
     `Demo rendered in ${
