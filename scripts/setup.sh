@@ -37,10 +37,18 @@ if [[ ! -x node_modules/.bin/deno ]] || [[ "$(node_modules/.bin/deno --version |
   echo "setup: installing Deno $pinned from the npm registry"
   npm install --include=optional --no-audit --no-fund --loglevel=error
 fi
-# Fetch the npm packages named in deno.json (into node_modules) once.
+# Fetch the npm packages the sources import (as npm:NAME@VERSION) into
+# node_modules once, so that tests in a network namespace find them.
 if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
-  node_modules/.bin/deno install --quiet
+  mapfile -t sources < <(find . -name '*.ts' -not -path './node_modules/*' -not -path './out/*' -not -path './dist/*' | sort)
+  node_modules/.bin/deno install --quiet --entrypoint "${sources[@]}"
   touch node_modules/.deno
+fi
+# tests/library/url_import_test.ts imports mod.ts by URL with no config, as a
+# user does, which takes the npm packages from Deno's global cache (and runs
+# where no registry is reachable): resolve them there the same way.
+if [[ "${1:-}" == "--test" ]]; then
+  node_modules/.bin/deno cache --quiet --no-config mod.ts
 fi
 # node_modules/.bin/deno can be a Node wrapper (npm's link to bin.cjs, where
 # the package's postinstall did not replace it, or one an older Deno set-up

@@ -40,7 +40,7 @@
  * @module
  */
 
-import WebSocket from "ws";
+import WebSocket from "npm:ws@8.18.3";
 import type { Attributes } from "../scene/attributes.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {

@@ -18,7 +18,7 @@
  * @module
  */
 
-import wrtcModule from "@roamhq/wrtc";
+import wrtcModule from "npm:@roamhq/wrtc@0.10.0";
 
 /** An I420 or RGBA image as the wrtc binding passes it around. */
 export interface WrtcFrame {
