@@ -21,7 +21,7 @@
  * @module
  */
 
-import WebSocket from "ws";
+import WebSocket from "npm:ws@8.18.3";
 import { setLogLevel } from "../lib/log/logger.ts";
 import { startWebSocket } from "../lib/signalling/websocket.ts";
 import type {

@@ -32,20 +32,36 @@ if ((${#missing[@]})); then
   fi
 fi
 
-pinned=$(node -p 'require("./package.json").devDependencies.deno')
+pinned=$(node -p 'require("./package.json").optionalDependencies.deno')
 if [[ ! -x node_modules/.bin/deno ]] || [[ "$(node_modules/.bin/deno --version | head -1)" != "deno $pinned "* ]]; then
   echo "setup: installing Deno $pinned from the npm registry"
-  npm install --no-audit --no-fund --loglevel=error
+  npm install --include=optional --no-audit --no-fund --loglevel=error
 fi
-# npm links node_modules/.bin/deno to a Node wrapper that runs Deno as a child
-# and does not pass signals on (SIGTERM would orphan the engine and leave
-# recordings unfinished). Point it at the native binary instead.
+# Fetch the npm packages the sources import (as npm:NAME@VERSION) into
+# node_modules once, so that tests in a network namespace find them.
+if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
+  mapfile -t sources < <(find . -name '*.ts' -not -path './node_modules/*' -not -path './out/*' -not -path './dist/*' | sort)
+  node_modules/.bin/deno install --quiet --entrypoint "${sources[@]}"
+  touch node_modules/.deno
+fi
+# tests/library/url_import_test.ts imports mod.ts by URL with no config, as a
+# user does, which takes the npm packages from Deno's global cache (and runs
+# where no registry is reachable): resolve them there the same way.
+if [[ "${1:-}" == "--test" ]]; then
+  node_modules/.bin/deno cache --quiet --no-config mod.ts
+fi
+# node_modules/.bin/deno can be a Node wrapper (npm's link to bin.cjs, where
+# the package's postinstall did not replace it, or one an older Deno set-up
+# made) that runs Deno as a child and does not pass signals on: SIGTERM would orphan the engine and leave
+# recordings unfinished. Point it at the native binary, last, after anything
+# that could link it again. (package.json lists deno under
+# optionalDependencies, which Deno does not read, so that Deno neither links
+# it back nor runs `deno` inside `deno task` through that wrapper.)
 native=$(ls node_modules/@deno/*/deno 2>/dev/null | head -1 || true)
 if [[ -n "$native" ]] && [[ "$(readlink node_modules/.bin/deno)" != "../../$native" ]]; then
   ln -sf "../../$native" node_modules/.bin/deno
 fi
-# Fetch the npm packages named in deno.json (into node_modules) once.
-if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
-  node_modules/.bin/deno install --quiet
-  touch node_modules/.deno
+if [[ "$(head -c 2 node_modules/.bin/deno)" == "#!" ]]; then
+  echo "setup: node_modules/.bin/deno is not the native Deno binary; signals would not reach it" >&2
+  exit 1
 fi

@@ -1,8 +1,8 @@
 "use strict";
 
 /**
- * A browser endpoint of a flitter-webrtc call (see /work/shared/PROTOCOL.md,
- * "WebSocket signalling"): joins a room of the signalling server, makes or
+ * A browser endpoint of a flitter-webrtc call (the original plugin's WebSocket
+ * signalling, see README.md, "The signalling server"): joins a room of the signalling server, makes or
  * answers a call with the browser's RTCPeerConnection, sends a canvas
  * animation (or the camera) and shows the remote video.
  *

@@ -6,8 +6,8 @@
  */
 
 import { Buffer } from "node:buffer";
-import pngjs from "pngjs";
-import jpeg from "jpeg-js";
+import pngjs from "npm:pngjs@7.0.0";
+import jpeg from "npm:jpeg-js@0.4.4";
 import { MediaError } from "./media_error.ts";
 
 /** An image as 8-bit RGBA pixels, rows top-down, no padding. */

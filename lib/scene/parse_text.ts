@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parse as parseToml, TomlError } from "smol-toml";
+import { parse as parseToml, TomlError } from "npm:smol-toml@1.6.0";
 import { SceneError } from "./errors.ts";
 
 /** Scene file syntaxes. */

@@ -14,7 +14,7 @@
  * verify = false   # accept a self-signed server certificate
  * ```
  *
- * Protocol (see PROTOCOL.md): join; a caller waits for a `members` list
+ * Protocol (the original plugin's): join; a caller waits for a `members` list
  * holding its peer, sends `call` with the offer, applies the peer's
  * `answer` and sends `finished`; an answerer answers any `call` and waits
  * for `finished`. A `members` list without the current peer during
@@ -40,7 +40,7 @@
  * @module
  */
 
-import WebSocket from "ws";
+import WebSocket from "npm:ws@8.18.3";
 import type { Attributes } from "../scene/attributes.ts";
 import { formatProblem } from "../scene/errors.ts";
 import { getLogger, type Logger } from "../log/logger.ts";

@@ -146,7 +146,7 @@ let loaded: Wrtc | null = null;
  * {@linkcode requireWrtc}.
  */
 export function loadWrtc(): Promise<void> {
-  loading ??= import("@roamhq/wrtc").then((module) => {
+  loading ??= import("npm:@roamhq/wrtc@0.10.0").then((module) => {
     const exported = (module as { default?: unknown }).default ?? module;
     loaded = exported as Wrtc;
   });

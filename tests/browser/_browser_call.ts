@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.56.1";
 
 /** Where `scripts/setup.sh --test` installs Chromium (Debian's package). */
 export const CHROMIUM = "/usr/bin/chromium";

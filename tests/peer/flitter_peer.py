@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # Debian packages: python3-aiortc (1.4.0) python3-cryptography python3-websockets
 #   (python3-av and python3-numpy come with python3-aiortc)
-# Run with /usr/bin/python3 (the pyenv python3 on PATH lacks these packages).
+# Run with /usr/bin/python3, Debian's interpreter (another python3 on PATH may
+#   lack these packages).
 """An independent flitter-webrtc test peer built on aiortc.
 
-It implements the wire protocols of /work/shared/PROTOCOL.md on its own (it
-shares no code with the TypeScript implementation), so that our Deno
-endpoints can be tested against a second WebRTC stack:
+It implements the wire protocols of the original flitter-webrtc plugin
+(github.com/jonathanhogg/flitter-webrtc) on its own (it shares no code with
+the TypeScript implementation), so that our Deno endpoints can be tested
+against a second WebRTC stack:
 
   flitter_peer.py --broadcast-call ID | --broadcast-answer ID
                   [--secret S] [--port 5111] [--host 0.0.0.0]

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 # Debian packages: python3-websockets (10.4)
-# Run with /usr/bin/python3 (the pyenv python3 on PATH lacks these packages).
+# Run with /usr/bin/python3, Debian's interpreter (another python3 on PATH may
+#   lack these packages).
 """A minimal, independent flitter-webrtc WebSocket signalling server.
 
-Implements the server half of /work/shared/PROTOCOL.md on its own, so that
+Implements the server of the original flitter-webrtc plugin's WebSocket
+signalling protocol (github.com/jonathanhogg/flitter-webrtc) on its own, so that
 our Deno clients can be tested against a Python server:
 
   flitter_server.py [--host 127.0.0.1] [--port 8080]

@@ -19,7 +19,7 @@
  * @module
  */
 
-/** The interpreter that has Debian's python3-aiortc (not pyenv's python3). */
+/** The interpreter that has Debian's python3-aiortc (another python3 on PATH may lack it). */
 export const PYTHON = "/usr/bin/python3";
 
 /** Path of the Python peer script. */

@@ -353,10 +353,8 @@ Deno.test({
     "the Python peer's cipher reproduces the original's keys and decodes its tokens",
   ignore: missingPeer !== undefined,
   async fn() {
-    const vectors = new URL(
-      "../../../shared/reference/cipher_vectors.json",
-      import.meta.url,
-    ).pathname;
+    const vectors = new URL("../fixtures/cipher_vectors.json", import.meta.url)
+      .pathname;
     const script = `
 import base64, json, sys
 sys.path.insert(0, ${JSON.stringify(PEER_SCRIPT.replace(/\/[^/]*$/, ""))})

@@ -7,7 +7,7 @@
  * is in our code, not in the stacks or the test tools.
  */
 
-import wrtc from "@roamhq/wrtc";
+import wrtc from "npm:@roamhq/wrtc@0.10.0";
 import {
   deepStrictEqual as assertEquals,
   ok as assert,

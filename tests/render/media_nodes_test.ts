@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
-import pngjs from "pngjs";
-import jpeg from "jpeg-js";
+import pngjs from "npm:pngjs@7.0.0";
+import jpeg from "npm:jpeg-js@0.4.4";
 import { assert, assertEquals, assertNear, pixelAt } from "../_assert.ts";
 import { Engine } from "../../lib/engine/engine.ts";
 import { expectedBytes, FILL_SHADER, TestScene } from "./_harness.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import WebSocket from "ws";
+import WebSocket from "npm:ws@8.18.3";
 
 /** One message the server sent, decoded. */
 // deno-lint-ignore no-explicit-any

@@ -15,10 +15,8 @@ import {
 } from "../../lib/signalling/fernet.ts";
 import { pythonJsonDumps } from "../../lib/signalling/_python_json.ts";
 
-/** Vectors made by the original Python plugin's own Cipher. */
-const VECTORS = `${
-  Deno.env.get("FLITTER_REFERENCE") ?? "/work/shared/reference"
-}/cipher_vectors.json`;
+/** Vectors made by the original Python plugin's own Cipher (tests/fixtures/). */
+const VECTORS = new URL("../fixtures/cipher_vectors.json", import.meta.url);
 
 interface CipherVector {
   name: string;

@@ -6,10 +6,8 @@ import {
   InvalidTokenError,
 } from "../../lib/signalling/fernet.ts";
 
-/** The official spec vectors (github.com/fernet/spec). */
-const SPEC = `${
-  Deno.env.get("FLITTER_REFERENCE") ?? "/work/shared/reference"
-}/fernet-spec`;
+/** The official spec vectors (github.com/fernet/spec), in tests/fixtures/. */
+const SPEC = new URL("../fixtures/fernet-spec/", import.meta.url);
 
 interface SpecVector {
   desc?: string;
@@ -22,7 +20,7 @@ interface SpecVector {
 }
 
 async function vectors(name: string): Promise<SpecVector[]> {
-  const url = new URL(`${name}.json`, `file://${SPEC}/`);
+  const url = new URL(`${name}.json`, SPEC);
   return JSON.parse(await Deno.readTextFile(url));
 }
 
