@@ -127,15 +127,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
   }, 20);
   // Ctrl-C or SIGTERM end the call early; the recording is still completed.
-  const stop = () => engine.stop();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
   try {
-    await engine.run();
+    await engine.runUntilSignalled();
   } finally {
     clearInterval(watch);
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
   }
   if (connectedAfter === null) {
     console.error(

@@ -163,14 +163,6 @@ export async function runScene(options: RunOptions): Promise<number> {
     throw error;
   }
   log.info(`Running ${options.file} on ${engine.gl.renderer}`);
-  const stop = () => engine.stop();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  try {
-    await engine.run();
-  } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
-  }
+  await engine.runUntilSignalled();
   return 0;
 }

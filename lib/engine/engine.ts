@@ -228,11 +228,7 @@ export class Engine {
       this.log.info(`Reloaded ${this.#file}`);
       return true;
     } catch (error) {
-      if (error instanceof SceneError) {
-        this.log.error(`${error.message} (keeping the last good scene)`);
-        return false;
-      }
-      throw error;
+      return this.#keepLastGood(error);
     }
   }
 
@@ -243,12 +239,15 @@ export class Engine {
       this.#reloads++;
       return true;
     } catch (error) {
-      if (error instanceof SceneError) {
-        this.log.error(`${error.message} (keeping the last good scene)`);
-        return false;
-      }
-      throw error;
+      return this.#keepLastGood(error);
     }
+  }
+
+  /** Logs a scene that cannot replace the current one; rethrows anything else. */
+  #keepLastGood(error: unknown): false {
+    if (!(error instanceof SceneError)) throw error;
+    this.log.error(`${error.message} (keeping the last good scene)`);
+    return false;
   }
 
   #install(model: SceneModel): void {
@@ -426,6 +425,23 @@ export class Engine {
         done();
       };
     });
+  }
+
+  /**
+   * As {@linkcode run}, but Ctrl-C (SIGINT) or SIGTERM stop it after the
+   * current frame, so recordings are completed and calls hung up (what the
+   * command line does).
+   */
+  async runUntilSignalled(): Promise<void> {
+    const stop = () => this.stop();
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+    try {
+      await this.run();
+    } finally {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+    }
   }
 
   /** Asks `run()` to finish after the current frame. */
