@@ -92,9 +92,13 @@ export interface CallFigures {
 export interface StatsCounters {
   /** `performance.now()` when the report came. */
   at: number;
+  /** Video frames sent (encoded, where `framesSent` is missing). */
   framesSent: number;
+  /** Video frames decoded. */
   framesReceived: number;
+  /** Video payload bytes sent. */
   bytesSent: number;
+  /** Video payload bytes received. */
   bytesReceived: number;
 }
 
