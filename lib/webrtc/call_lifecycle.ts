@@ -5,13 +5,11 @@
  * Each frame {@linkcode CallLifecycle.update} reads what the node wants: the
  * first child that is a signalling node (`!broadcast`, `!websocket`, or any
  * registered kind) and its configuration, `codec=`, `bitrate=`, `ice=`
- * (STUN/TURN servers) and `ice_policy=`. When any of it changes, the running
- * signalling is
- * stopped, the call torn down and signalling started again; restarts run
- * one after another, and one replaced by a later change is skipped. The
- * peer session is kept while codec, bitrate, ICE servers and ICE policy stay
- * the same.
- * `state=KEY` gets the peer connection's state as a symbol each frame, and
+ * (STUN/TURN servers) and `ice_policy=`. When any of it changes, the
+ * running signalling is stopped, the call torn down and signalling started
+ * again; restarts run one after another, and one replaced by a later change
+ * is skipped. The peer session is kept while codec, bitrate, ICE servers and
+ * ICE policy stay the same. `state=KEY` gets the peer connection's state as a symbol each frame, and
  * `stats=KEY` the call's figures (see `call_stats.ts`). `ice_policy=:relay`
  * restricts calls to a TURN server's relay candidates.
  *
