@@ -116,6 +116,7 @@ export {
 } from "./lib/signalling/signalling.ts";
 export {
   defaultBitrate,
+  type IceTransportPolicy,
   isWrtcLoaded,
   loadWrtc,
   PeerSessionClosedError,
@@ -137,6 +138,13 @@ export {
   parseIceServers,
 } from "./lib/webrtc/ice_servers.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
+export {
+  type CallFigures,
+  formatCallFigures,
+  readCallFigures,
+  type StatsCounters,
+  type StatsReport,
+} from "./lib/webrtc/call_stats.ts";
 export {
   writeFileAtomic,
   writeFileAtomicSync,

@@ -156,12 +156,14 @@ function buildNode(
   const attributes = new Map<string, AttributeSource>();
   const dynamic: string[] = [];
   const known = [...COMMON_ATTRIBUTES, ...nodeKind.attributes];
+  const open = nodeKind.openAttributes === true ||
+    (nodeKind.openWith ?? []).some((name) => Object.hasOwn(data, name));
   for (const [name, raw] of Object.entries(data)) {
     if (RESERVED_KEYS.has(name)) continue;
     const source = attributeSource(raw, file, `${path}.${name}`);
     attributes.set(name, source);
     if (!source.constant) dynamic.push(name);
-    if (!nodeKind.openAttributes && !known.includes(name)) {
+    if (!open && !known.includes(name)) {
       warnings.push(
         formatProblem(
           { file, path: `${path}.${name}` },

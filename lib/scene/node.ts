@@ -203,6 +203,13 @@ export interface NodeKind {
    */
   readonly openAttributes?: boolean;
   /**
+   * Attributes that make a node of this kind open as
+   * {@linkcode openAttributes} does, when given (e.g. a custom `fragment=`,
+   * whose uniforms other attributes may set); otherwise unknown names are
+   * warned about.
+   */
+  readonly openWith?: readonly string[];
+  /**
    * Whether `id=` names ANOTHER node (as `!reference id=` does) rather than
    * this one, so the engine does not register the node under it.
    */

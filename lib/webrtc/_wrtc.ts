@@ -112,7 +112,11 @@ export interface WrtcVideoSink {
 /** The module's shape. */
 export interface Wrtc {
   RTCPeerConnection: new (
-    config: { iceServers: unknown[]; iceCandidatePoolSize?: number },
+    config: {
+      iceServers: unknown[];
+      iceTransportPolicy?: "all" | "relay";
+      iceCandidatePoolSize?: number;
+    },
   ) => WrtcPeerConnection;
   RTCRtpSender: {
     getCapabilities(

@@ -4,12 +4,14 @@
  *
  * Each frame {@linkcode CallLifecycle.update} reads what the node wants: the
  * first child that is a signalling node (`!broadcast`, `!websocket`, or any
- * registered kind) and its configuration, `codec=`, `bitrate=` and `ice=`
- * (STUN/TURN servers). When any of it changes, the running signalling is
- * stopped, the call torn down and signalling started again; restarts run
- * one after another, and one replaced by a later change is skipped. The
- * peer session is kept while codec, bitrate and ICE servers stay the same.
- * `state=KEY` gets the peer connection's state as a symbol each frame.
+ * registered kind) and its configuration, `codec=`, `bitrate=`, `ice=`
+ * (STUN/TURN servers) and `ice_policy=`. When any of it changes, the
+ * running signalling is stopped, the call torn down and signalling started
+ * again; restarts run one after another, and one replaced by a later change
+ * is skipped. The peer session is kept while codec, bitrate, ICE servers and
+ * ICE policy stay the same. `state=KEY` gets the peer connection's state as a symbol each frame, and
+ * `stats=KEY` the call's figures (see `call_stats.ts`). `ice_policy=:relay`
+ * restricts calls to a TURN server's relay candidates.
  *
  * The wrtc addon is loaded when the lifecycle is made (the node is
  * created), with libwebrtc's field trials set once it is in (see
@@ -36,11 +38,13 @@ import type { Signalling } from "../signalling/signalling.ts";
 import { loadWrtc } from "./_wrtc.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
+  hasTurnServer,
   type IceServer,
   IceServerError,
   parseIceServer,
 } from "./ice_servers.ts";
-import { WrtcPeerSession } from "./peer_session.ts";
+import { type IceTransportPolicy, WrtcPeerSession } from "./peer_session.ts";
+import { CallStats } from "./call_stats.ts";
 import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
 
@@ -66,6 +70,7 @@ interface Wanted {
   codec: VideoCodec;
   bitrate: number | null;
   iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
 }
 
 /** Connection states in which the peer's video is shown and ours is sent. */
@@ -92,6 +97,8 @@ export class CallLifecycle {
   #ice: { value: Value; servers: IceServer[] } | null = null;
   /** `ice=` problems already reported. */
   #iceWarnings = new LogOnce();
+  /** The call's figures for `stats=` and `--verbose`. */
+  readonly #stats: CallStats;
 
   /**
    * Starts loading the wrtc addon.
@@ -102,6 +109,7 @@ export class CallLifecycle {
   constructor(ctx: RenderContext, size: () => readonly [number, number]) {
     this.#ctx = ctx;
     this.#size = size;
+    this.#stats = new CallStats(ctx.state, log);
     this.#ready = loadWrtc().then(() => ensureWrtcFieldTrials(log));
     ctx.track(this.#ready, "loading the wrtc addon");
   }
@@ -124,11 +132,18 @@ export class CallLifecycle {
 
   /**
    * Starts, restarts or stops signalling when what `attrs` and `children`
-   * ask for changed, then publishes the connection state to `state=`.
+   * ask for changed, then publishes the connection state to `state=` and
+   * the call's figures to `stats=` (asked for off the frame path).
    */
   update(attrs: Attributes, children: readonly SceneNode[]): void {
     this.#manage(attrs, children);
     this.#publishState(attrs, this.#session?.connectionState ?? null);
+    const id = attrs.string("id", null);
+    this.#stats.update(
+      attrs.get("stats"),
+      this.liveSession,
+      id === null ? "!webrtc call" : `!webrtc ${id} call`,
+    );
   }
 
   /** Starts, restarts or stops signalling when what is wanted changed. */
@@ -152,15 +167,47 @@ export class CallLifecycle {
       bitrate = null;
     }
     const iceServers = this.#iceServers(attrs);
+    const iceTransportPolicy = this.#icePolicy(attrs, iceServers);
     const configKey = node?.configKey ?? null;
-    const key = configKey === null
-      ? null
-      : JSON.stringify([configKey, codec, bitrate, iceServers]);
+    const key = configKey === null ? null : JSON.stringify([
+      configKey,
+      codec,
+      bitrate,
+      iceServers,
+      iceTransportPolicy,
+    ]);
     if (key === this.#wantedKey) return;
     this.#wantedKey = key;
     this.#restart(
-      key === null ? null : { key, node, codec, bitrate, iceServers },
+      key === null
+        ? null
+        : { key, node, codec, bitrate, iceServers, iceTransportPolicy },
     );
+  }
+
+  /**
+   * `ice_policy=`: `:all` (default) or `:relay` (only relay candidates from
+   * the TURN servers of `ice=`; warned about, once, without one).
+   */
+  #icePolicy(
+    attrs: Attributes,
+    iceServers: readonly IceServer[],
+  ): IceTransportPolicy {
+    const policy = attrs.symbol("ice_policy", "all");
+    if (policy !== "all" && policy !== "relay") {
+      attrs.warnShape("ice_policy", attrs.get("ice_policy"), ":all or :relay");
+      return "all";
+    }
+    if (policy === "relay" && !hasTurnServer(iceServers)) {
+      this.#iceWarnings.warn(
+        log,
+        formatProblem(
+          attrs.location("ice_policy"),
+          "ice_policy=:relay needs a TURN server in ice= (turn:USER:PASSWORD@HOST): without one there is no candidate to call with",
+        ),
+      );
+    }
+    return policy;
   }
 
   /** `ice=`: STUN/TURN server URLs (see `ice_servers.ts`); bad ones are left out with a warning (once each). */
@@ -208,7 +255,7 @@ export class CallLifecycle {
       if (
         generation !== this.#generation || this.#destroyed || !wanted || !kind
       ) return;
-      const { codec, bitrate, iceServers } = wanted;
+      const { codec, bitrate, iceServers, iceTransportPolicy } = wanted;
       try {
         await this.#ready; // at once, but for the first call of a process
         if (generation !== this.#generation || this.#destroyed) return;
@@ -216,7 +263,9 @@ export class CallLifecycle {
         if (
           session === null || session.codec !== codec ||
           (bitrate !== null && session.bitrate !== bitrate) ||
-          JSON.stringify(session.iceServers) !== JSON.stringify(iceServers)
+          JSON.stringify(session.iceServers) !==
+            JSON.stringify(iceServers) ||
+          session.iceTransportPolicy !== iceTransportPolicy
         ) {
           const [width, height] = this.#size();
           this.#session = new WrtcPeerSession({
@@ -225,6 +274,7 @@ export class CallLifecycle {
             codec,
             bitrate: bitrate ?? undefined,
             iceServers,
+            iceTransportPolicy,
             log,
           });
         }
@@ -242,7 +292,7 @@ export class CallLifecycle {
               : `, ICE servers ${
                 iceServers.map((server) => server.urls).join(" ")
               }`
-          })`,
+          }${iceTransportPolicy === "relay" ? ", relay candidates only" : ""})`,
         );
       } catch (error) {
         log.error(
@@ -265,9 +315,10 @@ export class CallLifecycle {
     if (key !== null) store.set(key, state === null ? null : sym(state));
   }
 
-  /** Stops signalling, closes the call (tracked by the engine) and clears `state=`. */
+  /** Stops signalling, closes the call (tracked by the engine) and clears `state=` and `stats=`. */
   destroy(): void {
     this.#destroyed = true;
+    this.#stats.destroy();
     this.#generation++;
     const signalling = this.#signalling;
     this.#signalling = null;

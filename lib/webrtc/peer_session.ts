@@ -99,7 +99,16 @@ export interface PeerSessionOptions {
   iceServers?: readonly IceServer[];
   /** How long (ms, default 1000) to wait for a STUN or TURN candidate after the first host candidate. */
   iceServerWaitMs?: number;
+  /**
+   * Which ICE candidates are used (`RTCConfiguration.iceTransportPolicy`):
+   * `"all"` (default) or `"relay"` (only a TURN server's relay candidates,
+   * so the SDP shows no address of this machine; needs a TURN server).
+   */
+  iceTransportPolicy?: IceTransportPolicy;
 }
+
+/** `RTCConfiguration.iceTransportPolicy`: every candidate, or relay ones only. */
+export type IceTransportPolicy = "all" | "relay";
 
 /**
  * How long (ms) after the first UDP candidate an offer or answer waits for
@@ -207,6 +216,7 @@ export class WrtcPeerSession implements PeerSession {
   readonly #waitForTcp: boolean;
   readonly #iceServers: IceServer[];
   readonly #iceServerWaitMs: number;
+  readonly #iceTransportPolicy: IceTransportPolicy;
   /** The candidate type that completes gathering with ICE servers (`relay` with TURN, else `srflx`). */
   readonly #serverCandidateType: "srflx" | "relay";
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
@@ -258,6 +268,7 @@ export class WrtcPeerSession implements PeerSession {
     this.#waitForTcp = options.waitForTcpCandidates ?? false;
     this.#iceServers = [...(options.iceServers ?? [])];
     this.#iceServerWaitMs = options.iceServerWaitMs ?? 1000;
+    this.#iceTransportPolicy = options.iceTransportPolicy ?? "all";
     this.#serverCandidateType = hasTurnServer(this.#iceServers)
       ? "relay"
       : "srflx";
@@ -269,6 +280,11 @@ export class WrtcPeerSession implements PeerSession {
   /** The STUN and TURN servers its peer connections use. */
   get iceServers(): readonly IceServer[] {
     return this.#iceServers;
+  }
+
+  /** Which ICE candidates its peer connections use (see {@linkcode PeerSessionOptions.iceTransportPolicy}). */
+  get iceTransportPolicy(): IceTransportPolicy {
+    return this.#iceTransportPolicy;
   }
 
   /** State of the current peer connection, or `null` when there is none. */
@@ -470,6 +486,16 @@ export class WrtcPeerSession implements PeerSession {
     return result;
   }
 
+  /**
+   * The current connection's whole `getStats()` report (entries by ID), or
+   * `null` when there is none; `call_stats.ts` reads figures from it.
+   */
+  async statsReport(): Promise<Map<string, Record<string, unknown>> | null> {
+    const conn = this.#conn;
+    if (conn === null) return null;
+    return await conn.pc.getStats();
+  }
+
   #allocate(width: number, height: number): void {
     const size = i420Layout(width, height).size;
     if (this.#i420.length === size) return;
@@ -487,9 +513,10 @@ export class WrtcPeerSession implements PeerSession {
    */
   #newConnection(pooled: boolean): Connection {
     const iceServers = this.#iceServers.map((server) => ({ ...server }));
+    const iceTransportPolicy = this.#iceTransportPolicy;
     const config = pooled
-      ? { iceServers, iceCandidatePoolSize: 1 }
-      : { iceServers };
+      ? { iceServers, iceTransportPolicy, iceCandidatePoolSize: 1 }
+      : { iceServers, iceTransportPolicy };
     const wrtc = this.#wrtc;
     const pc = new wrtc.RTCPeerConnection(config);
     // Rendered images carry no sensor noise: the VP8 denoiser would only cost

@@ -40,6 +40,10 @@
  *   others stay available, so a peer without it still connects.
  * - `bitrate=`: bits per second to send at (default from the size, about 0.1
  *   bit per pixel per frame at 30 fps: 2.8 Mbps at 1280x720).
+ * - `ice=`: STUN and TURN servers (see `ice_servers.ts`); `ice_policy=`:
+ *   `:all` (default) or `:relay` (a TURN server's relay candidates only).
+ * - `stats=KEY`: the call's figures under `KEY;:fps_received` and so on,
+ *   about once a second, `null` without a call (see `call_stats.ts`).
  *
  * Importing this module registers `!webrtc` and the signalling node kinds
  * (but not the signalling kinds themselves).
@@ -94,6 +98,8 @@ export const WEBRTC_ATTRIBUTES: readonly string[] = [
   "codec",
   "bitrate",
   "ice",
+  "ice_policy",
+  "stats",
 ];
 
 /**
@@ -277,7 +283,9 @@ registerNodeKind({
   name: "webrtc",
   settles: true,
   attributes: WEBRTC_ATTRIBUTES,
-  openAttributes: true,
+  // Unknown attributes are warned about, unless a custom shader is given
+  // (its uniforms are set from attributes, as on `!shader`).
+  openWith: ["fragment", "vertex"],
   create: (ctx) =>
     new WebrtcNode(ctx, webrtcNodeOptions(ctx.nodeOptions.webrtc)),
 });
