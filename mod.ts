@@ -100,6 +100,7 @@ export {
 export {
   type ConnectionState,
   getSignallingKind,
+  type PeerActivity,
   type PeerSession,
   registerSignallingKind,
   type Signalling,

@@ -1,9 +1,12 @@
 /**
- * The calling side of `!broadcast` signalling (`call=ID`): one offer,
- * broadcast to `broadcast:port` and re-sent on the schedule of the timings'
- * `offerResendDelaysMs` until an answer arrives
+ * The calling side of `!broadcast` signalling (`call=ID`), one round at a
+ * time: one offer, broadcast to `broadcast:port` and re-sent on the
+ * schedule of the timings' `offerResendDelaysMs` until an answer arrives
  * (unicast, from the answerer) or the window ends; then the wait for the
- * connection.
+ * connection, and the watch over the call while it is up (see
+ * `CallWatch`): the round ends when the call is lost, and the next one
+ * starts with a new offer at once. The socket is closed while the call is
+ * up, as the original's is.
  *
  * @module
  */
@@ -16,8 +19,19 @@ import {
   type Outcome,
 } from "./_broadcast_context.ts";
 
-/** Calling side: one offer, re-sent until answered or the window ends. */
+/** One round of calling: offer, connect, and watch the call until it is lost. */
 export async function runCaller(
+  ctx: BroadcastContext,
+  cipherPromise: Promise<BroadcastCipher>,
+): Promise<void> {
+  if (await offerAndConnect(ctx, cipherPromise) !== "connected") return;
+  log.info(`${ctx.description}: connected; signalling paused`);
+  const lost = await ctx.watchConnection();
+  log.info(`${ctx.description}: call lost (${lost}); calling again`);
+}
+
+/** One offer, re-sent until answered or the window ends; then the wait for the connection. */
+async function offerAndConnect(
   ctx: BroadcastContext,
   cipherPromise: Promise<BroadcastCipher>,
 ): Promise<Outcome> {

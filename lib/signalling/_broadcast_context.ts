@@ -3,12 +3,13 @@
  * answerer's) share: the configuration and the peer session they drive,
  * one UDP socket at a time with its event queue (datagrams and connection
  * state changes), sealed sending and checked receiving, rate-limited
- * warnings, and cancellation when signalling is closed.
+ * warnings, cancellation when signalling is closed, and the watch over a
+ * call that is up ({@linkcode CallWatch}).
  *
  * @module
  */
 
-import { getLogger } from "../log/logger.ts";
+import { getLogger, type LogLevel } from "../log/logger.ts";
 import {
   type BroadcastCipher,
   type BroadcastMessage,
@@ -41,8 +42,8 @@ export class BroadcastContext {
   /** Events, in order of arrival; waits end when signalling is closed. */
   readonly events: DeadlineQueue<Event>;
   #socket: UdpSocket | null = null;
-  #lastWarning = -Infinity;
-  #suppressedWarnings = 0;
+  /** Per kind of warning: when it was last printed, and how many were held back since. */
+  readonly #warnings = new Map<string, { last: number; held: number }>();
 
   /**
    * @param config the node's configuration
@@ -88,21 +89,13 @@ export class BroadcastContext {
     return null;
   }
 
-  /** After connecting: returns when the connection fails, closes, or stays disconnected. */
-  async watchConnection(): Promise<void> {
-    let deadline = Infinity;
+  /** After connecting: returns why the call was lost (see {@linkcode CallWatch}). */
+  async watchConnection(): Promise<string> {
+    const watch = new CallWatch(this);
     while (true) {
-      const state = this.session.connectionState;
-      if (state === "failed" || state === "closed" || state === null) return;
-      if (state === "disconnected") {
-        if (deadline === Infinity) {
-          deadline = performance.now() + this.timings.disconnectedGraceMs;
-        }
-      } else {
-        deadline = Infinity;
-      }
-      const event = await this.events.next(deadline);
-      if (event === undefined) return; // disconnected for the whole grace period
+      const lost = watch.lost();
+      if (lost !== null) return lost;
+      await this.events.next(watch.nextLook()); // any event is a reason to look again
     }
   }
 
@@ -197,20 +190,30 @@ export class BroadcastContext {
     }
   }
 
-  /** Warns at most once per warning interval, counting the ones held back. */
-  warn(message: string): void {
+  /**
+   * Warns at most once per warning interval for each `kind` of problem,
+   * counting the ones held back (bad datagrams and socket errors share the
+   * kind `"datagram"`).
+   */
+  warn(message: string, kind = "datagram"): void {
+    this.note("warn", message, kind);
+  }
+
+  /** Logs `message` at `level`, at most once per warning interval for each `kind`. */
+  note(level: LogLevel, message: string, kind: string): void {
     const now = performance.now();
-    if (now - this.#lastWarning < this.timings.warningIntervalMs) {
-      this.#suppressedWarnings++;
+    const entry = this.#warnings.get(kind) ?? { last: -Infinity, held: 0 };
+    this.#warnings.set(kind, entry);
+    if (now - entry.last < this.timings.warningIntervalMs) {
+      entry.held++;
       return;
     }
-    const suppressed = this.#suppressedWarnings;
-    this.#lastWarning = now;
-    this.#suppressedWarnings = 0;
-    const more = suppressed > 0
-      ? ` (and ${suppressed} similar warning(s) held back)`
+    const more = entry.held > 0
+      ? ` (and ${entry.held} similar message(s) held back)`
       : "";
-    log.warn(`${this.description}: ${message}${more}`);
+    entry.last = now;
+    entry.held = 0;
+    log.log(level, `${this.description}: ${message}${more}`);
   }
 
   /** Waits `ms`, ignoring events; throws once closed. */
@@ -243,5 +246,52 @@ export class BroadcastContext {
         },
       );
     });
+  }
+}
+
+/**
+ * The watch over a call that is up: it is lost when the connection fails or
+ * closes, stays `disconnected` for the grace period, or (with a session that
+ * reports {@linkcode PeerSession.peerActivity}) when the peer hung up or
+ * nothing has come from it for `peerSilenceMs`. Make one when the call
+ * connects; ask {@linkcode CallWatch.lost} at {@linkcode CallWatch.nextLook}
+ * and on every event.
+ */
+export class CallWatch {
+  #graceEnd = Infinity;
+
+  /** @param ctx the signalling whose session holds the call */
+  constructor(readonly ctx: BroadcastContext) {}
+
+  /** Why the call is lost, or `null` while it is not. */
+  lost(): string | null {
+    const { session, timings } = this.ctx;
+    const state = session.connectionState;
+    if (state === "failed" || state === "closed" || state === null) {
+      return `peer connection ${state}`;
+    }
+    const activity = session.peerActivity?.() ?? null;
+    if (activity?.closedByPeer) return "the peer hung up";
+    const silent = activity?.silentMs ?? null;
+    if (silent !== null && silent >= timings.peerSilenceMs) {
+      return `nothing from the peer for ${Math.round(silent)} ms`;
+    }
+    if (state !== "disconnected") {
+      this.#graceEnd = Infinity;
+    } else if (this.#graceEnd === Infinity) {
+      this.#graceEnd = performance.now() + timings.disconnectedGraceMs;
+    } else if (performance.now() >= this.#graceEnd) {
+      return `disconnected for ${timings.disconnectedGraceMs} ms`;
+    }
+    return null;
+  }
+
+  /** When (a `performance.now()` time) to look again without an event. */
+  nextLook(): number {
+    const { session, timings } = this.ctx;
+    const poll = session.peerActivity
+      ? performance.now() + timings.activityCheckMs
+      : Infinity;
+    return Math.min(this.#graceEnd, poll);
   }
 }

@@ -7,14 +7,24 @@
  * replies `{"answer": SDP}` unicast to the offer's source address. Messages
  * are sealed with {@linkcode BroadcastCipher} (key from `secret` and the ID).
  *
- * Differences from the original that stay compatible with it:
+ * Differences from the original that stay compatible with it (nothing
+ * new goes on the wire):
  * - The caller re-sends its offer quickly (every 0.25 s at first, backing off
  *   to 1 s) within the original's 25 s window, so a call made before the
  *   answerer starts connects within about a second of it starting; it stops
  *   as soon as an answer arrives and ignores later (duplicate) answers.
- * - The answerer answers a repeated offer by re-sending the same answer
- *   (no new peer connection), and a new offer (the caller restarted) by
- *   starting over with it; an offer it has already replaced is ignored.
+ * - The answerer keeps its socket open for as long as it runs, while a call
+ *   is up too, and survives anything a datagram holds (garbage, another
+ *   key, an offer whose SDP does not parse). It answers a repeated offer by
+ *   re-sending the same answer (no new peer connection); a new offer
+ *   replaces a call that is still being made, or one that is up only once
+ *   its peer hung up or fell silent (a caller that restarted after a
+ *   crash): see `_broadcast_answerer.ts`.
+ * - A call that is up is watched (`CallWatch` in `_broadcast_context.ts`):
+ *   with a session that reports its peer's activity, a peer that hung up is
+ *   noticed within a fraction of a second and one that went silent (crashed)
+ *   after `peerSilenceMs` (3 s), where libwebrtc takes 5–15 s; the call is
+ *   closed and signalling starts again at once.
  * - The answerer binds its socket while the key is still being derived, so
  *   offers that arrive meanwhile are not lost.
  *
@@ -36,12 +46,7 @@ import {
   configureBroadcast,
   DEFAULT_TIMINGS,
 } from "./broadcast_config.ts";
-import {
-  BroadcastContext,
-  log,
-  type Outcome,
-  RetryLater,
-} from "./_broadcast_context.ts";
+import { BroadcastContext, log, RetryLater } from "./_broadcast_context.ts";
 import { runAnswerer } from "./_broadcast_answerer.ts";
 import { runCaller } from "./_broadcast_caller.ts";
 import { QueueAbortedError } from "./_broadcast_queue.ts";
@@ -138,11 +143,9 @@ export class BroadcastSignalling implements Signalling {
     cipher.catch(() => {}); // reported where it is awaited
     try {
       while (true) {
-        let outcome: Outcome;
         try {
-          outcome = config.role === "call"
-            ? await runCaller(ctx, cipher)
-            : await runAnswerer(ctx, cipher);
+          if (config.role === "call") await runCaller(ctx, cipher);
+          else await runAnswerer(ctx, cipher);
         } catch (error) {
           if (error instanceof QueueAbortedError) throw error;
           const reason = error instanceof RetryLater
@@ -154,11 +157,6 @@ export class BroadcastSignalling implements Signalling {
           session.close();
           await ctx.sleep(timings.retryDelayMs);
           continue;
-        }
-        if (outcome === "connected") {
-          log.info(`${ctx.description}: connected; signalling paused`);
-          await ctx.watchConnection();
-          log.info(`${ctx.description}: connection lost; signalling again`);
         }
         session.close();
       }

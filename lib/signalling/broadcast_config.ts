@@ -53,6 +53,22 @@ export interface BroadcastTimings {
   connectWaitMs: number;
   /** How long a connection may stay `disconnected` before signalling starts over. */
   disconnectedGraceMs: number;
+  /**
+   * How long a call that is up may go without anything from the peer
+   * (see `PeerSession.peerActivity`) before it counts as lost: the peer
+   * crashed or the path is gone. Longer than libwebrtc's 2.5 s between ICE
+   * checks, so a call stays up even while neither side sends video.
+   */
+  peerSilenceMs: number;
+  /**
+   * Answerer: a new offer replaces a call that is up only once nothing has
+   * come from that call's peer for this long (or the peer hung up): a
+   * caller that restarted after a crash gets through, a second caller does
+   * not take a healthy call over.
+   */
+  replaceSilenceMs: number;
+  /** How often a call that is up is checked for a peer that hung up or went silent. */
+  activityCheckMs: number;
   /** Pause before retrying after a bind failure or an unexpected error. */
   retryDelayMs: number;
   /** Minimum interval between two warnings about bad datagrams. */
@@ -81,6 +97,9 @@ export const DEFAULT_TIMINGS: Readonly<BroadcastTimings> = Object.freeze({
   answerWaitMs: 25_000,
   connectWaitMs: 25_000,
   disconnectedGraceMs: 5_000,
+  peerSilenceMs: 3_000,
+  replaceSilenceMs: 1_000,
+  activityCheckMs: 100,
   retryDelayMs: 5_000,
   warningIntervalMs: 5_000,
 });
