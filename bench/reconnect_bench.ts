@@ -16,6 +16,11 @@
  *   again and the time to connected is recorded.
  * - `answererKill` / `answererExit`: the same with the answerer, seen from
  *   the caller (`callerLeftMs`, `killToConnectedMs`).
+ * - `callerEdit`: the caller's scene is saved with another connection ID
+ *   (a scene edit that hangs up): save → the answerer leaving `connected`
+ *   (`answererLeftMs`, including the reload: a 60 ms debounce and the
+ *   parse); then the scene is saved as it was and the call comes back
+ *   (`killToConnectedMs`, from the first save).
  *
  * Times come from the endpoints' own log lines (wall-clock milliseconds; both
  * run on this machine) and from this script's clock for the kill or SIGTERM.
@@ -62,6 +67,8 @@ const FPS = 15;
 interface VariantRun {
   caller: SceneNodeJson;
   answerer: SceneNodeJson;
+  /** The caller's node calling someone else instead (a scene edit that hangs up). */
+  callerElsewhere: SceneNodeJson;
   close(): Promise<void>;
 }
 
@@ -76,15 +83,19 @@ const VARIANTS: readonly Variant[] = [
     name: "broadcast",
     async setup() {
       const port = await freeUdpPort();
-      const node = (role: "call" | "answer"): SceneNodeJson => ({
+      const node = (
+        role: "call" | "answer",
+        id = "reconnect-bench",
+      ): SceneNodeJson => ({
         kind: "!broadcast",
-        [role]: "reconnect-bench",
+        [role]: id,
         port,
         broadcast: "127.255.255.255",
       });
       return {
         caller: node("call"),
         answerer: node("answer"),
+        callerElsewhere: node("call", "nobody-answers-this"),
         close: () => Promise.resolve(),
       };
     },
@@ -194,7 +205,14 @@ class Pair {
     readonly folder: string,
     readonly callerScene: string,
     readonly answererScene: string,
+    readonly run: VariantRun,
   ) {}
+
+  /** Saves the caller's scene, calling the answerer or (`elsewhere`) someone else. */
+  async saveCaller(elsewhere: boolean): Promise<void> {
+    const node = elsewhere ? this.run.callerElsewhere : this.run.caller;
+    await Deno.writeTextFile(this.callerScene, scene(node, CALLER_COLOUR));
+  }
 
   start(role: "caller" | "answerer"): Endpoint {
     const endpoint = Endpoint.start({
@@ -216,6 +234,9 @@ class Pair {
   }
 }
 
+const CALLER_COLOUR: [number, number, number] = [255, 0, 0];
+const ANSWERER_COLOUR: [number, number, number] = [0, 0, 255];
+
 function scene(signalling: SceneNodeJson, colour: [number, number, number]) {
   return JSON.stringify({
     nodes: [{
@@ -228,29 +249,38 @@ function scene(signalling: SceneNodeJson, colour: [number, number, number]) {
   });
 }
 
-/** One side goes away (kill or SIGTERM) and is started again at once. */
+/**
+ * One side goes away (kill or SIGTERM) and is started again at once, or
+ * (`edit`) the caller's scene hangs up and is then saved back.
+ */
 async function cycle(
   pair: Pair,
   gone: "caller" | "answerer",
-  how: "kill" | "exit",
+  how: "kill" | "exit" | "edit",
 ) {
   const survivor = gone === "caller" ? pair.answerer : pair.caller;
   const leaving = gone === "caller" ? pair.caller : pair.answerer;
   const at = Date.now();
   if (how === "kill") await leaving.kill();
-  else await leaving.stop();
-  const leftAt = how === "exit"
-    // After a clean exit, wait for the survivor to notice before restarting,
-    // so that the figure is the notice, not the restart.
+  else if (how === "exit") await leaving.stop();
+  else await pair.saveCaller(true);
+  const leftAt = how !== "kill"
+    // After a clean exit or an edit, wait for the survivor to notice before
+    // going on, so that the figure is the notice, not the restart.
     ? await waitFor(() => firstAfter(survivor, at, LEFT), [survivor], 20_000)
     : null;
-  const restarted = pair.start(gone);
+  const restarted = how === "edit"
+    ? (await pair.saveCaller(false), leaving)
+    : pair.start(gone);
   const connectedAt = await waitFor(
     () => bothConnected(pair.caller, pair.answerer, at),
     pair.both,
   );
   const left = leftAt ?? firstAfter(survivor, at, LEFT);
-  const firstOffer = firstAfter(pair.caller, at, OFFERING);
+  // (After an edit, the first offer is the one to nobody.)
+  const firstOffer = how === "edit"
+    ? null
+    : firstAfter(pair.caller, at, OFFERING);
   const result = {
     [`${gone === "caller" ? "answerer" : "caller"}LeftMs`]: left === null
       ? null
@@ -277,9 +307,9 @@ async function runVariant(variant: Variant) {
   const run = await variant.setup();
   const callerScene = join(dir.path, "caller.json");
   const answererScene = join(dir.path, "answerer.json");
-  await Deno.writeTextFile(callerScene, scene(run.caller, [255, 0, 0]));
-  await Deno.writeTextFile(answererScene, scene(run.answerer, [0, 0, 255]));
-  const pair = new Pair(dir.path, callerScene, answererScene);
+  await Deno.writeTextFile(answererScene, scene(run.answerer, ANSWERER_COLOUR));
+  const pair = new Pair(dir.path, callerScene, answererScene, run);
+  await pair.saveCaller(false);
   const scenarios: Record<string, Array<Record<string, unknown>>> = {};
   try {
     const start = Date.now();
@@ -295,14 +325,17 @@ async function runVariant(variant: Variant) {
         `the first call did not connect\n${pair.caller.describe()}\n${pair.answerer.describe()}`,
       );
     }
-    const plan: Array<["caller" | "answerer", "kill" | "exit", number]> = [
+    const plan: Array<
+      ["caller" | "answerer", "kill" | "exit" | "edit", number]
+    > = [
       ["caller", "kill", CYCLES],
       ["caller", "exit", EXIT_CYCLES],
+      ["caller", "edit", EXIT_CYCLES],
       ["answerer", "kill", EXIT_CYCLES],
       ["answerer", "exit", EXIT_CYCLES],
     ];
     for (const [gone, how, count] of plan) {
-      const name = `${gone}${how === "kill" ? "Kill" : "Exit"}`;
+      const name = `${gone}${how[0].toUpperCase()}${how.slice(1)}`;
       scenarios[name] = [];
       for (let i = 0; i < count; i++) {
         const result = await cycle(pair, gone, how);
