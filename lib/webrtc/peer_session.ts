@@ -18,12 +18,8 @@
  * limits as a hint for the other side.
  *
  * Once a connection is up, the session also watches the peer
- * ({@linkcode WrtcPeerSession.peerActivity}): whether it hung up (its DTLS
- * transport sent `close_notify`, seen here within milliseconds, while
- * libwebrtc's connection state stays `connected` for another 8–15 s), and
- * how long nothing has arrived from it (frames as they come; when none come,
- * libwebrtc's packet counters, read at most every
- * {@linkcode ACTIVITY_STATS_MS}).
+ * ({@linkcode WrtcPeerSession.peerActivity}, see `peer_activity.ts`):
+ * whether it hung up, and how long nothing has arrived from it.
  *
  * @example Two sessions in one process (run inside `scripts/in_loopback_netns.sh`)
  * ```ts ignore
@@ -47,7 +43,6 @@ import type {
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
   wrtc,
-  type WrtcDtlsTransport,
   type WrtcPeerConnection,
   type WrtcTrack,
   type WrtcTransceiver,
@@ -62,6 +57,7 @@ import {
   type VideoCodec,
 } from "./sdp.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
+import { PeerActivityWatch } from "./peer_activity.ts";
 import { hasTurnServer, type IceServer } from "./ice_servers.ts";
 import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
 
@@ -112,16 +108,6 @@ export interface PeerSessionOptions {
  * of a prepared connection, gathered ahead, in one burst: 1 ms there).
  */
 export const UDP_CANDIDATE_GRACE_MS = 5;
-
-/** How often (ms) a connected session looks at its peer's activity: the DTLS state and the frames received. */
-export const ACTIVITY_CHECK_MS = 100;
-
-/**
- * How often (ms), at most, a connected session reads libwebrtc's statistics
- * (packets of any kind from the peer) while no frames arrive (about 1 ms of
- * the JavaScript thread each time).
- */
-export const ACTIVITY_STATS_MS = 500;
 
 /** The newest frame received from the peer. */
 export interface ReceivedFrame {
@@ -185,26 +171,6 @@ export function defaultBitrate(
 /** How upside-down input is turned right: flip the I420 planes after conversion (measured faster). */
 const FLIP_I420 = true;
 
-/** What a connection has seen of its peer since it was first connected. */
-interface ActivityWatch {
-  readonly timer: ReturnType<typeof setInterval>;
-  /** `performance.now()` when something last came from the peer (as far as known). */
-  heardAt: number;
-  /** `performance.now()` of the last look that could have seen something. */
-  sampledAt: number;
-  /** `framesReceived` at the last look. */
-  frames: number;
-  /** Packets received in all (libwebrtc's counters) at the last statistics read; `null` before one. */
-  packets: number | null;
-  /** `performance.now()` of the last statistics read. */
-  statsAt: number;
-  /** A statistics read is under way. */
-  reading: boolean;
-  /** The DTLS transport, once found. */
-  dtls: WrtcDtlsTransport | null;
-  closedByPeer: boolean;
-}
-
 /** Everything belonging to one `RTCPeerConnection`. */
 interface Connection {
   readonly pc: WrtcPeerConnection;
@@ -228,7 +194,7 @@ interface Connection {
   /** Made by `createOffer` (this side calls). */
   offering: boolean;
   /** Watches the peer from the first `connected` on (see {@linkcode WrtcPeerSession.peerActivity}). */
-  activity: ActivityWatch | null;
+  activity: PeerActivityWatch | null;
   closed: boolean;
 }
 
@@ -318,17 +284,11 @@ export class WrtcPeerSession implements PeerSession {
    * What has been seen of the peer on the current connection (`null`
    * without one): whether it hung up, and how long nothing had come from it
    * at the last look (`null` before the connection was first `connected`).
-   * Silence is known to about {@linkcode ACTIVITY_STATS_MS}.
    */
   peerActivity(): PeerActivity | null {
     const conn = this.#conn;
     if (conn === null) return null;
-    const watch = conn.activity;
-    if (watch === null) return { closedByPeer: false, silentMs: null };
-    return {
-      closedByPeer: watch.closedByPeer,
-      silentMs: Math.max(0, watch.sampledAt - watch.heardAt),
-    };
+    return conn.activity?.activity ?? { closedByPeer: false, silentMs: null };
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
@@ -588,7 +548,11 @@ export class WrtcPeerSession implements PeerSession {
       conn.state = state;
       this.#log.info(`peer connection ${state}`);
       if (state === "connected" && conn.activity === null) {
-        this.#watchActivity(conn);
+        conn.activity = new PeerActivityWatch(
+          pc,
+          () => conn.framesReceived,
+          this.#log,
+        );
       }
       this.#emit(state);
     };
@@ -619,7 +583,7 @@ export class WrtcPeerSession implements PeerSession {
 
   #release(conn: Connection): void {
     conn.closed = true;
-    if (conn.activity !== null) clearInterval(conn.activity.timer);
+    conn.activity?.stop();
     conn.stopGathering?.();
     conn.pc.onconnectionstatechange = null;
     conn.pc.onicegatheringstatechange = null;
@@ -632,68 +596,6 @@ export class WrtcPeerSession implements PeerSession {
     }
     conn.track.stop();
     conn.pc.close();
-  }
-
-  /** Starts watching the peer of `conn`, which has just connected. */
-  #watchActivity(conn: Connection): void {
-    const now = performance.now();
-    const watch: ActivityWatch = {
-      timer: setInterval(() => this.#lookAtPeer(conn), ACTIVITY_CHECK_MS),
-      heardAt: now,
-      sampledAt: now,
-      frames: conn.framesReceived,
-      packets: null,
-      statsAt: -Infinity,
-      reading: false,
-      dtls: null,
-      closedByPeer: false,
-    };
-    conn.activity = watch;
-  }
-
-  /** One look at the peer of `conn`: its DTLS state, new frames, else libwebrtc's packet counters. */
-  #lookAtPeer(conn: Connection): void {
-    const watch = conn.activity;
-    if (watch === null || conn.closed) return;
-    const now = performance.now();
-    if (!watch.closedByPeer) {
-      watch.dtls ??= conn.pc.getTransceivers()
-        .map((transceiver) => transceiver.sender.transport)
-        .find((transport) => typeof transport?.state === "string") ?? null;
-      if (watch.dtls?.state === "closed") {
-        watch.closedByPeer = true;
-        this.#log.info("the peer closed the connection");
-      }
-    }
-    if (conn.framesReceived !== watch.frames) {
-      watch.frames = conn.framesReceived;
-      watch.heardAt = watch.sampledAt = now;
-      watch.packets = null; // counted afresh once frames stop
-      return;
-    }
-    if (watch.reading || now - watch.statsAt < ACTIVITY_STATS_MS) return;
-    watch.reading = true;
-    watch.statsAt = now;
-    conn.pc.getStats().then((report) => {
-      if (conn.closed) return;
-      let packets = 0;
-      const count = (value: unknown) => typeof value === "number" ? value : 0;
-      report.forEach((entry) => {
-        if (entry.type !== "candidate-pair") return;
-        packets += count(entry.packetsReceived) +
-          count(entry.requestsReceived) + count(entry.responsesReceived);
-      });
-      const at = performance.now();
-      if (watch.packets !== null && packets !== watch.packets) {
-        watch.heardAt = at;
-      }
-      watch.packets = packets;
-      watch.sampledAt = at;
-    }).catch((error) => {
-      this.#log.debug(`reading statistics failed: ${error}`);
-    }).finally(() => {
-      watch.reading = false;
-    });
   }
 
   #check(conn: Connection, doing: string): void {
