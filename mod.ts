@@ -108,6 +108,7 @@ export {
 export {
   type ConnectionState,
   getSignallingKind,
+  type PeerActivity,
   type PeerSession,
   registerSignallingKind,
   type Signalling,

@@ -25,6 +25,8 @@ const BENCHES: readonly Bench[] = [
   { name: "expr", result: "expr", limitSeconds: 30 },
   { name: "media", result: "media", limitSeconds: 60 },
   { name: "broadcast", result: "broadcast", limitSeconds: 60 },
+  // Kill/restart, clean-exit and edit cycles of a broadcast call (two processes).
+  { name: "reconnect", result: "reconnect", limitSeconds: 240 },
   { name: "webrtc_convert", result: "webrtc_convert", limitSeconds: 30 },
   { name: "server", result: "server", limitSeconds: 60 },
   // The server figures were just measured: the call benchmark only includes them.

@@ -21,6 +21,10 @@
  * make sessions with {@linkcode WrtcPeerSession.create}, which loads it
  * first, or `await loadWrtc()` once and then use the constructor.
  *
+ * Once a connection is up, the session also watches the peer
+ * ({@linkcode WrtcPeerSession.peerActivity}, see `peer_activity.ts`):
+ * whether it hung up, and how long nothing has arrived from it.
+ *
  * @example Two sessions in one process (run inside `scripts/in_loopback_netns.sh`)
  * ```ts ignore
  * const a = await WrtcPeerSession.create({ width: 320, height: 240 });
@@ -35,7 +39,11 @@
  * @module
  */
 
-import type { ConnectionState, PeerSession } from "../signalling/signalling.ts";
+import type {
+  ConnectionState,
+  PeerActivity,
+  PeerSession,
+} from "../signalling/signalling.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
   loadWrtc,
@@ -55,6 +63,7 @@ import {
   type VideoCodec,
 } from "./sdp.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
+import { PeerActivityWatch } from "./peer_activity.ts";
 import { hasTurnServer, type IceServer } from "./ice_servers.ts";
 import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
 
@@ -201,6 +210,8 @@ interface Connection {
   pooled: boolean;
   /** Made by `createOffer` (this side calls). */
   offering: boolean;
+  /** Watches the peer from the first `connected` on (see {@linkcode WrtcPeerSession.peerActivity}). */
+  activity: PeerActivityWatch | null;
   closed: boolean;
 }
 
@@ -305,6 +316,17 @@ export class WrtcPeerSession implements PeerSession {
   /** Whether a peer connection exists, so {@linkcode sendFrame} has somewhere to send. */
   get active(): boolean {
     return this.#conn !== null;
+  }
+
+  /**
+   * What has been seen of the peer on the current connection (`null`
+   * without one): whether it hung up, and how long nothing had come from it
+   * at the last look (`null` before the connection was first `connected`).
+   */
+  peerActivity(): PeerActivity | null {
+    const conn = this.#conn;
+    if (conn === null) return null;
+    return conn.activity?.activity ?? { closedByPeer: false, silentMs: null };
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
@@ -538,6 +560,7 @@ export class WrtcPeerSession implements PeerSession {
       onServerCandidate: null,
       pooled,
       offering: false,
+      activity: null,
       closed: false,
     };
   }
@@ -574,6 +597,13 @@ export class WrtcPeerSession implements PeerSession {
       if (state === conn.state) return;
       conn.state = state;
       this.#log.info(`peer connection ${state}`);
+      if (state === "connected" && conn.activity === null) {
+        conn.activity = new PeerActivityWatch(
+          pc,
+          () => conn.framesReceived,
+          this.#log,
+        );
+      }
       this.#emit(state);
     };
     pc.ontrack = (event) => {
@@ -603,6 +633,7 @@ export class WrtcPeerSession implements PeerSession {
 
   #release(conn: Connection): void {
     conn.closed = true;
+    conn.activity?.stop();
     conn.stopGathering?.();
     conn.pc.onconnectionstatechange = null;
     conn.pc.onicegatheringstatechange = null;
