@@ -16,7 +16,8 @@
  * - idle clients: `IDLE` clients join a room each and stay silent; the
  *   server's RSS growth per client.
  *
- * Everything is bounded in count, bytes and time (under a minute).
+ * Each part runs against a fresh server process. Everything is bounded in
+ * count, bytes and time (under a minute).
  *
  * Run: `deno run -A bench/server_hostile_bench.ts [--label=NAME]
  * [--server=PATH]` → `bench/results/server_hostile.json` (the figures go
@@ -385,23 +386,25 @@ async function idle(server: { port: number; pid: number }) {
   };
 }
 
-const server = await startServer();
-let figures;
-try {
-  const floodFigures = await flood(server);
-  console.log("flood", floodFigures);
-  const stallFigures = await stalled(server);
-  console.log("stalled handshakes", stallFigures);
-  const idleFigures = await idle(server);
-  console.log("idle clients", idleFigures);
-  figures = {
-    flood: floodFigures,
-    stalledHandshakes: stallFigures,
-    idleClients: idleFigures,
-  };
-} finally {
-  await server.stop();
+/** Runs `phase` against a fresh server process. */
+async function fresh<T>(
+  phase: (server: { url: string; port: number; pid: number }) => Promise<T>,
+): Promise<T> {
+  const server = await startServer();
+  try {
+    return await phase(server);
+  } finally {
+    await server.stop();
+  }
 }
+
+const flooded = await fresh(flood);
+console.log("flood", flooded);
+const stalledHandshakes = await fresh(stalled);
+console.log("stalled handshakes", stalledHandshakes);
+const idleClients = await fresh(idle);
+console.log("idle clients", idleClients);
+const figures = { flood: flooded, stalledHandshakes, idleClients };
 
 let results: Record<string, unknown> = {};
 try {

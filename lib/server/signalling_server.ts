@@ -154,8 +154,10 @@ export class ServerError extends Error {
 const PAGE =
   "flitter-webrtc signalling server: connect with a WebSocket to this URL\n";
 
-/** Bytes of a request head the server reads; also each client's read buffer. */
+/** Largest request head the server reads. */
 const HEAD_BYTES = 16 * 1024;
+/** Each WebSocket client's read buffer (longer messages take several reads). */
+const READ_BYTES = 8 * 1024;
 /** Milliseconds the closing handshake may take before the socket is closed. */
 const CLOSE_TIMEOUT_MS = 5000;
 /** Milliseconds a plain HTTP response waits for the client to finish sending before closing. */
@@ -398,7 +400,7 @@ export async function startSignallingServer(
       if (stopping) return;
       upgraded = true;
       pending.delete(conn);
-      open(conn, peer, response, buffer.subarray(length, filled), buffer);
+      open(conn, peer, response, buffer.slice(length, filled));
     } catch (error) {
       log.debug(`${peer}: connection failed before the upgrade: ${error}`);
     } finally {
@@ -415,7 +417,6 @@ export async function startSignallingServer(
     peer: string,
     response: Uint8Array,
     leftover: Uint8Array,
-    buffer: Uint8Array,
   ): void {
     const label = `client ${nextClient++} (${peer})`;
     // The handlers run only once frames arrive, after `connection` is set.
@@ -437,7 +438,7 @@ export async function startSignallingServer(
     clients.add(connection);
     void socket.done.then(() => clients.delete(connection));
     log.debug(`${label}: connected`);
-    socket.start(response, leftover.slice(), buffer);
+    socket.start(response, leftover, new Uint8Array(READ_BYTES));
   }
 
   function leave(connection: ClientConnection): void {

@@ -115,7 +115,7 @@ export class ServerWebSocket {
    */
   start(response: Uint8Array, leftover: Uint8Array, buffer: Uint8Array): void {
     this.#enqueue(response);
-    if (leftover.length > 0) this.#received(leftover.slice());
+    if (leftover.length > 0) this.#received(leftover);
     void this.#read(buffer);
   }
 
