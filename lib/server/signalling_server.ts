@@ -156,7 +156,7 @@ const PAGE =
 
 /** Largest request head the server reads. */
 const HEAD_BYTES = 16 * 1024;
-/** Each WebSocket client's read buffer (longer messages take several reads). */
+/** Each WebSocket client's read buffer to begin with (it grows while the client is busy). */
 const READ_BYTES = 8 * 1024;
 /** Milliseconds the closing handshake may take before the socket is closed. */
 const CLOSE_TIMEOUT_MS = 5000;

@@ -56,6 +56,9 @@ export interface ServerWebSocketOptions {
   total: QueueTotal;
 }
 
+/** The read buffer of a client that keeps it full. */
+const BUSY_READ_BYTES = 64 * 1024;
+
 /** Largest chunk built by joining queued frames for one write. */
 const COALESCE_BYTES = 64 * 1024;
 
@@ -245,7 +248,12 @@ export class ServerWebSocket {
     }
   }
 
-  async #read(buffer: Uint8Array): Promise<void> {
+  async #read(initial: Uint8Array): Promise<void> {
+    // A busy client (reads that fill the buffer) gets a larger buffer, so
+    // one read takes many frames; it goes back to the small one once reads
+    // have been short for a while.
+    let buffer = initial;
+    let shortReads = 0;
     while (this.state !== "closed") {
       let n: number | null;
       try {
@@ -258,6 +266,14 @@ export class ServerWebSocket {
         return;
       }
       this.#received(buffer.subarray(0, n));
+      if (n === buffer.length && buffer.length < BUSY_READ_BYTES) {
+        buffer = new Uint8Array(BUSY_READ_BYTES);
+        shortReads = 0;
+      } else if (buffer !== initial && n <= initial.length / 2) {
+        if (++shortReads >= 64) buffer = initial;
+      } else {
+        shortReads = 0;
+      }
     }
   }
 
