@@ -326,7 +326,8 @@ export async function startSignallingServer(
 
   /** Reads and answers one request: a page, an error, or the upgrade. */
   async function handshake(conn: ByteConn, peer: string): Promise<void> {
-    const buffer = new Uint8Array(HEAD_BYTES);
+    // Grows (by doubling) up to HEAD_BYTES; most request heads fit in 2 KiB.
+    let buffer = new Uint8Array(2048);
     let filled = 0;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -348,6 +349,11 @@ export async function startSignallingServer(
     try {
       let parsed: ParsedHead = { incomplete: true };
       while ("incomplete" in parsed) {
+        if (filled === buffer.length && buffer.length < HEAD_BYTES) {
+          const larger = new Uint8Array(buffer.length * 2);
+          larger.set(buffer);
+          buffer = larger;
+        }
         if (filled === buffer.length && !timedOut) {
           parsed = { status: 431, error: "Request head too large" };
           break;
@@ -706,7 +712,7 @@ async function listenTls(
   await new Promise<void>((resolve, reject) => {
     server.once(
       "error",
-      (error) => reject(cannotListen(host, port, true, error)),
+      (error) => reject(cannotListen(host, port, false, error)),
     );
     server.listen({ host, port }, () => resolve());
   });
