@@ -44,6 +44,7 @@
  * | client                                                    | handling                         |
  * | --------------------------------------------------------- | -------------------------------- |
  * | reads nothing: over `maxBufferedBytes` (1 MiB) queued     | close (1008), its queue freed    |
+ * | sends pings, reads nothing: pongs over `maxBufferedBytes` | close (1008), its queue freed    |
  * | all queues together over `maxTotalBufferedBytes` (64 MiB) | close the longest queues (1013)  |
  * | no request head `headerTimeout` (10 s) after connecting   | 408 if it sent anything, close   |
  * | a request head over 16 KiB                                | 431, close                       |
@@ -80,7 +81,7 @@ import {
   wantsWebSocket,
 } from "./http_head.ts";
 import { encodeTextFrame } from "./websocket_frames.ts";
-import { type QueueTotal, ServerWebSocket } from "./websocket_connection.ts";
+import { QueueTotal, ServerWebSocket } from "./websocket_connection.ts";
 import { type ByteConn, NodeTlsConn } from "./byte_conn.ts";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { createSecureContext, TLSSocket } from "node:tls";
@@ -109,7 +110,8 @@ export interface SignallingServerOptions {
   /**
    * All clients together: when more than this many bytes wait to be sent,
    * the clients with the longest queues are closed (1013) until the total
-   * is back under it (default 64 MiB).
+   * is back under it (default 64 MiB). A frame queued for many clients at
+   * once (a members list) counts once.
    */
   maxTotalBufferedBytes?: number;
   /**
@@ -228,7 +230,7 @@ export async function startSignallingServer(
   const clients = new Set<ClientConnection>();
   /** Connections whose request head is being read or answered. */
   const pending = new Set<ByteConn>();
-  const total: QueueTotal = { bytes: 0 };
+  const total = new QueueTotal();
   let nextClient = 1;
   let stopping = false;
 
@@ -272,16 +274,30 @@ export async function startSignallingServer(
     const frame = lastFrame;
     const queued = socket.queuedBytes + frame.length;
     if (socket.queuedBytes > 0 && queued > maxBufferedBytes) {
-      warnings.warn(
-        `${
-          describe(connection)
-        }: closed, it is not reading its messages (${queued} bytes would wait for it, the limit is ${maxBufferedBytes})`,
-      );
-      socket.close(CLOSE_POLICY, "Too many unread messages", true);
+      dropUnread(connection, queued);
       return;
     }
     socket.send(frame);
     if (total.bytes > maxTotalBufferedBytes) shed();
+  }
+
+  /** After the socket queued a frame of its own (a pong). */
+  function checkQueue(connection: ClientConnection): void {
+    const { socket } = connection;
+    if (socket.queuedBytes > maxBufferedBytes) {
+      dropUnread(connection, socket.queuedBytes);
+    } else if (total.bytes > maxTotalBufferedBytes) {
+      shed();
+    }
+  }
+
+  function dropUnread(connection: ClientConnection, queued: number): void {
+    warnings.warn(
+      `${
+        describe(connection)
+      }: closed, it is not reading its messages (${queued} bytes would wait for it, the limit is ${maxBufferedBytes})`,
+    );
+    connection.socket.close(CLOSE_POLICY, "Too many unread messages", true);
   }
 
   /** Closes the clients with the longest queues until the total fits again. */
@@ -432,6 +448,7 @@ export async function startSignallingServer(
       total,
     }, {
       text: (text) => receive(connection, text),
+      queued: () => checkQueue(connection),
       binary: () =>
         warnings.warn(
           `${label}: ignored a binary frame (signalling uses JSON text)`,

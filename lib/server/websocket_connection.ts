@@ -26,9 +26,33 @@ import {
   WebSocketProtocolError,
 } from "./websocket_frames.ts";
 
-/** Bytes waiting in the send queues of all connections together (shared between them). */
-export interface QueueTotal {
-  bytes: number;
+/**
+ * Bytes waiting in the send queues of all connections together (one count
+ * shared by them). A frame queued for many clients at once, such as a
+ * room's members list, is one buffer and counts once.
+ */
+export class QueueTotal {
+  /** Bytes of the distinct frames waiting. */
+  bytes = 0;
+  readonly #references = new WeakMap<Uint8Array, number>();
+
+  /** Counts `frame` as queued once more. */
+  add(frame: Uint8Array): void {
+    const references = this.#references.get(frame) ?? 0;
+    if (references === 0) this.bytes += frame.length;
+    this.#references.set(frame, references + 1);
+  }
+
+  /** Counts `frame` as queued once less (written or dropped). */
+  release(frame: Uint8Array): void {
+    const references = this.#references.get(frame) ?? 1;
+    if (references <= 1) {
+      this.#references.delete(frame);
+      this.bytes -= frame.length;
+    } else {
+      this.#references.set(frame, references - 1);
+    }
+  }
 }
 
 /** What a {@linkcode ServerWebSocket} reports. */
@@ -37,6 +61,8 @@ export interface ServerWebSocketHandlers {
   text(text: string): void;
   /** A binary message of `size` bytes (signalling ignores them). */
   binary(size: number): void;
+  /** The socket queued a frame of its own (a pong): the limits may need checking. */
+  queued(): void;
   /** The client broke the protocol; the connection is being closed with `code`. */
   protocolError(code: number, problem: string): void;
   /**
@@ -82,6 +108,8 @@ export class ServerWebSocket {
   readonly #handlers: ServerWebSocketHandlers;
   readonly #parser: FrameParser;
   #queue: Uint8Array[] = [];
+  /** The frames of the chunk being written. */
+  #inFlight: Uint8Array[] = [];
   #writing = false;
   #closeReceived = false;
   #failed = false;
@@ -153,7 +181,8 @@ export class ServerWebSocket {
     clearTimeout(this.#closeTimer);
     this.#discardQueue();
     // The chunk being written, if any, is freed with the connection.
-    this.#options.total.bytes -= this.queuedBytes;
+    for (const frame of this.#inFlight) this.#options.total.release(frame);
+    this.#inFlight = [];
     this.queuedBytes = 0;
     try {
       this.#conn.close();
@@ -190,17 +219,17 @@ export class ServerWebSocket {
   }
 
   #discardQueue(): void {
-    let bytes = 0;
-    for (const frame of this.#queue) bytes += frame.length;
+    for (const frame of this.#queue) {
+      this.queuedBytes -= frame.length;
+      this.#options.total.release(frame);
+    }
     this.#queue = [];
-    this.queuedBytes -= bytes;
-    this.#options.total.bytes -= bytes;
   }
 
   #enqueue(frame: Uint8Array): void {
     this.#queue.push(frame);
     this.queuedBytes += frame.length;
-    this.#options.total.bytes += frame.length;
+    this.#options.total.add(frame);
     if (!this.#writing) {
       this.#writing = true;
       // Frames queued in the same task go out in one write.
@@ -228,7 +257,7 @@ export class ServerWebSocket {
           offset += this.#queue[i].length;
         }
       }
-      this.#queue.splice(0, count);
+      this.#inFlight = this.#queue.splice(0, count);
       try {
         for (let written = 0; written < chunk.length;) {
           written += await this.#conn.write(chunk.subarray(written));
@@ -240,7 +269,8 @@ export class ServerWebSocket {
       // abort() during the write has already let go of the queue.
       if (this.#closed) return;
       this.queuedBytes -= size;
-      this.#options.total.bytes -= size;
+      for (const frame of this.#inFlight) this.#options.total.release(frame);
+      this.#inFlight = [];
     }
     this.#writing = false;
     if (this.state === "closing" && (this.#closeReceived || this.#failed)) {
@@ -321,6 +351,7 @@ export class ServerWebSocket {
     if (opcode === OPCODE_PING) {
       if (this.state === "open") {
         this.#enqueue(encodeFrame(OPCODE_PONG, payload));
+        this.#handlers.queued();
       }
     } else if (opcode === OPCODE_CLOSE) {
       const code = parseClosePayload(payload);

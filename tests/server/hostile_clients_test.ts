@@ -17,7 +17,13 @@ import {
   startSignallingServer,
 } from "../../lib/server/signalling_server.ts";
 import { TestClient } from "./_ws_client.ts";
-import { clientTextFrame, RawClient, upgradeHead } from "./_raw_client.ts";
+import {
+  clientFrame,
+  clientTextFrame,
+  RawClient,
+  upgradeHead,
+} from "./_raw_client.ts";
+import { QueueTotal } from "../../lib/server/websocket_connection.ts";
 
 setLogLevel("error");
 
@@ -173,6 +179,53 @@ Deno.test("when all queues together pass the total limit, the clients with the l
     second.close();
     await flooder.close();
   });
+});
+
+Deno.test("a client that sends pings and reads nothing is dropped once its pongs pass the limit", async () => {
+  await withServer({ maxBufferedBytes: 64 * 1024 }, async (server, log) => {
+    const watcher = await TestClient.joined(server.url, "watcher", "lobby");
+    const pinger = await RawClient.joined(server.port, "pinger", "lobby");
+    await watcher.members((m) => m.includes("pinger"));
+    // 500 pings of 125 bytes per write; the kernel takes a few MiB of pongs
+    // first. At most 200 writes (about 13 MB).
+    const ping = clientFrame(new Uint8Array(125), 9);
+    const batch = new Uint8Array(ping.length * 500);
+    for (let i = 0; i < 500; i++) batch.set(ping, i * ping.length);
+    let most = 0;
+    for (let n = 0; server.rooms.members("lobby").includes("pinger"); n++) {
+      if (n >= 200) throw new Error("The pongs queued without limit");
+      await pinger.write(batch);
+      await tick();
+      most = Math.max(most, server.bufferedBytes);
+    }
+    assert(most <= 64 * 1024 + 200, `${most} bytes were queued`);
+    assert(
+      log.records.some((r) =>
+        /"pinger" in room "lobby"\): closed, it is not reading/.test(r)
+      ),
+    );
+    assertEquals(await watcher.members((m) => !m.includes("pinger")), [
+      "watcher",
+    ]);
+    pinger.close();
+    await watcher.close();
+  });
+});
+
+Deno.test("a frame queued for many clients (a members list) counts once in the total", () => {
+  const total = new QueueTotal();
+  const list = new Uint8Array(1000);
+  const other = new Uint8Array(10);
+  for (let i = 0; i < 3; i++) total.add(list);
+  total.add(other);
+  assertEquals(total.bytes, 1010);
+  total.release(list);
+  total.release(list);
+  assertEquals(total.bytes, 1010);
+  total.release(list);
+  assertEquals(total.bytes, 10);
+  total.release(other);
+  assertEquals(total.bytes, 0);
 });
 
 Deno.test("a request head that trickles in, or never comes, is closed after the header timeout", async () => {
