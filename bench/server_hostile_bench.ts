@@ -27,7 +27,7 @@
  * @module
  */
 
-import WebSocket from "ws";
+import WebSocket from "npm:ws@8.18.3";
 
 const SINKS = 50;
 const MESSAGE_BYTES = 60_000;

@@ -11,7 +11,7 @@ import {
   ok as assert,
   throws,
 } from "node:assert/strict";
-import WebSocket from "ws";
+import WebSocket from "npm:ws@8.18.3";
 import { setLogLevel } from "../../lib/log/logger.ts";
 import {
   encodeFrame,
