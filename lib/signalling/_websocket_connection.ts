@@ -1,5 +1,6 @@
 /**
- * One connection of the `!websocket` signalling to its server.
+ * One connection of the `!websocket` signalling to its server, and the
+ * schedule of waits between reconnection attempts.
  *
  * {@linkcode ServerConnection} opens the WebSocket, pings the server so a
  * server that vanished without closing (half-open TCP) is noticed, and
@@ -7,6 +8,12 @@
  * `npm:ws`, not Deno's own: it can turn certificate checks off for one
  * connection (`verify=false`) and sets TCP_NODELAY (Deno's client waits
  * ~40 ms for delayed ACKs on messages over about 1 KB).
+ *
+ * {@linkcode reconnectDelayMs} spaces the attempts after a lost connection:
+ * quick at first (a restarted server is rejoined within a fraction of a
+ * second of listening again), then further apart, each wait scaled by a
+ * random factor so that many endpoints that lost the same server do not all
+ * come back at the same moment.
  *
  * @module
  */
@@ -28,6 +35,39 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Ping the server this often (ms); a server that has not answered by the next ping is given up. */
   heartbeatMs: number;
+}
+
+/** The waits between reconnection attempts, before the random factor. */
+export interface ReconnectSchedule {
+  /** The first wait after a connection is lost (ms). */
+  firstMs: number;
+  /** The longest wait (ms); each failed attempt doubles the wait up to this. */
+  maxMs: number;
+}
+
+/**
+ * The wait before reconnection attempt `attempt` (0 for the first after a
+ * loss): `firstMs · 2^attempt`, at most `maxMs`, multiplied by a random
+ * factor from 0.5 to 1.5 (`0.5 + random()`), so the mean is the nominal
+ * wait and endpoints that lost the same server spread out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reconnectDelayMs } from "./_websocket_connection.ts";
+ * const schedule = { firstMs: 250, maxMs: 4000 };
+ * assert.equal(reconnectDelayMs(0, schedule, () => 0.5), 250);
+ * assert.equal(reconnectDelayMs(2, schedule, () => 0), 500);
+ * assert.equal(reconnectDelayMs(9, schedule, () => 0.5), 4000);
+ * ```
+ */
+export function reconnectDelayMs(
+  attempt: number,
+  schedule: ReconnectSchedule,
+  random: () => number = Math.random,
+): number {
+  const doubled = schedule.firstMs * 2 ** Math.min(Math.max(0, attempt), 30);
+  return Math.min(schedule.maxMs, doubled) * (0.5 + random());
 }
 
 /** One WebSocket connection to the signalling server. */

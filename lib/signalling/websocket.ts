@@ -23,9 +23,12 @@
  *
  * A server `error` or a lost connection closes the peer connection, unless
  * a call is up (a live call survives losing the server), and reconnects
- * after `retryDelayMs` (5 s); an undecodable message after
- * `decodeErrorDelayMs` (1 s). A failed or closed peer connection reconnects
- * at once.
+ * after a short wait that grows with each failed attempt (0.25 s, doubling
+ * to 4 s, each scaled by a random factor from 0.5 to 1.5; the original
+ * always waits 5 s); an undecodable message after `decodeErrorDelayMs`
+ * (1 s). A failed or closed peer connection reconnects at once. Closing the
+ * signalling while a call is up tells a peer that stays in the room that
+ * the call has ended (`!webrtc` closes the call with its signalling).
  *
  * @module
  */
@@ -45,6 +48,8 @@ import {
 } from "./websocket_config.ts";
 import {
   type ConnectionEvent,
+  reconnectDelayMs,
+  type ReconnectSchedule,
   ServerConnection,
 } from "./_websocket_connection.ts";
 import {
@@ -61,10 +66,20 @@ export {
   type WebSocketConfig,
 } from "./websocket_config.ts";
 
-/** Delays and limits of the client; the defaults are the original's. */
+/** Delays and limits of the client. */
 export interface WebSocketTiming {
-  /** Wait after a server error or a lost connection (default 5000 ms). */
+  /**
+   * First wait before reconnecting after a server error or a lost
+   * connection (default 250 ms; the original always waits 5000 ms). Each
+   * further attempt that does not get into the room doubles it, up to
+   * `retryMaxDelayMs`; every wait is multiplied by a random factor from
+   * 0.5 to 1.5, so endpoints that lost the same server spread out.
+   */
   retryDelayMs?: number;
+  /** Longest wait between reconnection attempts, before the random factor (default 4000 ms). */
+  retryMaxDelayMs?: number;
+  /** Random numbers in [0, 1) for the reconnection waits (default `Math.random`). */
+  random?: () => number;
   /** Wait after an undecodable message (default 1000 ms). */
   decodeErrorDelayMs?: number;
   /** Give up waiting for a WebSocket handshake after this long (default 10000 ms). */
@@ -73,6 +88,12 @@ export interface WebSocketTiming {
   signallingTimeoutMs?: number;
   /** Ping the server this often; a server that has not answered by the next ping is given up (default 15000 ms). */
   heartbeatMs?: number;
+  /**
+   * A peer that stays in the room during the call (as ours do) and is
+   * missing from it is taken as gone, and the call closed, once no video
+   * has come from it for this long (default 1000 ms).
+   */
+  peerSilenceMs?: number;
 }
 
 type Event =
@@ -87,7 +108,8 @@ class WebSocketSignalling implements Signalling {
   readonly #session: PeerSession;
   readonly #log: Logger;
   readonly #protocol: CallProtocol;
-  readonly #retryDelayMs: number;
+  readonly #schedule: ReconnectSchedule;
+  readonly #random: () => number;
   readonly #decodeErrorDelayMs: number;
   readonly #connectTimeoutMs: number;
   readonly #heartbeatMs: number;
@@ -106,7 +128,11 @@ class WebSocketSignalling implements Signalling {
     this.#config = config;
     this.#session = session;
     this.#log = log;
-    this.#retryDelayMs = timing.retryDelayMs ?? 5000;
+    this.#schedule = {
+      firstMs: timing.retryDelayMs ?? 250,
+      maxMs: timing.retryMaxDelayMs ?? 4000,
+    };
+    this.#random = timing.random ?? Math.random;
     this.#decodeErrorDelayMs = timing.decodeErrorDelayMs ?? 1000;
     this.#connectTimeoutMs = timing.connectTimeoutMs ?? 10_000;
     this.#heartbeatMs = timing.heartbeatMs ?? 15_000;
@@ -116,6 +142,7 @@ class WebSocketSignalling implements Signalling {
       log,
       {
         signallingTimeoutMs: timing.signallingTimeoutMs ?? 30_000,
+        peerSilenceMs: timing.peerSilenceMs ?? 1000,
       },
       () => this.#stopped,
     );
@@ -136,6 +163,7 @@ class WebSocketSignalling implements Signalling {
       `Started websocket signalling as "${id}" in room "${room}" at ${url}`,
     );
     let keepCall = false;
+    let attempt = 0;
     while (!this.#stopped) {
       let ending: Ending;
       try {
@@ -144,6 +172,7 @@ class WebSocketSignalling implements Signalling {
         this.#log.error(`Unexpected error in websocket signalling: ${error}`);
         ending = "lost";
       }
+      if (this.#protocol.joined) attempt = 0;
       keepCall = this.#protocol.callUp;
       if (ending === "stopped" || this.#stopped) break;
       if (!keepCall || ending === "restart") this.#session.close();
@@ -152,9 +181,11 @@ class WebSocketSignalling implements Signalling {
         ? 0
         : ending === "undecodable"
         ? this.#decodeErrorDelayMs
-        : this.#retryDelayMs;
+        : reconnectDelayMs(attempt++, this.#schedule, this.#random);
       if (delay > 0) {
-        this.#log.debug(`Reconnecting to ${url} in ${delay / 1000} s`);
+        this.#log.debug(
+          `Reconnecting to ${url} in ${(delay / 1000).toFixed(2)} s`,
+        );
         await this.#sleep(delay);
       }
     }
@@ -207,6 +238,7 @@ class WebSocketSignalling implements Signalling {
       ending = await this.#handleEvents(events);
       return ending;
     } finally {
+      if (ending === "stopped") this.#protocol.stopping();
       this.#protocol.end();
       unsubscribe();
       this.#events = null;
@@ -253,7 +285,7 @@ class WebSocketSignalling implements Signalling {
       case "state":
         return this.#protocol.stateChanged();
       case "timer":
-        return this.#protocol.timerFired(event.timer, event.generation);
+        return await this.#protocol.timerFired(event.timer, event.generation);
       case "stop":
         return "stopped";
     }
