@@ -29,6 +29,12 @@ const BENCHES: readonly Bench[] = [
   { name: "reconnect", result: "reconnect", limitSeconds: 240 },
   { name: "webrtc_convert", result: "webrtc_convert", limitSeconds: 30 },
   { name: "server", result: "server", limitSeconds: 60 },
+  // !websocket recovering from restarts and exits, with real endpoints.
+  {
+    name: "reconnect_websocket",
+    result: "reconnect_websocket",
+    limitSeconds: 300,
+  },
   // The server figures were just measured: the call benchmark only includes them.
   {
     name: "call",

@@ -61,6 +61,14 @@ export interface PeerSession {
   close(): void;
   /** State of the current peer connection, or `null` when there is none. */
   readonly connectionState: ConnectionState | null;
+  /**
+   * `performance.now()` when video last came from the peer on the current
+   * peer connection, or `null` when none has. Optional: `!websocket` uses it
+   * to tell a peer that has gone (its video stopped) from one that only
+   * lost the signalling server; without it, a vanished peer is noticed only
+   * when the connection fails.
+   */
+  readonly lastReceivedAt?: number | null;
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
   onConnectionStateChange(
     listener: (state: ConnectionState | null) => void,

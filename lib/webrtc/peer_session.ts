@@ -303,6 +303,11 @@ export class WrtcPeerSession implements PeerSession {
     return this.#conn?.state ?? null;
   }
 
+  /** `performance.now()` when the newest frame came from the peer on the current connection, or `null`. */
+  get lastReceivedAt(): number | null {
+    return this.#latest?.receivedAt ?? null;
+  }
+
   /** Frames handed to the encoder since the session was made. */
   get framesSent(): number {
     return this.#framesSent;
