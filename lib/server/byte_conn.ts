@@ -121,3 +121,22 @@ export class NodeTlsConn implements ByteConn {
     return Promise.resolve();
   }
 }
+
+/** Closes `conn`, ignoring that it may be closed already. */
+export function closeQuietly(conn: ByteConn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
+/** Writes all of `bytes` to `conn`. */
+export async function writeAll(
+  conn: ByteConn,
+  bytes: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await conn.write(bytes.subarray(written));
+  }
+}

@@ -66,7 +66,7 @@
  * @module
  */
 
-import { getLogger, isLogging, type Logger } from "../log/logger.ts";
+import { getLogger, isLogging } from "../log/logger.ts";
 import { RateLimitedWarn } from "./_rate_limited_warn.ts";
 import { decodeClientMessage, MAX_MESSAGE_BYTES } from "./client_messages.ts";
 import { CLOSE_POLICY, type MemberConnection, RoomRegistry } from "./rooms.ts";
@@ -80,78 +80,20 @@ import {
   textResponse,
   wantsWebSocket,
 } from "./http_head.ts";
-import { encodeTextFrame } from "./websocket_frames.ts";
 import { QueueTotal, ServerWebSocket } from "./websocket_connection.ts";
-import { type ByteConn, NodeTlsConn } from "./byte_conn.ts";
-import { createServer as createTcpServer, type Server } from "node:net";
-import { createSecureContext, TLSSocket } from "node:tls";
+import { type ByteConn, closeQuietly, writeAll } from "./byte_conn.ts";
+import { SendLimits } from "./send_limits.ts";
+import { listenTcp, listenTls, ServerError, urlHost } from "./listen.ts";
 
-/** Options of {@linkcode startSignallingServer}. */
-export interface SignallingServerOptions {
-  /** Interface to listen on (default `"0.0.0.0"`, any IPv4 address). */
-  host?: string;
-  /** Port; `0` picks a free one (default 8080, or 8443 with a certificate). */
-  port?: number;
-  /** PEM certificate (chain) text; when given the server speaks TLS (`wss:`). */
-  certificate?: string;
-  /** PEM private key text (default: the PRIVATE KEY block of `certificate`). */
-  key?: string;
-  /** Seconds of silence (including an unanswered ping) before a client is dropped (default 30; 0: never). */
-  idleTimeout?: number;
-  /** Largest accepted message in bytes (default 64 KiB); larger ones close the client (1009). */
-  maxMessageBytes?: number;
-  /**
-   * Per client: when a message would leave more than this many bytes
-   * waiting in the server to be sent to one client, that client is closed
-   * (1008) and its queue freed (default 1 MiB, a few hundred signalling
-   * messages). A message is always accepted into an empty queue.
-   */
-  maxBufferedBytes?: number;
-  /**
-   * All clients together: when more than this many bytes wait to be sent,
-   * the clients with the longest queues are closed (1013) until the total
-   * is back under it (default 64 MiB). A frame queued for many clients at
-   * once (a members list) counts once.
-   */
-  maxTotalBufferedBytes?: number;
-  /**
-   * Seconds a connection may take from connecting (TLS handshake included)
-   * to the end of its HTTP request head; slower ones are closed (default 10).
-   */
-  headerTimeout?: number;
-  /** Logger (default `getLogger("server")`). */
-  log?: Logger;
-}
-
-/** A running signalling server. */
-export interface SignallingServer {
-  /** The port it listens on (the chosen one when `port: 0` was asked for). */
-  readonly port: number;
-  /** The host it listens on. */
-  readonly host: string;
-  /** `ws://host:port/` or `wss://host:port/`. */
-  readonly url: string;
-  /** The room state (for tests and statistics). */
-  readonly rooms: RoomRegistry;
-  /** Bytes waiting in the server to be sent, all clients together (for tests and statistics). */
-  readonly bufferedBytes: number;
-  /** Closes every client (1001) and stops listening. */
-  close(): Promise<void>;
-  /** Resolves when the server has stopped. */
-  readonly finished: Promise<void>;
-}
-
-/** Problems starting the server (bad certificate, port in use…). */
-export class ServerError extends Error {
-  /**
-   * Creates the error.
-   * @param message what went wrong, for the user
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ServerError";
-  }
-}
+export { ServerError } from "./listen.ts";
+export type {
+  SignallingServer,
+  SignallingServerOptions,
+} from "./server_options.ts";
+import type {
+  SignallingServer,
+  SignallingServerOptions,
+} from "./server_options.ts";
 
 const PAGE =
   "flitter-webrtc signalling server: connect with a WebSocket to this URL\n";
@@ -164,26 +106,6 @@ const READ_BYTES = 8 * 1024;
 const CLOSE_TIMEOUT_MS = 5000;
 /** Milliseconds a plain HTTP response waits for the client to finish sending before closing. */
 const LINGER_MS = 1000;
-/** Close code for a client dropped because all queues together are too long. */
-const CLOSE_OVERLOADED = 1013;
-
-function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
-
-function closeQuietly(conn: ByteConn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
-}
-
-async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.length;) {
-    written += await conn.write(bytes.subarray(written));
-  }
-}
 
 /** One client socket, as the rooms see it. */
 class ClientConnection implements MemberConnection {
@@ -260,67 +182,17 @@ export async function startSignallingServer(
       : connection.label;
   }
 
-  // The last text encoded, so a members list sent to a whole room is one frame.
-  let lastText: string | undefined;
-  let lastFrame: Uint8Array = new Uint8Array(0);
-
-  function sendText(connection: ClientConnection, text: string): void {
-    const { socket } = connection;
-    if (socket.state !== "open") return;
-    if (text !== lastText) {
-      lastFrame = encodeTextFrame(text);
-      lastText = text;
-    }
-    const frame = lastFrame;
-    const queued = socket.queuedBytes + frame.length;
-    if (socket.queuedBytes > 0 && queued > maxBufferedBytes) {
-      dropUnread(connection, queued);
-      return;
-    }
-    socket.send(frame);
-    if (total.bytes > maxTotalBufferedBytes) shed();
-  }
-
-  /** After the socket queued a frame of its own (a pong). */
-  function checkQueue(connection: ClientConnection): void {
-    const { socket } = connection;
-    if (socket.queuedBytes > maxBufferedBytes) {
-      dropUnread(connection, socket.queuedBytes);
-    } else if (total.bytes > maxTotalBufferedBytes) {
-      shed();
-    }
-  }
-
-  function dropUnread(connection: ClientConnection, queued: number): void {
-    warnings.warn(
-      `${
-        describe(connection)
-      }: closed, it is not reading its messages (${queued} bytes would wait for it, the limit is ${maxBufferedBytes})`,
-    );
-    connection.socket.close(CLOSE_POLICY, "Too many unread messages", true);
-  }
-
-  /** Closes the clients with the longest queues until the total fits again. */
-  function shed(): void {
-    const queued = [...clients].filter((client) =>
-      client.socket.queuedBytes > 0
-    );
-    queued.sort((a, b) => b.socket.queuedBytes - a.socket.queuedBytes);
-    for (const client of queued) {
-      if (total.bytes <= maxTotalBufferedBytes) return;
-      const { socket } = client;
-      if (socket.state === "open") {
-        warnings.warn(
-          `${
-            describe(client)
-          }: closed, ${socket.queuedBytes} bytes wait for it and all clients together have over ${maxTotalBufferedBytes} waiting`,
-        );
-        socket.close(CLOSE_OVERLOADED, "Server overloaded", true);
-      } else {
-        socket.abort(); // its close frame is still stuck behind a write
-      }
-    }
-  }
+  const limits = new SendLimits({
+    maxBufferedBytes,
+    maxTotalBufferedBytes,
+    total,
+    clients,
+    describe,
+    warn: (message) => warnings.warn(message),
+  });
+  const sendText = (connection: ClientConnection, text: string) =>
+    limits.send(connection, text);
+  const checkQueue = (connection: ClientConnection) => limits.check(connection);
 
   async function respond(conn: ByteConn, response: Uint8Array): Promise<void> {
     // Written, then what the client still sends (a body) is read and thrown
@@ -624,126 +496,5 @@ export async function startSignallingServer(
     },
     close: () => closing ??= close(),
     finished: finished.promise,
-  };
-}
-
-/** A listening socket handing accepted connections to the server. */
-interface Listening {
-  /** The port it listens on. */
-  readonly port: number;
-  /** Stops accepting; resolves once no more connections will come. */
-  stop(): Promise<void>;
-}
-
-function cannotListen(
-  host: string,
-  port: number,
-  tls: boolean,
-  error: unknown,
-): ServerError {
-  const what = tls ? " with this certificate and key" : "";
-  return new ServerError(
-    `Cannot listen on ${urlHost(host)}:${port}${what}: ${
-      (error as Error).message
-    }`,
-    { cause: error },
-  );
-}
-
-/** Plain TCP: `Deno.listen`, each connection a `Deno.TcpConn`. */
-function listenTcp(
-  host: string,
-  port: number,
-  accepted: (conn: ByteConn, peer: string) => void,
-  log: Logger,
-): Listening {
-  let listener: Deno.TcpListener;
-  try {
-    listener = Deno.listen({ hostname: host, port });
-  } catch (error) {
-    throw cannotListen(host, port, false, error);
-  }
-  let stopped = false;
-  const accepting = (async () => {
-    while (true) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopped || error instanceof Deno.errors.BadResource) return;
-        // Out of file descriptors, for example: keep serving those connected.
-        log.error(`Cannot accept a connection: ${error}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      conn.setNoDelay(true);
-      const { hostname, port } = conn.remoteAddr;
-      accepted(conn, `${hostname}:${port}`);
-    }
-  })();
-  return {
-    port: listener.addr.port,
-    stop: async () => {
-      stopped = true;
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
-      await accepting;
-    },
-  };
-}
-
-/**
- * TLS: `node:net` connections wrapped in `node:tls` sockets (see
- * {@linkcode NodeTlsConn} for why not `Deno.listenTls`). The certificate
- * and key are checked first (rustls, through `Deno.createHttpClient`), so
- * a bad pair fails the start rather than every handshake.
- */
-async function listenTls(
-  host: string,
-  port: number,
-  { cert, key }: { cert: string; key: string },
-  accepted: (conn: ByteConn, peer: string) => void,
-  log: Logger,
-): Promise<Listening> {
-  try {
-    Deno.createHttpClient({ cert, key }).close();
-  } catch (error) {
-    throw cannotListen(host, port, true, error);
-  }
-  const secureContext = createSecureContext({ cert, key });
-  const server: Server = createTcpServer((raw) => {
-    raw.setNoDelay(true);
-    const socket = new TLSSocket(raw, {
-      isServer: true,
-      secureContext,
-      ALPNProtocols: ["http/1.1"],
-    });
-    accepted(
-      new NodeTlsConn(socket, raw),
-      `${raw.remoteAddress}:${raw.remotePort}`,
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once(
-      "error",
-      (error) => reject(cannotListen(host, port, false, error)),
-    );
-    server.listen({ host, port }, () => resolve());
-  });
-  // Out of file descriptors, for example: keep serving those connected.
-  server.on(
-    "error",
-    (error) => log.error(`Cannot accept a connection: ${error}`),
-  );
-  return {
-    port: (server.address() as { port: number }).port,
-    stop: () => {
-      // close() only stops accepting here; the server closes the clients.
-      server.close();
-      return Promise.resolve();
-    },
   };
 }
