@@ -420,3 +420,31 @@ Deno.test("!shadow and !blur filter what is drawn after them, to the end of thei
     assertEquals(run.pixel(8, 70), TRANSPARENT, "no blur after its group");
   });
 });
+
+Deno.test("translucent colours arrive linear and premultiplied, at 8 and 16 colorbits", async () => {
+  for (const colorbits of [8, 16]) {
+    await withCanvas([
+      filledRect([0, 0], [100, 100], { color: [1, 0, 0, 0.5] }),
+      filledRect([100, 0], [100, 100], { color: [0.5, 0.2, 0.0] }),
+    ], (run) => {
+      // Linear (1, 0, 0) at half alpha is (0.5, 0, 0, 0.5) premultiplied,
+      // which reads back sRGB-encoded as 188: not Skia's byte, 128.
+      assertNear(
+        run.pixel(50, 50),
+        expectedBytes([0.5, 0, 0, 0.5]),
+        1,
+        `${colorbits} bits, translucent`,
+      );
+      assertNear(
+        run.pixel(150, 50),
+        expectedBytes([0.5, 0.2, 0, 1]),
+        1,
+        `${colorbits} bits, opaque`,
+      );
+      assertEquals(
+        run.canvas.output?.format,
+        colorbits === 8 ? "srgb8" : "rgba16f",
+      );
+    }, { colorbits });
+  }
+});
