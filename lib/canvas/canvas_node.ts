@@ -47,8 +47,20 @@ import {
 } from "./skia.ts";
 import { SkiaUpload } from "./upload.ts";
 
+/** Where the last redraw of a canvas spent its time, in milliseconds. */
+export interface CanvasTimings {
+  /** Walking the commands and handing them to Skia. */
+  draw: number;
+  /** Skia rasterising them and handing over the pixels (`data()`). */
+  pixels: number;
+  /** Uploading them and issuing the conversion pass (the GPU may still be busy). */
+  upload: number;
+}
+
 /** A `!canvas` node. */
 export class CanvasNode extends SceneNode {
+  /** Where the last redraw spent its time (for benchmarks and statistics). */
+  readonly timings: CanvasTimings = { draw: 0, pixels: 0, upload: 0 };
   #attrs: Attributes | null = null;
   readonly #snapshot = new AttributeSnapshot();
   #changed = true;
@@ -151,6 +163,7 @@ export class CanvasNode extends SceneNode {
       });
       this.#half = half;
     }
+    const began = performance.now();
     const context = this.#context!;
     context.reset();
     const dc = new DrawContext(
@@ -162,14 +175,14 @@ export class CanvasNode extends SceneNode {
       applyScope(dc, GROUP_SCOPE, attrs);
       drawCommands(dc, this.#commands);
     });
+    const drawn = performance.now();
+    const pixels = this.#canvas.data();
+    const fetched = performance.now();
     this.#upload ??= new SkiaUpload(ctx.gl);
-    this.#upload.upload(
-      this.#canvas.data(),
-      this.#width,
-      this.#height,
-      half,
-      this.#format,
-    );
+    this.#upload.upload(pixels, this.#width, this.#height, half, this.#format);
+    this.timings.draw = drawn - began;
+    this.timings.pixels = fetched - drawn;
+    this.timings.upload = performance.now() - fetched;
     this.#redraws++;
     this.#changed = false;
     for (const command of this.#commands) command.clearChanged();

@@ -5,13 +5,15 @@
  * gradient instead of the colour; `!blur radius=` and
  * `!shadow radius= offset= color=` filter what is drawn (a filter inside
  * another is applied first, e.g. a `!blur` inside a `!shadow`). Radii are
- * Skia's (standard deviations), in canvas units.
+ * Skia's (standard deviations), in canvas units. `!dash intervals=
+ * offset=` dashes strokes (lengths on and off, repeated).
  *
  * @module
  */
 
 import { CanvasCommand, registerCanvasCommand } from "./command.ts";
 import type { DrawContext } from "./draw_context.ts";
+import { asNumbers } from "../expr/values.ts";
 import { colorAttribute, cssColor } from "./paint.ts";
 
 /** `!stop color= offset=`: one colour of a gradient. */
@@ -114,7 +116,27 @@ class FilterCommand extends CanvasCommand {
   }
 }
 
+/** `!dash intervals= offset=`. */
+class DashCommand extends CanvasCommand {
+  draw(dc: DrawContext): void {
+    const attrs = this.attrs;
+    if (attrs === null) return;
+    const value = attrs.get("intervals");
+    const intervals = value === null ? null : asNumbers(value);
+    if (intervals === null || intervals.some((length) => !(length >= 0))) {
+      attrs.warnShape("intervals", value, "lengths on and off (required)");
+      return;
+    }
+    dc.paint = {
+      ...dc.paint,
+      dash: intervals,
+      dashOffset: attrs.number("offset", 0),
+    };
+  }
+}
+
 registerCanvasCommand("stop", ["color", "offset"], () => new StopCommand());
+registerCanvasCommand("dash", ["intervals", "offset"], () => new DashCommand());
 registerCanvasCommand(
   "gradient",
   ["start", "end", "point", "radius"],

@@ -2,7 +2,7 @@
  * Registers `!canvas` and its drawing commands (import for the side
  * effect): containers (`!group`, `!transform`, `!paint`, `!font`,
  * `!path`), path commands and `!fill`/`!stroke`/`!clip`, `!text`,
- * `!image`, and `!gradient`/`!stop`/`!blur`/`!shadow`.
+ * `!image`, and `!gradient`/`!stop`/`!blur`/`!shadow`/`!dash`.
  *
  * @module
  */

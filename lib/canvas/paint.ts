@@ -35,6 +35,10 @@ export interface Paint {
   readonly shader: SkiaGradient | null;
   /** CSS filter list (`!blur`, `!shadow`), or `"none"`. */
   readonly filter: string;
+  /** Dash pattern of strokes (`!dash`): on and off lengths; empty for solid. */
+  readonly dash: readonly number[];
+  /** How far into the dash pattern strokes start. */
+  readonly dashOffset: number;
 }
 
 type CanvasLineJoin = "miter" | "round" | "bevel";
@@ -51,6 +55,8 @@ export const DEFAULT_PAINT: Paint = {
   antialias: true,
   shader: null,
   filter: "none",
+  dash: [],
+  dashOffset: 0,
 };
 
 /** Flitter's `composite=` names → the blend modes of Skia's canvas. */
@@ -217,4 +223,6 @@ export function applyStroke(ctx: Skia2D, paint: Paint): void {
   ctx.lineWidth = paint.strokeWidth;
   ctx.lineJoin = paint.join;
   ctx.lineCap = paint.cap;
+  ctx.setLineDash(paint.dash as number[]);
+  ctx.lineDashOffset = paint.dashOffset;
 }

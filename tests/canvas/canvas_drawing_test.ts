@@ -448,3 +448,22 @@ Deno.test("translucent colours arrive linear and premultiplied, at 8 and 16 colo
     }, { colorbits });
   }
 });
+
+Deno.test("!dash dashes the strokes after it", async () => {
+  await withCanvas([
+    { kind: "!dash", intervals: [10, 10] },
+    {
+      kind: "!line",
+      points: [0, 50, 200, 50],
+      stroke: true,
+      stroke_width: 4,
+      color: 1,
+    },
+  ], (run) => {
+    const white = [255, 255, 255, 255];
+    assertEquals(run.pixel(5, 50), white, "first dash");
+    assertEquals(run.pixel(15, 50), TRANSPARENT, "first gap");
+    assertEquals(run.pixel(25, 50), white, "second dash");
+    assertEquals(run.pixel(195, 50), TRANSPARENT, "last gap");
+  });
+});
