@@ -103,9 +103,12 @@ export class CanvasNode extends SceneNode {
     this.#attrs = attrs;
     if (this.#snapshot.update(attrs)) this.#changed = true;
     const size = attrs.vector("size", 2, null);
-    const [width, height] = size === null
+    let [width, height] = size === null
       ? inherited.size
       : size.map((value) => Math.max(1, Math.round(value)));
+    if (!Number.isFinite(width) || !Number.isFinite(height)) {
+      [width, height] = inherited.size;
+    }
     const format = formatForColorbits(
       attrs.number("colorbits", null) ?? inherited.colorbits ?? 8,
     );
