@@ -92,13 +92,12 @@ export abstract class CanvasCommand extends SceneNode {
 
   /** Notes this frame's attributes and whether they changed. */
   prepare(
-    ctx: RenderContext,
+    _ctx: RenderContext,
     attrs: Attributes,
     inherited: Inherited,
   ): Inherited {
     this.attrs = attrs;
     if (this.#snapshot.update(attrs)) this.#changed = true;
-    this.prepared(ctx, attrs);
     return inherited;
   }
 
@@ -113,9 +112,6 @@ export abstract class CanvasCommand extends SceneNode {
     }
     this.rendered(ctx);
   }
-
-  /** Work of a command after its attributes are known (default none). */
-  protected prepared(_ctx: RenderContext, _attrs: Attributes): void {}
 
   /** Work of a command once per frame after its children (e.g. reading a file). */
   protected rendered(_ctx: RenderContext): void {}
