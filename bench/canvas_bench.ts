@@ -4,18 +4,17 @@
  * goes, and what a frame costs when nothing changed (no redraw).
  *
  * - engine frame, redrawn: one lockstep frame of the engine with the canvas
- *   redrawn, up to `glFinish` (so the conversion pass is counted), split
- *   into the canvas's own timings: draw (walking the commands, handing them
- *   to Skia), pixels (Skia rasterising, `data()`), upload (texture upload
- *   and the conversion pass issued)
- * - the same at `colorbits = 16` (Skia draws in half floats)
+ *   redrawn, up to `glFinish` (so a conversion pass is counted), split into
+ *   the canvas's own timings: draw (walking the commands, handing them to
+ *   Skia), pixels (Skia rasterising, `data()`), upload (the conversion and
+ *   upload, a pass only issued); with the default conversion (on the CPU
+ *   on llvmpipe) and with the GPU pass
+ * - the same at `colorbits = 16` (Skia draws in half floats; GPU pass)
  * - engine frame, unchanged: the same scene without time in it
- * - upload + conversion alone (with `glFinish`), and for comparison a
- *   conversion on the CPU (a lookup table from Skia's premultiplied sRGB
- *   bytes to premultiplied linear, re-encoded for an `srgb8` texture,
- *   flipping the rows; alone, and with its upload), and handing over the pixels of a drawn surface:
- *   Skia's `data()` (premultiplied, what the canvas uses) and
- *   `getImageData` (unpremultiplied)
+ * - conversion and upload alone (with `glFinish`), on the GPU and on the
+ *   CPU, and handing over the pixels of a drawn surface: Skia's `data()`
+ *   (premultiplied, what the canvas uses) and `getImageData`
+ *   (unpremultiplied)
  * - loading `@napi-rs/canvas` (first use in the process)
  *
  * Each figure is the best of five rounds (by median); other processes may
@@ -28,11 +27,10 @@
 
 import { Engine } from "../lib/engine/engine.ts";
 import { GLContext } from "../lib/gl/context.ts";
-import { Texture } from "../lib/gl/texture.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
 import type { CanvasNode } from "../lib/canvas/canvas_node.ts";
 import { loadSkia, skiaModule } from "../lib/canvas/skia.ts";
-import { SkiaUpload } from "../lib/canvas/upload.ts";
+import { type CanvasConversion, SkiaUpload } from "../lib/canvas/upload.ts";
 
 setLogLevel("warn");
 
@@ -193,9 +191,15 @@ results.load_napi_canvas_ms = round3(performance.now() - loadStart);
 const skia = skiaModule()!;
 
 /** Per-frame figures of the canvas scene in the engine. */
-function engineFigures(animated: boolean, colorbits: number, frames: number) {
+function engineFigures(
+  animated: boolean,
+  colorbits: number,
+  frames: number,
+  conversion: CanvasConversion = "auto",
+) {
   const engine = Engine.fromText(scene(animated, colorbits), "bench.json", {
     lockstep: true,
+    nodeOptions: { canvas: { conversion } },
   });
   const canvas = () => engine.node("c") as CanvasNode;
   const draw: number[] = [], pixels: number[] = [], upload: number[] = [];
@@ -226,10 +230,16 @@ function engineFigures(animated: boolean, colorbits: number, frames: number) {
 }
 
 results.engine_frame_redrawn_8bit = engineFigures(true, 8, 30);
+results.engine_frame_redrawn_8bit_gpu_conversion = engineFigures(
+  true,
+  8,
+  30,
+  "gpu",
+);
 results.engine_frame_redrawn_16bit = engineFigures(true, 16, 30);
 results.engine_frame_unchanged = engineFigures(false, 8, 100);
 
-// The conversion alone, on Skia's real pixels of the scene.
+// Conversion and upload alone, of a drawn 1280x720 surface (translucent fill, text).
 {
   const gl = GLContext.create();
   const surface = skia.createCanvas(WIDTH, HEIGHT);
@@ -239,51 +249,14 @@ results.engine_frame_unchanged = engineFigures(false, 8, 100);
   context.font = "48px sans-serif";
   context.fillText("pixels", 100, 100);
   const pixels = surface.data();
-  const upload = new SkiaUpload(gl);
-  results.upload_and_convert_gpu_finish = measure(60, () => {
-    upload.upload(pixels, WIDTH, HEIGHT, false, "srgb8");
-    gl.finish();
-  });
-  upload.destroy();
-
-  // The same conversion on the CPU, for comparison (not used).
-  const table = new Uint8Array(256 * 256);
-  for (let alpha = 0; alpha < 256; alpha++) {
-    for (let value = 0; value <= alpha; value++) {
-      const straight = alpha === 0 ? 0 : value / alpha;
-      const linear = straight <= 0.04045
-        ? straight / 12.92
-        : Math.pow((straight + 0.055) / 1.055, 2.4);
-      const premultiplied = linear * alpha / 255;
-      const encoded = premultiplied <= 0.0031308
-        ? premultiplied * 12.92
-        : 1.055 * Math.pow(premultiplied, 1 / 2.4) - 0.055;
-      table[alpha * 256 + value] = Math.round(encoded * 255);
-    }
+  for (const conversion of ["gpu", "cpu"] as const) {
+    const upload = new SkiaUpload(gl, conversion);
+    results[`upload_and_convert_${conversion}_finish`] = measure(60, () => {
+      upload.upload(pixels, WIDTH, HEIGHT, false, "srgb8");
+      gl.finish();
+    });
+    upload.destroy();
   }
-  const converted = new Uint8Array(WIDTH * HEIGHT * 4);
-  const convertOnCpu = () => {
-    for (let y = 0; y < HEIGHT; y++) {
-      let from = y * WIDTH * 4;
-      let to = (HEIGHT - 1 - y) * WIDTH * 4;
-      for (let x = 0; x < WIDTH; x++, from += 4, to += 4) {
-        const alpha = pixels[from + 3];
-        const row = alpha * 256;
-        converted[to] = table[row + pixels[from]];
-        converted[to + 1] = table[row + pixels[from + 1]];
-        converted[to + 2] = table[row + pixels[from + 2]];
-        converted[to + 3] = alpha;
-      }
-    }
-  };
-  results.convert_cpu_lookup_table = measure(30, convertOnCpu);
-  const texture = new Texture(gl, WIDTH, HEIGHT, "srgb8");
-  results.convert_cpu_lookup_table_and_upload_finish = measure(30, () => {
-    convertOnCpu();
-    texture.upload(converted);
-    gl.finish();
-  });
-  texture.destroy();
   // Handing over the pixels of a surface already drawn (no rasterising).
   results.skia_data_premultiplied_copy = measure(30, () => surface.data());
   results.skia_get_image_data_unpremultiplied_copy = measure(

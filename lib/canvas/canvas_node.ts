@@ -13,7 +13,8 @@
  *
  * `colorbits=` (default 8, as Flitter's canvas) sets the output texture
  * (8: sRGB bytes; 16 or 32: floats); above 8, Skia also draws in half
- * floats.
+ * floats. How the pixels are converted is an engine option,
+ * `nodeOptions: { canvas: { conversion } }` ({@linkcode CanvasNodeOptions}).
  *
  * @module
  */
@@ -45,7 +46,45 @@ import {
   skiaFailure,
   skiaModule,
 } from "./skia.ts";
-import { SkiaUpload } from "./upload.ts";
+import {
+  CANVAS_CONVERSIONS,
+  type CanvasConversion,
+  SkiaUpload,
+} from "./upload.ts";
+
+/** What a program may choose for every `!canvas` (`EngineOptions.nodeOptions.canvas`). */
+export interface CanvasNodeOptions {
+  /** How Skia's pixels are converted (default `"auto"`; see {@linkcode CanvasConversion}). */
+  conversion?: CanvasConversion;
+}
+
+/**
+ * `options` (an engine's `nodeOptions.canvas`) checked.
+ *
+ * @throws {TypeError} for an unknown option or value
+ */
+export function canvasNodeOptions(
+  options: object | undefined,
+): CanvasNodeOptions {
+  for (const [name, value] of Object.entries(options ?? {})) {
+    if (name !== "conversion") {
+      throw new TypeError(
+        `nodeOptions.canvas.${name}: no such option (known: conversion)`,
+      );
+    }
+    if (
+      value !== undefined &&
+      !(CANVAS_CONVERSIONS as readonly unknown[]).includes(value)
+    ) {
+      throw new TypeError(
+        `nodeOptions.canvas.conversion: ${
+          JSON.stringify(value)
+        } is not one of ${CANVAS_CONVERSIONS.map((v) => `"${v}"`).join(", ")}`,
+      );
+    }
+  }
+  return (options ?? {}) as CanvasNodeOptions;
+}
 
 /** Where the last redraw of a canvas spent its time, in milliseconds. */
 export interface CanvasTimings {
@@ -76,10 +115,16 @@ export class CanvasNode extends SceneNode {
   readonly #warnings = new LogOnce();
   #redraws = 0;
   #passedDown: Inherited | null = null;
+  readonly #conversion: CanvasConversion;
 
-  /** @param ctx the context it renders in (loading starts now) */
+  /**
+   * @param ctx the context it renders in (loading Skia starts now)
+   * @throws {TypeError} when the engine's `nodeOptions.canvas` are wrong
+   */
   constructor(ctx: RenderContext) {
     super();
+    this.#conversion = canvasNodeOptions(ctx.nodeOptions.canvas).conversion ??
+      "auto";
     const loading = loadSkia();
     if (skiaModule() === null) ctx.defer(loading);
   }
@@ -181,7 +226,7 @@ export class CanvasNode extends SceneNode {
     const drawn = performance.now();
     const pixels = this.#canvas.data();
     const fetched = performance.now();
-    this.#upload ??= new SkiaUpload(ctx.gl);
+    this.#upload ??= new SkiaUpload(ctx.gl, this.#conversion);
     this.#upload.upload(pixels, this.#width, this.#height, half, this.#format);
     this.timings.draw = drawn - began;
     this.timings.pixels = fetched - drawn;

@@ -14,6 +14,11 @@ import "./image_command.ts";
 import "./effects.ts";
 import "./canvas_node.ts";
 
-export { CanvasNode } from "./canvas_node.ts";
+export {
+  CanvasNode,
+  type CanvasNodeOptions,
+  type CanvasTimings,
+} from "./canvas_node.ts";
+export type { CanvasConversion } from "./upload.ts";
 export { CANVAS_KINDS, CanvasCommand } from "./command.ts";
 export { loadSkia } from "./skia.ts";

@@ -5,7 +5,7 @@
 
 import { assert, assertEquals, assertNear } from "../_assert.ts";
 import { expectedBytes } from "../render/_harness.ts";
-import { withCanvas } from "./_canvas_scene.ts";
+import { CanvasRun, canvasScene, withCanvas } from "./_canvas_scene.ts";
 
 const TRANSPARENT = [0, 0, 0, 0];
 const RED = [255, 0, 0, 255];
@@ -421,31 +421,32 @@ Deno.test("!shadow and !blur filter what is drawn after them, to the end of thei
   });
 });
 
-Deno.test("translucent colours arrive linear and premultiplied, at 8 and 16 colorbits", async () => {
-  for (const colorbits of [8, 16]) {
-    await withCanvas([
-      filledRect([0, 0], [100, 100], { color: [1, 0, 0, 0.5] }),
-      filledRect([100, 0], [100, 100], { color: [0.5, 0.2, 0.0] }),
-    ], (run) => {
+Deno.test("translucent colours arrive linear and premultiplied: 8 bits on the CPU and the GPU, 16 bits", async () => {
+  const cases = [
+    { colorbits: 8, conversion: "cpu", format: "srgb8" },
+    { colorbits: 8, conversion: "gpu", format: "srgb8" },
+    { colorbits: 16, conversion: "auto", format: "rgba16f" },
+  ] as const;
+  for (const { colorbits, conversion, format } of cases) {
+    const run = await CanvasRun.start(
+      canvasScene([
+        filledRect([0, 0], [100, 100], { color: [1, 0, 0, 0.5] }),
+        filledRect([100, 0], [100, 100], { color: [0.5, 0.2, 0.0] }),
+        filledRect([100, 0], [100, 10], { color: [0, 1, 0] }),
+      ], { colorbits }),
+      { nodeOptions: { canvas: { conversion } } },
+    );
+    try {
+      const what = `${colorbits} bits, ${conversion}`;
       // Linear (1, 0, 0) at half alpha is (0.5, 0, 0, 0.5) premultiplied,
       // which reads back sRGB-encoded as 188: not Skia's byte, 128.
-      assertNear(
-        run.pixel(50, 50),
-        expectedBytes([0.5, 0, 0, 0.5]),
-        1,
-        `${colorbits} bits, translucent`,
-      );
-      assertNear(
-        run.pixel(150, 50),
-        expectedBytes([0.5, 0.2, 0, 1]),
-        1,
-        `${colorbits} bits, opaque`,
-      );
-      assertEquals(
-        run.canvas.output?.format,
-        colorbits === 8 ? "srgb8" : "rgba16f",
-      );
-    }, { colorbits });
+      assertNear(run.pixel(50, 50), expectedBytes([0.5, 0, 0, 0.5]), 1, what);
+      assertNear(run.pixel(150, 95), expectedBytes([0.5, 0.2, 0, 1]), 1, what);
+      assertEquals(run.pixel(150, 5), [0, 255, 0, 255], `${what}: upright`);
+      assertEquals(run.canvas.output?.format, format);
+    } finally {
+      await run.close();
+    }
   }
 });
 
