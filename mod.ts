@@ -131,6 +131,7 @@ export {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export type { CanvasConversion, CanvasNodeOptions } from "./lib/canvas/mod.ts";
 export type {
   FrameConversion,
   SendConversion,

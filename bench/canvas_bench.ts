@@ -6,8 +6,8 @@
  * - engine frame, redrawn: one lockstep frame of the engine with the canvas
  *   redrawn, up to `glFinish` (so a conversion pass is counted), split into
  *   the canvas's own timings: draw (walking the commands, handing them to
- *   Skia), pixels (Skia rasterising, `data()`), upload (the conversion and
- *   upload, a pass only issued); with the default conversion (on the CPU
+ *   Skia), pixels (Skia rasterising, `data()`), convert_upload (the
+ *   conversion and upload; a GPU pass is only issued there); with the default conversion (on the CPU
  *   on llvmpipe) and with the GPU pass
  * - the same at `colorbits = 16` (Skia draws in half floats; GPU pass)
  * - engine frame, unchanged: the same scene without time in it
@@ -48,14 +48,17 @@ interface Figure {
 const ROUNDS = 5;
 
 /** Times `body` over `frames` frames in {@linkcode ROUNDS} rounds; the round with the lowest median. */
-function measure(frames: number, body: (frame: number) => void): Figure {
-  for (let i = 0; i < 3; i++) body(i); // warm-up
-  let best: Figure | null = null;
+function measure(
+  frames: number,
+  body: (frame: number, round: number) => void,
+): Figure & { round: number } {
+  for (let i = 0; i < 3; i++) body(i, -1); // warm-up
+  let best: Figure & { round: number } | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     const times: number[] = [];
     for (let i = 0; i < frames; i++) {
       const start = performance.now();
-      body(i);
+      body(i, round);
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
@@ -64,10 +67,17 @@ function measure(frames: number, body: (frame: number) => void): Figure {
       median_ms: round3(times[Math.floor(frames / 2)]),
       mean_ms: round3(times.reduce((sum, time) => sum + time, 0) / frames),
       min_ms: round3(times[0]),
+      round,
     };
     if (best === null || figure.median_ms < best.median_ms) best = figure;
   }
   return best!;
+}
+
+/** A figure of {@linkcode measure} without its round. */
+function figureOf(measured: Figure & { round: number }): Figure {
+  const { round: _, ...figure } = measured;
+  return figure;
 }
 
 function round3(value: number): number {
@@ -202,16 +212,21 @@ function engineFigures(
     nodeOptions: { canvas: { conversion } },
   });
   const canvas = () => engine.node("c") as CanvasNode;
-  const draw: number[] = [], pixels: number[] = [], upload: number[] = [];
-  let before = 0;
-  const figure = measure(frames, (frame) => {
-    before = canvas()?.redraws ?? 0;
+  // The canvas's timings of each redraw, by round.
+  const draw: number[][] = [], pixels: number[][] = [], upload: number[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    draw.push([]);
+    pixels.push([]);
+    upload.push([]);
+  }
+  const { round, ...figure } = measure(frames, (frame, round) => {
+    const before = canvas()?.redraws ?? 0;
     engine.renderFrame(frame / 60);
     engine.gl.finish();
-    if (canvas().redraws !== before) {
-      draw.push(canvas().timings.draw);
-      pixels.push(canvas().timings.pixels);
-      upload.push(canvas().timings.upload);
+    if (round >= 0 && canvas().redraws !== before) {
+      draw[round].push(canvas().timings.draw);
+      pixels[round].push(canvas().timings.pixels);
+      upload[round].push(canvas().timings.upload);
     }
   });
   const redraws = canvas().redraws;
@@ -221,9 +236,10 @@ function engineFigures(
     redraws,
     ...(animated
       ? {
-        median_draw_ms: median(draw),
-        median_pixels_ms: median(pixels),
-        median_upload_issue_ms: median(upload),
+        // (of the same round as the frame figures)
+        median_draw_ms: median(draw[round]),
+        median_pixels_ms: median(pixels[round]),
+        median_convert_upload_ms: median(upload[round]),
       }
       : {}),
   };
@@ -251,17 +267,20 @@ results.engine_frame_unchanged = engineFigures(false, 8, 100);
   const pixels = surface.data();
   for (const conversion of ["gpu", "cpu"] as const) {
     const upload = new SkiaUpload(gl, conversion);
-    results[`upload_and_convert_${conversion}_finish`] = measure(60, () => {
-      upload.upload(pixels, WIDTH, HEIGHT, false, "srgb8");
-      gl.finish();
-    });
+    results[`convert_and_upload_${conversion}_finish`] = figureOf(
+      measure(60, () => {
+        upload.upload(pixels, WIDTH, HEIGHT, false, "srgb8");
+        gl.finish();
+      }),
+    );
     upload.destroy();
   }
   // Handing over the pixels of a surface already drawn (no rasterising).
-  results.skia_data_premultiplied_copy = measure(30, () => surface.data());
-  results.skia_get_image_data_unpremultiplied_copy = measure(
-    30,
-    () => context.getImageData(0, 0, WIDTH, HEIGHT),
+  results.skia_data_premultiplied_copy = figureOf(
+    measure(30, () => surface.data()),
+  );
+  results.skia_get_image_data_unpremultiplied_copy = figureOf(
+    measure(30, () => context.getImageData(0, 0, WIDTH, HEIGHT)),
   );
   gl.destroy();
 }
