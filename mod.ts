@@ -67,7 +67,11 @@ export {
   type SceneLocation,
 } from "./lib/scene/errors.ts";
 export { Attributes } from "./lib/scene/attributes.ts";
-export { loadSceneFile, loadSceneText } from "./lib/scene/load_scene.ts";
+export {
+  loadNodeKinds,
+  loadSceneFile,
+  loadSceneText,
+} from "./lib/scene/load_scene.ts";
 export type { SceneFormat } from "./lib/scene/parse_text.ts";
 export type {
   AttributeSource,
@@ -79,6 +83,9 @@ export {
   getNodeKind,
   inheritance,
   type Inherited,
+  KindRegistry,
+  type KindRegistryOptions,
+  NODE_KINDS,
   type NodeKind,
   type NodeOptions,
   registerNodeKind,
@@ -126,6 +133,7 @@ export {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export type { CanvasConversion, CanvasNodeOptions } from "./lib/canvas/mod.ts";
 export type {
   FrameConversion,
   SendConversion,

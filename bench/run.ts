@@ -24,6 +24,7 @@ const BENCHES: readonly Bench[] = [
   { name: "gl_bare", result: "gl_bare", limitSeconds: 100 },
   { name: "expr", result: "expr", limitSeconds: 30 },
   { name: "media", result: "media", limitSeconds: 60 },
+  { name: "canvas", result: "canvas", limitSeconds: 90 },
   { name: "broadcast", result: "broadcast", limitSeconds: 60 },
   // Kill/restart, clean-exit and edit cycles of a broadcast call (two processes).
   { name: "reconnect", result: "reconnect", limitSeconds: 240 },

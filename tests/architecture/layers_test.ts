@@ -14,6 +14,8 @@ const LAYERS: Record<string, number> = {
   media: 1,
   scene: 2,
   render: 3,
+  canvas: 3,
+  canvas3d: 3,
   signalling: 3,
   webrtc: 4,
   engine: 5,

@@ -26,6 +26,7 @@ Deno.test("every example scene runs from the command line without warnings or er
   > = [
     { example: "demo.toml", entry: CLI, defines: await broadcast() },
     { example: "plasma.toml", entry: CLI, defines: {} },
+    { example: "canvas.toml", entry: CLI, defines: {} },
     {
       example: "caller.toml",
       entry: CLI,
