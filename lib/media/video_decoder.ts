@@ -281,17 +281,19 @@ export class VideoDecoder {
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       const worker = this.#worker;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      if (this.#workerFailure !== null) {
+        worker.terminate();
+        return resolve();
+      }
       const done = () => {
         clearTimeout(timer);
         worker.terminate();
         resolve();
       };
-      if (this.#workerFailure !== null) return done();
+      const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
       worker.onmessage = (event: MessageEvent<{ type?: string }>) => {
         if (event.data?.type === "closed") done();
       };
-      timer = setTimeout(done, CLOSE_TIMEOUT_MS);
       worker.postMessage({ type: "close" });
     });
     return this.#closing;
