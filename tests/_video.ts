@@ -92,3 +92,59 @@ export async function makeTestVideo(
     );
   }
 }
+
+/** The colour at (`x`, `y`) of a decoded frame (`i420`: BT.601 limited range; or RGBA). */
+export function decodedColor(
+  data: Uint8Array,
+  layout: "i420" | "rgba",
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+): [number, number, number] {
+  if (layout === "rgba") {
+    const at = (y * width + x) * 4;
+    return [data[at], data[at + 1], data[at + 2]];
+  }
+  const cw = (width + 1) >> 1, ch = (height + 1) >> 1;
+  const luma = data[y * width + x];
+  const chroma = (y >> 1) * cw + (x >> 1);
+  const u = data[width * height + chroma] - 128;
+  const v = data[width * height + cw * ch + chroma] - 128;
+  const c = 1.164 * (luma - 16);
+  return [c + 1.596 * v, c - 0.391 * u - 0.813 * v, c + 2.018 * u];
+}
+
+/** Process ids of running ffmpeg processes whose command line mentions `text`. */
+export function ffmpegProcessesWith(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let command: string;
+    try {
+      command = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    const args = command.split("\0");
+    if (args[0].endsWith("ffmpeg") && args.some((arg) => arg.includes(text))) {
+      found.push(Number(entry.name));
+    }
+  }
+  return found;
+}
+
+/** Resolves once `condition()` holds (checked every few ms); fails after `limitMs`. */
+export async function eventually(
+  condition: () => boolean,
+  what: string,
+  limitMs = 30000,
+): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (!condition()) {
+    if (performance.now() > deadline) {
+      throw new Error(`Never happened: ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -181,6 +181,8 @@ export interface OpenMessage {
   threads: boolean;
   /** The ffmpeg command. */
   ffmpeg: string;
+  /** Playing ranges up to this many bytes of frames are kept in memory. */
+  cacheBytes: number;
 }
 
 /** Starts a generation: decode from `tag` on, in `direction`. */

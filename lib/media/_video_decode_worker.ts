@@ -34,8 +34,6 @@ import {
 import { nextRun, type Playback } from "./playback.ts";
 import { spawnInOwnSession } from "./_own_session.ts";
 
-/** Decoded frames kept in memory for short ranges, at most. */
-const CACHE_BYTES = 64 * 1024 * 1024;
 /** Jobs in a row that give no frame before the stream counts as ended. */
 const EMPTY_JOBS_LIMIT = 8;
 const STDERR_TAIL_CHARS = 2000;
@@ -53,7 +51,7 @@ interface Job {
 interface Running {
   job: Job;
   child: Deno.ChildProcess | null;
-  stderr: Promise<string>;
+  stderr: Promise<{ first: string; tail: string }>;
 }
 
 let ring: FrameRing | null = null;
@@ -111,26 +109,38 @@ function ffmpegArgs(source: OpenMessage, job: Job): string[] {
   return args;
 }
 
-async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
+/** ffmpeg's messages: the first line and the tail. */
+async function messages(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ first: string; tail: string }> {
   const decoder = new TextDecoder();
-  let text = "";
+  let first = "";
+  let tail = "";
   for await (const chunk of stream) {
-    text = (text + decoder.decode(chunk, { stream: true })).slice(
+    tail = (tail + decoder.decode(chunk, { stream: true })).slice(
       -STDERR_TAIL_CHARS,
     );
+    if (first === "" && tail.includes("\n")) first = tail.split("\n")[0];
   }
-  return text;
+  return { first, tail };
 }
 
-/** ffmpeg's last message, without its `[decoder @ 0x…]` or file prefix. */
-function lastMessage(text: string, path: string): string {
-  const lines = text.trim().split("\n").map((line) =>
-    line.replace(/^\[[^\]]*\] */, "").replace(`${path}: `, "").trim()
-  ).filter((line) => line !== "");
-  return lines[lines.length - 1] ?? "";
+/**
+ * What ffmpeg said went wrong, without `[decoder @ 0x…]` or file
+ * prefixes: its first message (usually the cause) and, when different,
+ * its last (usually how it ended).
+ */
+function problem(said: { first: string; tail: string }, path: string): string {
+  const clean = (line: string) =>
+    line.replace(/^\[[^\]]*\] */, "").replace(`${path}: `, "").trim();
+  const lines = said.tail.split("\n").map(clean).filter((line) =>
+    line !== "" && !line.startsWith("Last message repeated")
+  );
+  const first = clean(said.first) || lines[0] || "";
+  const last = lines[lines.length - 1] ?? "";
+  return first === last || last === "" ? first : `${first} … ${last}`;
 }
 
-/** Kills `child` if it still runs, and drops its output if nobody reads it. */
 function stopProcess(child: Deno.ChildProcess | null): void {
   if (child === null) return;
   try {
@@ -141,8 +151,8 @@ function stopProcess(child: Deno.ChildProcess | null): void {
   if (!child.stdout.locked) child.stdout.cancel().catch(() => {});
 }
 
-function cacheable(playback: Playback, frameBytes: number): boolean {
-  return playback.length * frameBytes <= CACHE_BYTES;
+function cacheable(playback: Playback, source: OpenMessage): boolean {
+  return playback.length * source.frameBytes <= source.cacheBytes;
 }
 
 /** One generation: the frames from a tag on in one direction. */
@@ -158,7 +168,7 @@ class Generation {
     readonly play: PlayMessage,
   ) {
     this.#playback = play;
-    this.#cached = cacheable(play, source.frameBytes);
+    this.#cached = cacheable(play, source);
     if (!this.#cached) cache.clear();
   }
 
@@ -205,7 +215,13 @@ class Generation {
       all = cache.has(job.source + job.step * i);
     }
     let running: Running;
-    if (all) running = { job, child: null, stderr: Promise.resolve("") };
+    if (all) {
+      running = {
+        job,
+        child: null,
+        stderr: Promise.resolve({ first: "", tail: "" }),
+      };
+    }
     else {
       const child = spawnInOwnSession(
         this.source.ffmpeg,
@@ -214,7 +230,7 @@ class Generation {
       );
       children.add(child);
       child.status.finally(() => children.delete(child));
-      running = { job, child, stderr: tail(child.stderr) };
+      running = { job, child, stderr: messages(child.stderr) };
     }
     this.#running.add(running);
     return running;
@@ -297,7 +313,7 @@ class Generation {
     const status = await child.status;
     const stderr = await running.stderr;
     if (status.success || this.#stopped) return { produced, failure: null };
-    const message = lastMessage(stderr, this.source.path);
+    const message = problem(stderr, this.source.path);
     return {
       produced,
       failure: message === ""

@@ -58,6 +58,11 @@ export interface VideoDecoderOptions {
   slots?: number;
   /** Longest wait for one frame with `wait`, in ms (default 30000). */
   timeoutMs?: number;
+  /**
+   * Playing ranges whose frames take up to this many bytes are decoded
+   * once and then played from memory (default 64 MiB; 0: never).
+   */
+  cacheBytes?: number;
 }
 
 /** A decoded frame, in shared memory. */
@@ -73,6 +78,8 @@ export interface DecodedFrame {
 /** Memory the ring of decoded frames may take before it has fewer slots. */
 const RING_BYTES = 48 * 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 5000;
+/** Default of {@linkcode VideoDecoderOptions.cacheBytes}. */
+const CACHE_BYTES = 64 * 1024 * 1024;
 
 /** A worker decoding one video file ahead of a playhead. */
 export class VideoDecoder {
@@ -148,6 +155,7 @@ export class VideoDecoder {
       decodeFormat: info.decodeFormat,
       threads: options.threads ?? true,
       ffmpeg: options.ffmpeg ?? "ffmpeg",
+      cacheBytes: options.cacheBytes ?? CACHE_BYTES,
     };
     worker.postMessage(open);
     return new VideoDecoder(info, ring, worker, options.timeoutMs ?? 30000);
