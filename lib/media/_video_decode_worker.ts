@@ -221,8 +221,7 @@ class Generation {
         child: null,
         stderr: Promise.resolve({ first: "", tail: "" }),
       };
-    }
-    else {
+    } else {
       const child = spawnInOwnSession(
         this.source.ffmpeg,
         ffmpegArgs(this.source, job),
