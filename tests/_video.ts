@@ -138,7 +138,7 @@ export function ffmpegProcessesWith(text: string): number[] {
 export async function eventually(
   condition: () => boolean,
   what: string,
-  limitMs = 30000,
+  limitMs = 60000,
 ): Promise<void> {
   const deadline = performance.now() + limitMs;
   while (!condition()) {

@@ -111,6 +111,20 @@ export function frameBytes(
   return width * height + 2 * ((width + 1) >> 1) * ((height + 1) >> 1);
 }
 
+/**
+ * The same file decoded to RGBA by ffmpeg instead (for renderers where a
+ * conversion pass costs more than ffmpeg's converter and the larger upload).
+ */
+export function decodedAsRgba(info: VideoInfo): VideoInfo {
+  if (info.layout === "rgba") return info;
+  return {
+    ...info,
+    layout: "rgba",
+    decodeFormat: "rgba",
+    frameBytes: frameBytes(info.width, info.height, "rgba"),
+  };
+}
+
 function rate(text: string | undefined): number {
   if (text === undefined) return 0;
   const [num, den] = text.split("/").map(Number);

@@ -146,6 +146,11 @@ export class VideoPicture {
     return this.#slots.some((slot) => slot.tag === tag);
   }
 
+  /** Forgets which frames are held (their tags now mean other frames). */
+  forget(): void {
+    for (const slot of this.#slots) slot.tag = null;
+  }
+
   /**
    * Uploads `frame`, replacing a held frame whose tag is not in `keep`.
    */

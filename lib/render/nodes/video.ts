@@ -55,17 +55,28 @@ import {
   SceneNode,
 } from "../../scene/node.ts";
 import { type PictureLook, VideoPicture } from "./_video_picture.ts";
+import { Playhead } from "./_video_playhead.ts";
+import {
+  decodedFor,
+  type VideoNodeOptions,
+  videoNodeOptions,
+} from "./_video_options.ts";
+
+export {
+  type FrameLayoutChoice,
+  type VideoNodeOptions,
+  videoNodeOptions,
+} from "./_video_options.ts";
 
 /** How often the file is checked for changes, in milliseconds. */
 const RECHECK_MS = 1000;
-/** Slack for times that should fall exactly on a frame (lockstep clocks). */
-const FRAME_EPSILON = 1e-6;
 const ASPECTS = new Set(["fit", "fill"]);
 const FLIPS = new Set(["horizontal", "vertical", "both"]);
 
 /** A `!video` node. */
 export class VideoNode extends SceneNode {
   readonly #ctx: RenderContext;
+  readonly #options: VideoNodeOptions;
   #path: string | null = null;
   #version = "";
   #checkedAt = -Infinity;
@@ -76,6 +87,7 @@ export class VideoNode extends SceneNode {
   #picture: VideoPicture | null = null;
   #target: RenderTarget | null = null;
   #drawnKey = "";
+  #playbackKey = "";
   #destroyed = false;
   // Attributes of this frame.
   #size: number[] | null = null;
@@ -92,18 +104,17 @@ export class VideoNode extends SceneNode {
     gamma: 1,
     alpha: 1,
   };
-  // The playhead: `anchorPlayhead + anchorSpeed × (time − anchorTime)`.
-  #anchorTime: number | null = null;
-  #anchorPlayhead = 0;
-  #anchorSpeed = 1;
-  #direction: 1 | -1 = 1;
-  #lastTag: number | null = null;
+  readonly #playhead = new Playhead();
   #passedDown: Inherited | null = null;
 
-  /** @param ctx the engine's context (the decoder's closing is tracked there) */
-  constructor(ctx: RenderContext) {
+  /**
+   * @param ctx the engine's context (the decoder's closing is tracked there)
+   * @param options the engine's settings for `!video` nodes
+   */
+  constructor(ctx: RenderContext, options: VideoNodeOptions = {}) {
     super();
     this.#ctx = ctx;
+    this.#options = options;
   }
 
   /** The picture, upright, premultiplied, once a frame was decoded. */
@@ -141,7 +152,7 @@ export class VideoNode extends SceneNode {
     }
     this.#readPlayback(attrs);
     this.#readLook(attrs);
-    this.#movePlayhead(ctx.frame.time);
+    this.#playhead.move(ctx.frame.time, this.#speed);
     const [width, height] = this.#size ??
       (this.#info !== null
         ? [this.#info.width, this.#info.height]
@@ -191,25 +202,6 @@ export class VideoNode extends SceneNode {
     look.alpha = attrs.number("alpha", 1);
   }
 
-  /** Advances the playhead to scene time `time` at the current speed. */
-  #movePlayhead(time: number): void {
-    if (this.#anchorTime === null) {
-      this.#anchorTime = time;
-      this.#anchorPlayhead = 0;
-      this.#anchorSpeed = this.#speed;
-    } else if (this.#speed !== this.#anchorSpeed) {
-      this.#anchorPlayhead = this.#playhead(time);
-      this.#anchorTime = time;
-      this.#anchorSpeed = this.#speed;
-    }
-  }
-
-  /** Seconds the playhead has moved since the node appeared. */
-  #playhead(time: number): number {
-    return this.#anchorPlayhead +
-      this.#anchorSpeed * (time - (this.#anchorTime ?? time));
-  }
-
   /** The playing range of the file under this frame's attributes. */
   #playback(info: VideoInfo): Playback {
     const first = Math.min(
@@ -230,30 +222,35 @@ export class VideoNode extends SceneNode {
     let decoder = this.#decoder;
     if (decoder === null) {
       try {
-        decoder = VideoDecoder.open(info, { threads: this.#threads });
+        decoder = VideoDecoder.open(decodedFor(ctx.gl, info, this.#options), {
+          threads: this.#threads,
+        });
       } catch (error) {
         this.#error = error;
         throw error;
       }
       this.#decoder = decoder;
     }
-    const picture = this.#picture ??= new VideoPicture(ctx.gl, info);
+    const picture = this.#picture ??= new VideoPicture(ctx.gl, decoder.info);
     const playback = this.#playback(info);
-    const exact = (this.#position + this.#playhead(ctx.frame.time)) *
-      info.fps;
-    const tag = Math.floor(exact + FRAME_EPSILON);
-    const mix = this.#interpolate ? Math.max(0, exact - tag) : 0;
-    if (this.#speed !== 0) this.#direction = this.#speed > 0 ? 1 : -1;
-    else if (this.#lastTag !== null && tag !== this.#lastTag) {
-      this.#direction = tag > this.#lastTag ? 1 : -1;
+    const playbackKey = `${playback.first} ${playback.length} ${playback.mode}`;
+    if (playbackKey !== this.#playbackKey) {
+      // The same tags now stand for other frames.
+      picture.forget();
+      this.#playbackKey = playbackKey;
     }
-    this.#lastTag = tag;
+    const { tag, fraction, direction } = this.#playhead.locate(
+      ctx.frame.time,
+      this.#position,
+      info.fps,
+    );
+    const mix = this.#interpolate ? fraction : 0;
     const shown = clampTag(tag, playback);
     let next: number | null = mix > 0 ? clampTag(tag + 1, playback) : null;
     if (next === shown) next = null;
     const wanted = next === null
       ? [shown]
-      : this.#direction > 0
+      : direction > 0
       ? [shown, next]
       : [next, shown];
     try {
@@ -262,7 +259,7 @@ export class VideoNode extends SceneNode {
         const frame = decoder.frame(
           want,
           playback,
-          this.#direction,
+          direction,
           ctx.lockstep,
         );
         if (frame !== null) picture.upload(frame, wanted);
@@ -286,7 +283,7 @@ export class VideoNode extends SceneNode {
     const [width, height] = this.#size ?? [info.width, info.height];
     const look = this.#look;
     const key =
-      `${shown} ${next} ${mix} ${width}x${height} ${this.#format} ${look.flip} ${look.aspect} ${look.gamma} ${look.alpha}`;
+      `${this.#playbackKey}: ${shown} ${next} ${mix} ${width}x${height} ${this.#format} ${look.flip} ${look.aspect} ${look.gamma} ${look.alpha}`;
     if (key === this.#drawnKey) return;
     if (
       this.#target === null ||
@@ -400,5 +397,5 @@ registerNodeKind({
     "thread",
     "colorbits",
   ],
-  create: (ctx) => new VideoNode(ctx),
+  create: (ctx) => new VideoNode(ctx, videoNodeOptions(ctx.nodeOptions.video)),
 });
