@@ -75,7 +75,8 @@ async function makeClip(path: string): Promise<void> {
     args: [
       ...["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"],
       ...["-i", `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}`],
-      ...["-frames:v", String(FRAMES), "-c:v", "libx264", "-preset", "veryfast"],
+      ...["-frames:v", String(FRAMES)],
+      ...["-c:v", "libx264", "-preset", "veryfast"],
       ...["-pix_fmt", "yuv420p", path],
     ],
     stderr: "piped",
