@@ -78,6 +78,8 @@ export interface DecodedFrame {
 /** Memory the ring of decoded frames may take before it has fewer slots. */
 const RING_BYTES = 48 * 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 5000;
+/** Looks at a growing gap before a playhead counts as outrunning decoding. */
+const OUTRUN_LOOKS = 3;
 /** Default of {@linkcode VideoDecoderOptions.cacheBytes}. */
 const CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -92,6 +94,12 @@ export class VideoDecoder {
   #generation = 0;
   #playback: Playback | null = null;
   #direction: 1 | -1 = 1;
+  /** The tag asked for last (a jump from it is a seek). */
+  #asked: number | null = null;
+  /** Whether this generation has given a frame. */
+  #started = false;
+  #lastGap: number | null = null;
+  #gapGrowing = 0;
   /** The furthest tag asked for in this generation: frames before it are gone. */
   #furthest = 0;
   #nextTag = 0;
@@ -173,10 +181,20 @@ export class VideoDecoder {
 
   /**
    * The frame at `tag` of `playback`, for a playhead moving in `direction`.
-   * Frames before it (in that direction) are dropped. Without `wait`, `null`
-   * when it is not decoded yet (show the last frame; it will come) or was
-   * skipped; with `wait`, blocks until it is there, and `null` only when
-   * the stream ended before it or it does not exist.
+   * Frames before it (in that direction) are dropped.
+   *
+   * Without `wait` (real time) it never blocks: when that frame is not
+   * decoded yet it gives the newest decoded frame before it (whose `tag`
+   * then differs), or `null` when there is none yet. With `wait`
+   * (lockstep) it blocks until exactly that frame is there; only when the
+   * file has no such frame (it ended early, or lacks it) does it give the
+   * newest one before, or `null`.
+   *
+   * A tag behind the frames decoded, a jump ahead of more than about a
+   * second, another direction or another {@linkcode Playback} makes the
+   * worker seek there. In real time, a playhead that outruns decoding
+   * (the gap beyond a second and still growing) seeks too, so a slow
+   * decoder shows every so often a frame due rather than ever older ones.
    *
    * @throws {MediaError} when decoding failed (ffmpeg's message), or no
    *   frame came within the timeout while waiting.
@@ -191,30 +209,39 @@ export class VideoDecoder {
       throw new MediaError(this.info.path, "the decoder is closed");
     }
     tag = clampTag(tag, playback);
+    const jumped = this.#asked !== null &&
+      direction * (tag - this.#asked) > this.#window;
+    this.#asked = tag;
     if (
       this.#playback === null || !samePlayback(playback, this.#playback) ||
       direction !== this.#direction ||
-      direction * (tag - this.#furthest) < 0
+      direction * (tag - this.#furthest) < 0 || jumped
     ) this.#restart(tag, playback, direction);
     this.#furthest = tag;
     const deadline = performance.now() + this.#timeoutMs;
     for (;;) {
-      const found = this.#scan(tag);
-      if (found !== undefined) return found;
+      const { exact, before, later } = this.#scan(tag);
+      if (exact !== null) return exact;
+      if (later) return before; // the file lacks that frame
       const written = this.#seenWritten;
       const { status, message } = this.#ring.status(this.#generation);
       if (status === STATUS_FAILED) {
         throw new MediaError(this.info.path, message);
       }
-      if (status === STATUS_ENDED) return this.#scan(tag) ?? null;
+      if (status === STATUS_ENDED) {
+        const last = this.#scan(tag);
+        return last.exact ?? last.before;
+      }
       if (this.#workerFailure !== null) {
         throw new MediaError(this.info.path, this.#workerFailure);
       }
-      if (direction * (tag - this.#nextTag) > this.#window) {
-        this.#restart(tag, playback, direction);
-        continue;
+      if (!wait) {
+        if (this.#outrun(direction * (tag - this.#nextTag))) {
+          this.#restart(tag, playback, direction);
+          continue;
+        }
+        return before;
       }
-      if (!wait) return null;
       if (performance.now() > deadline) {
         throw new MediaError(
           this.info.path,
@@ -226,37 +253,72 @@ export class VideoDecoder {
   }
 
   /**
-   * Drops frames before `tag`; the frame at `tag` (`undefined`: none
-   * decoded at or after it yet; `null`: a later one is there, so `tag`
-   * was skipped).
+   * Whether the playhead has outrun decoding: `gap` frames ahead of the
+   * next frame to come, beyond the window, and not shrinking for a few
+   * looks in a row, once this generation has given frames (ffmpeg's
+   * start-up is waited for: seeking again would only start over).
    */
-  #scan(tag: number): DecodedFrame | null | undefined {
+  #outrun(gap: number): boolean {
+    if (!this.#started || gap <= this.#window) {
+      this.#lastGap = null;
+      this.#gapGrowing = 0;
+      return false;
+    }
+    const growing = this.#lastGap !== null && gap >= this.#lastGap;
+    this.#gapGrowing = growing ? this.#gapGrowing + 1 : 0;
+    this.#lastGap = gap;
+    return this.#gapGrowing >= OUTRUN_LOOKS;
+  }
+
+  /**
+   * Drops frames before `tag` except the newest of them; the frame at
+   * `tag` (`exact`), else that newest one before it (`before`), and
+   * whether a frame after `tag` is there (`later`: it was skipped).
+   */
+  #scan(
+    tag: number,
+  ): {
+    exact: DecodedFrame | null;
+    before: DecodedFrame | null;
+    later: boolean;
+  } {
     const ring = this.#ring;
     const written = ring.load(WRITTEN);
     this.#seenWritten = written;
     const direction = this.#direction;
-    let released = ring.load(RELEASED);
-    const wasReleased = released;
-    let result: DecodedFrame | null | undefined = undefined;
-    for (let sequence = released; sequence < written; sequence++) {
+    const wasReleased = ring.load(RELEASED);
+    let released = wasReleased;
+    let before: DecodedFrame | null = null;
+    let exact: DecodedFrame | null = null;
+    let later = false;
+    for (let sequence = wasReleased; sequence < written; sequence++) {
       const header = ring.slotHeader(sequence);
       if (header.generation !== this.#generation) {
+        // Older generations' frames all come before this one's.
         released = sequence + 1;
         continue;
       }
+      this.#started = true;
       this.#nextTag = header.tag + direction;
       const ahead = direction * (header.tag - tag);
+      const frame = {
+        tag: header.tag,
+        source: header.source,
+        data: ring.data(sequence),
+      };
       if (ahead < 0) {
-        released = sequence + 1;
-        continue;
+        released = sequence; // all before this one
+        before = frame;
+      } else {
+        if (ahead === 0) {
+          exact = frame;
+          released = sequence;
+        } else later = true;
+        break;
       }
-      result = ahead > 0
-        ? null
-        : { tag, source: header.source, data: ring.data(sequence) };
-      break;
     }
     if (released !== wasReleased) ring.store(RELEASED, released);
-    return result;
+    return { exact, before: exact === null ? before : null, later };
   }
 
   #restart(tag: number, playback: Playback, direction: 1 | -1): void {
@@ -266,6 +328,9 @@ export class VideoDecoder {
     this.#direction = direction;
     this.#furthest = tag;
     this.#nextTag = tag;
+    this.#started = false;
+    this.#lastGap = null;
+    this.#gapGrowing = 0;
     const ring = this.#ring;
     ring.store(GENERATION, this.#generation);
     ring.store(RELEASED, ring.load(WRITTEN));

@@ -205,6 +205,38 @@ Deno.test("without waiting, a decoder answers at once and the frame comes later"
   });
 });
 
+Deno.test("without waiting, the newest decoded frame before the one asked for stands in for it", async () => {
+  await withFolder(async (folder) => {
+    const path = `${folder}/stand_in.mp4`;
+    await makeTestVideo(path, { frames: 40, fps: 10 });
+    const decoder = VideoDecoder.open(await probeVideo(path), {
+      cacheBytes: 0,
+      slots: 4,
+    });
+    const loop: Playback = { first: 0, length: 40, mode: "loop" };
+    try {
+      assertEquals(shownFrame(decoder.frame(0, loop, 1, true), decoder), 0);
+      // Frames 1–4 fill the ring; 9 is within reach, so no seek.
+      await eventually(
+        () => decoder.frame(4, loop, 1, false)?.tag === 4,
+        "frame 4 decoded",
+      );
+      const standIn = decoder.frame(9, loop, 1, false);
+      assert(standIn !== null && standIn.tag >= 4 && standIn.tag <= 9);
+      assertEquals(shownFrame(standIn, decoder), standIn.tag);
+      let exact: DecodedFrame | null = null;
+      await eventually(
+        () => (exact = decoder.frame(9, loop, 1, false))?.tag === 9,
+        "frame 9 decoded",
+      );
+      assertEquals(shownFrame(exact, decoder), 9);
+      assertEquals(decoder.restarts, 1);
+    } finally {
+      await decoder.close();
+    }
+  });
+});
+
 Deno.test("a file ffprobe reads but ffmpeg cannot decode fails with ffmpeg's message", async () => {
   await withFolder(async (folder) => {
     const good = `${folder}/good.mp4`;

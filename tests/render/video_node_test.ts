@@ -425,3 +425,40 @@ for (const frameLayout of ["i420", "rgba"] as const) {
     });
   });
 }
+
+Deno.test("a BT.709 full-range file shows its colours through the GPU conversion", async () => {
+  await withVideo({ frames: 10, fps: 10 }, async (folder) => {
+    await makeTestVideo(`${folder}/hd.mp4`, {
+      frames: 13,
+      fps: 10,
+      codecArgs: [
+        ...["-vf", "scale=out_color_matrix=bt709:out_range=full"],
+        ...["-c:v", "libx264", "-crf", "4", "-pix_fmt", "yuv420p"],
+        ...["-colorspace", "bt709", "-color_range", "pc"],
+      ],
+    });
+    const engine = Engine.fromText(
+      scene([video("v", { filename: "hd.mp4", speed: 0, position: 1.2 })]),
+      `${folder}/scene.json`,
+      { lockstep: true, nodeOptions: { video: { frameLayout: "i420" } } },
+    );
+    try {
+      engine.renderFrame();
+      const info = (engine.node("v") as VideoNode).decoder!.info;
+      assertEquals([info.matrix, info.fullRange, info.layout], [
+        "bt709",
+        true,
+        "i420",
+      ]);
+      const image = engine.readImage("v");
+      const color = [...image.data.subarray(8 * 4, 8 * 4 + 3)];
+      const want = frameColor(12); // pure green: the matrices differ most
+      assert(
+        color.every((c, i) => Math.abs(c - want[i]) <= 6),
+        `colour ${color}, expected ${want}`,
+      );
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

@@ -15,67 +15,107 @@
  */
 
 import type { GLContext } from "../../gl/context.ts";
-import { DEFAULT_VERTEX_SOURCE } from "../../gl/context.ts";
 import { ShaderProgram } from "../../gl/shader.ts";
 import { type RenderTarget, Texture } from "../../gl/texture.ts";
 import type { DecodedFrame } from "../../media/video_decoder.ts";
 import type { ColorMatrix, VideoInfo } from "../../media/video_probe.ts";
 
-const FRAGMENT_SOURCE = `\${HEADER}
+/**
+ * Draws the picture's quad: the whole target (stretched), less of it
+ * (`fit`: the target is cleared first) or more (`fill`: the rest is
+ * clipped), and hands the fragment shader texture coordinates (rows top
+ * down, as uploaded), mirrored by `flip`.
+ */
+const VERTEX_SOURCE = `#version 330
+in vec2 position;
+out vec2 coord;
+uniform vec2 extent;
+uniform vec2 flip;
+void main() {
+    gl_Position = vec4(position * extent, 0.0, 1.0);
+    vec2 c = (position + 1.0) / 2.0;
+    coord = vec2(flip.x > 0.5 ? 1.0 - c.x : c.x, flip.y > 0.5 ? c.y : 1.0 - c.y);
+}
+`;
+
+/**
+ * The fragment shader for planes (`PLANAR`) or RGBA, alone or mixed with
+ * a second frame (`MIXED`): variants compiled apart, as software
+ * renderers pay for branches not taken.
+ */
+function fragmentSource(planar: boolean, mixed: boolean): string {
+  return `\${HEADER}
+#define PLANAR ${planar ? 1 : 0}
+#define MIXED ${mixed ? 1 : 0}
 in vec2 coord;
 out vec4 color;
 uniform sampler2D a0;
-uniform sampler2D a1;
-uniform sampler2D a2;
 uniform sampler2D b0;
-uniform sampler2D b1;
-uniform sampler2D b2;
-uniform int planar;
-uniform mat3 yuv_matrix;
-uniform vec3 yuv_offset;
 uniform float mix_b;
-uniform vec2 flip;
-uniform vec2 scale;
 uniform float gamma;
 uniform float alpha;
+#if PLANAR
+uniform sampler2D a1;
+uniform sampler2D a2;
+uniform sampler2D b1;
+uniform sampler2D b2;
+uniform mat3 yuv_matrix;
+uniform vec3 yuv_offset;
 
+// sRGB to linear light: exact below the knee, above it a quartic within a
+// fifth of an 8-bit step of the curve (a pow costs several times more on
+// software renderers).
 vec3 srgb_to_linear(vec3 c) {
-    return mix(pow((c + 0.055) / 1.055, vec3(2.4)), c / 12.92, step(c, vec3(0.04045)));
+    vec3 curve = (((-0.13495677 * c + 0.55317237) * c + 0.54926689) * c
+        + 0.02976434) * c + 0.00100785;
+    return mix(curve, c / 12.92, step(c, vec3(0.04045)));
 }
 
-vec4 picture(sampler2D p0, sampler2D p1, sampler2D p2, vec2 p) {
-    if (planar == 0) return texture(p0, p);
-    vec3 yuv = vec3(texture(p0, p).r, texture(p1, p).r, texture(p2, p).r);
+vec4 picture(sampler2D y, sampler2D u, sampler2D v) {
+    vec3 yuv = vec3(texture(y, coord).r, texture(u, coord).r, texture(v, coord).r);
     return vec4(srgb_to_linear(clamp(yuv_matrix * (yuv - yuv_offset), 0.0, 1.0)), 1.0);
 }
+#endif
 
 void main() {
-    vec2 p = (coord - 0.5) * scale + 0.5;
-    if (p.x < 0.0 || p.x > 1.0 || p.y < 0.0 || p.y > 1.0) {
-        color = vec4(0.0);
-        return;
-    }
-    p = vec2(flip.x > 0.5 ? 1.0 - p.x : p.x, flip.y > 0.5 ? p.y : 1.0 - p.y);
-    vec4 c = picture(a0, a1, a2, p);
-    if (mix_b > 0.0) c = mix(c, picture(b0, b1, b2, p), mix_b);
-    vec3 rgb = pow(max(c.rgb, vec3(0.0)), vec3(gamma));
+#if PLANAR
+    vec4 c = picture(a0, a1, a2);
+#if MIXED
+    c = mix(c, picture(b0, b1, b2), mix_b);
+#endif
+#else
+    vec4 c = texture(a0, coord);
+#if MIXED
+    c = mix(c, texture(b0, coord), mix_b);
+#endif
+#endif
+    vec3 rgb = c.rgb;
+    if (gamma != 1.0) rgb = pow(max(rgb, vec3(0.0)), vec3(gamma));
     float a = c.a * alpha;
     color = vec4(rgb * a, a);
 }
 `;
+}
 
-const programs = new WeakMap<GLContext, ShaderProgram>();
+const programs = new WeakMap<GLContext, Map<string, ShaderProgram>>();
 
-function videoProgram(gl: GLContext): ShaderProgram {
-  let program = programs.get(gl);
+function videoProgram(
+  gl: GLContext,
+  planar: boolean,
+  mixed: boolean,
+): ShaderProgram {
+  let variants = programs.get(gl);
+  if (variants === undefined) programs.set(gl, variants = new Map());
+  const key = `${planar} ${mixed}`;
+  let program = variants.get(key);
   if (program === undefined) {
     program = ShaderProgram.compile(
       gl,
-      DEFAULT_VERTEX_SOURCE,
-      FRAGMENT_SOURCE,
+      VERTEX_SOURCE,
+      fragmentSource(planar, mixed),
       "!video",
     );
-    programs.set(gl, program);
+    variants.set(key, program);
   }
   return program;
 }
@@ -212,32 +252,36 @@ export class VideoPicture {
       : this.#slots.find((slot) => slot.tag === next);
     const gl = this.#gl;
     const { width, height } = this.#info;
-    const scale = aspectScale(
+    const extent = aspectExtent(
       width / height,
       target.width / target.height,
       look.aspect,
     );
     const exact = target.width === width && target.height === height &&
-      scale[0] === 1 && scale[1] === 1;
-    const program = videoProgram(gl);
-    program.use();
-    const units = [a, b ?? a].flatMap((slot) => slot.planes);
+      extent[0] === 1 && extent[1] === 1;
     const planar = this.#info.layout === "i420";
+    const mixed = b !== undefined && mix > 0;
+    const program = videoProgram(gl, planar, mixed);
+    program.use();
     const names = planar ? ["a0", "a1", "a2", "b0", "b1", "b2"] : ["a0", "b0"];
-    units.forEach((texture, unit) => {
+    const slots = mixed ? [a, b!] : [a];
+    slots.flatMap((slot) => slot.planes).forEach((texture, unit) => {
       // Chroma planes are half size: always interpolated.
       texture.setSampling({ nearest: exact && (!planar || unit % 3 === 0) });
       gl.bindTexture(unit, texture.id);
       program.set(names[unit], unit);
     });
-    program.set("planar", planar ? 1 : 0);
-    program.set("yuv_matrix", this.#conversion.matrix);
-    program.set("yuv_offset", this.#conversion.offset);
-    program.set("mix_b", b === undefined ? 0 : mix);
+    if (planar) {
+      program.set("yuv_matrix", this.#conversion.matrix);
+      program.set("yuv_offset", this.#conversion.offset);
+    }
+    program.set("mix_b", mix);
     program.set("flip", look.flip);
-    program.set("scale", scale);
+    program.set("extent", extent);
     program.set("gamma", look.gamma);
     program.set("alpha", look.alpha);
+    // Bars of a fitted picture stay transparent.
+    if (extent[0] < 1 || extent[1] < 1) target.clear();
     gl.drawFullscreen(program, target);
     return true;
   }
@@ -252,11 +296,11 @@ export class VideoPicture {
 }
 
 /**
- * How much of the picture one unit of the target spans on each axis:
- * `[1, 1]` stretches it; `fit` shows all of it (bars where the aspect
- * ratios differ), `fill` covers the target (cropping).
+ * The half-size of the picture's quad in clip space: `[1, 1]` stretches
+ * it over the target; `fit` shows all of it (bars where the aspect ratios
+ * differ), `fill` covers the target (the rest cropped).
  */
-export function aspectScale(
+export function aspectExtent(
   picture: number,
   target: number,
   aspect: PictureLook["aspect"],
@@ -264,7 +308,7 @@ export function aspectScale(
   if (aspect === "stretch" || picture === target) return [1, 1];
   const wider = picture > target;
   if (aspect === "fit") {
-    return wider ? [1, picture / target] : [target / picture, 1];
+    return wider ? [1, target / picture] : [picture / target, 1];
   }
-  return wider ? [target / picture, 1] : [1, picture / target];
+  return wider ? [picture / target, 1] : [1, target / picture];
 }

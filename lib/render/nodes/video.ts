@@ -253,22 +253,24 @@ export class VideoNode extends SceneNode {
       : direction > 0
       ? [shown, next]
       : [next, shown];
+    // In real time a frame not decoded yet stands in for the newest before it.
+    let standIn: number | null = null;
     try {
       for (const want of wanted) {
         if (picture.has(want)) continue;
-        const frame = decoder.frame(
-          want,
-          playback,
-          direction,
-          ctx.lockstep,
-        );
-        if (frame !== null) picture.upload(frame, wanted);
+        const frame = decoder.frame(want, playback, direction, ctx.lockstep);
+        if (frame === null) continue;
+        if (!picture.has(frame.tag)) picture.upload(frame, wanted);
+        if (want === shown && frame.tag !== want) standIn = frame.tag;
       }
     } catch (error) {
       this.#error = error;
       throw error;
     }
-    this.#draw(ctx, info, picture, shown, next, mix);
+    if (picture.has(shown)) this.#draw(ctx, info, picture, shown, next, mix);
+    else if (standIn !== null) {
+      this.#draw(ctx, info, picture, standIn, null, 0);
+    } // else nothing decoded yet: the last frame drawn stays
   }
 
   #draw(
@@ -279,7 +281,6 @@ export class VideoNode extends SceneNode {
     next: number | null,
     mix: number,
   ): void {
-    if (!picture.has(shown)) return; // not decoded yet: keep the last frame
     const [width, height] = this.#size ?? [info.width, info.height];
     const look = this.#look;
     const key =
