@@ -168,7 +168,9 @@ try {
     frames: FRAMES,
     clip: "testsrc2, H.264 (libx264 veryfast), yuv420p",
     cores: navigator.hardwareConcurrency,
-    renderer: gl.platform,
+    renderer: gl.renderer,
+    // Other work on the machine slows every figure down.
+    loadAverageBefore: Deno.loadavg(),
   };
   for (const [name, info] of [["i420", i420], ["rgba", rgba]] as const) {
     console.log(`${name}: decoding…`);
@@ -178,6 +180,7 @@ try {
     results[name] = { bytesPerFrame: info.frameBytes, decode, render };
     console.log(name, JSON.stringify(results[name]));
   }
+  results.loadAverageAfter = Deno.loadavg();
   await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(
     new URL("results/video.json", import.meta.url),
