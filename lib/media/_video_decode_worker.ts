@@ -202,20 +202,39 @@ class Generation {
       }
       empty = produced > 0 ? 0 : empty + 1;
       if (empty >= EMPTY_JOBS_LIMIT) break;
-      running = following;
+      running = following === null ? null : this.#fromCacheIfAble(following);
       following = running === null ? null : start();
     }
     stopProcess(following?.child ?? null);
     if (!this.#stopped) ring.report(play.generation, STATUS_ENDED);
   }
 
-  #start(job: Job): Running {
-    let all = this.#cached;
-    for (let i = 0; all && i < job.count; i++) {
-      all = cache.has(job.source + job.step * i);
+  /** Whether every frame of `job` is in memory. */
+  #allCached(job: Job): boolean {
+    if (!this.#cached) return false;
+    for (let i = 0; i < job.count; i++) {
+      if (!cache.has(job.source + job.step * i)) return false;
     }
+    return true;
+  }
+
+  /**
+   * `running`, or the same job from memory when its process was started
+   * ahead before the frames it would decode were kept (a short loop's
+   * second lap).
+   */
+  #fromCacheIfAble(running: Running): Running {
+    if (running.child === null || !this.#allCached(running.job)) {
+      return running;
+    }
+    stopProcess(running.child);
+    this.#running.delete(running);
+    return this.#start(running.job);
+  }
+
+  #start(job: Job): Running {
     let running: Running;
-    if (all) {
+    if (this.#allCached(job)) {
       running = {
         job,
         child: null,

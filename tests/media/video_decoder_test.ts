@@ -276,6 +276,30 @@ Deno.test("a file ffprobe reads but ffmpeg cannot decode fails with ffmpeg's mes
   });
 });
 
+Deno.test("a short loop is decoded once, then played from memory", async () => {
+  await withFolder(async (folder) => {
+    const path = `${folder}/short.mp4`;
+    await makeTestVideo(path, { frames: 12, fps: 10 });
+    const decoder = VideoDecoder.open(await probeVideo(path), { slots: 4 });
+    const loop: Playback = { first: 0, length: 12, mode: "loop" };
+    try {
+      const shown: number[] = [];
+      for (let tag = 0; tag < 40; tag++) {
+        shown.push(shownFrame(decoder.frame(tag, loop, 1, true), decoder));
+      }
+      assertEquals(shown, Array.from({ length: 40 }, (_, tag) => tag % 12));
+      // Laps 3 and 4 come from memory: no ffmpeg runs any more.
+      await eventually(
+        () => ffmpegProcessesWith(folder).length === 0,
+        "ffmpeg processes gone",
+      );
+      assertEquals(decoder.restarts, 1);
+    } finally {
+      await decoder.close();
+    }
+  });
+});
+
 Deno.test("closing a decoder ends its ffmpeg processes", async () => {
   await withFolder(async (folder) => {
     const path = `${folder}/close.mp4`;
