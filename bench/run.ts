@@ -21,10 +21,10 @@ interface Bench {
 
 const BENCHES: readonly Bench[] = [
   { name: "engine", result: "engine", limitSeconds: 60 },
+  { name: "video", result: "video", limitSeconds: 60 },
   { name: "gl_bare", result: "gl_bare", limitSeconds: 100 },
   { name: "expr", result: "expr", limitSeconds: 30 },
   { name: "media", result: "media", limitSeconds: 60 },
-  { name: "video", result: "video", limitSeconds: 60 },
   { name: "broadcast", result: "broadcast", limitSeconds: 60 },
   { name: "webrtc_convert", result: "webrtc_convert", limitSeconds: 30 },
   { name: "server", result: "server", limitSeconds: 60 },
