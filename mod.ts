@@ -147,6 +147,10 @@ export {
   parseIceServers,
 } from "./lib/webrtc/ice_servers.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
+export type {
+  FrameLayoutChoice,
+  VideoNodeOptions,
+} from "./lib/render/nodes/video.ts";
 export {
   type CallFigures,
   formatCallFigures,
