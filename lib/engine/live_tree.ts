@@ -13,10 +13,10 @@ import type { EvaluationScope } from "../expr/expression.ts";
 import { asString, isTruthy } from "../expr/values.ts";
 import type { Logger } from "../log/logger.ts";
 import {
-  getNodeKind,
   type Inherited,
   type NodeKind,
   type RenderContext,
+  resolveNodeKind,
   type SceneNode,
 } from "../scene/node.ts";
 import { Attributes } from "../scene/attributes.ts";
@@ -45,7 +45,7 @@ export class LiveNode {
     public attributes: Attributes,
     public children: LiveNode[],
   ) {
-    this.#kind = getNodeKind(model.kind)!;
+    this.#kind = resolveNodeKind(model.kind, model.scope ?? null)!;
     this.maySettle = (this.#kind.settles ?? false) ||
       children.some((child) => child.maySettle);
   }
@@ -259,8 +259,10 @@ export function reconcile(
       if (candidate && unmatched.has(candidate)) match = candidate;
     }
     const attributes = new Attributes(model.path, new Map(), file);
+    // Every attribute takes its place in the scene's order (expressions are
+    // filled in each frame): Flitter's 3D !transform applies them in order.
     for (const [name, source] of model.attributes) {
-      if (source.constant) attributes.set(name, source.value);
+      attributes.set(name, source.constant ? source.value : null);
     }
     if (match !== undefined) {
       unmatched.delete(match);

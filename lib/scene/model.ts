@@ -23,7 +23,13 @@ import {
   type Value,
   vectorOf,
 } from "../expr/values.ts";
-import { COMMON_ATTRIBUTES, getNodeKind, nodeKindNames } from "./node.ts";
+import {
+  COMMON_ATTRIBUTES,
+  type KindScope,
+  nodeKindNames,
+  resolveNodeKind,
+  scopesWithKind,
+} from "./node.ts";
 import { formatProblem, SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
 
@@ -36,6 +42,11 @@ export type AttributeSource =
 export interface NodeModel {
   /** Node kind without `!`. */
   readonly kind: string;
+  /**
+   * The family of kinds `kind` was found in (the parent kind's
+   * `childKinds`), or absent/`null` for the registered kinds.
+   */
+  readonly scope?: KindScope | null;
   /** Tree path, e.g. `nodes[0].children[1]`. */
   readonly path: string;
   /** Attribute name → source (without `kind`, `children` and `if`). */
@@ -118,7 +129,7 @@ export function buildSceneModel(data: unknown, file: string): SceneModel {
     }
   }
   const nodes = nodesData.map((node, index) =>
-    buildNode(node, file, `nodes[${index}]`, warnings)
+    buildNode(node, file, `nodes[${index}]`, warnings, null)
   );
   return { file, nodes, lets, warnings };
 }
@@ -128,6 +139,7 @@ function buildNode(
   file: string,
   path: string,
   warnings: string[],
+  scope: KindScope | null,
 ): NodeModel {
   if (!isTable(data)) {
     throw new SceneError(
@@ -145,12 +157,18 @@ function buildNode(
     );
   }
   const kind = rawKind.replace(/^!/, "");
-  const nodeKind = getNodeKind(kind);
+  const nodeKind = resolveNodeKind(kind, scope);
   if (nodeKind === undefined) {
-    const known = nodeKindNames().map((name) => `!${name}`);
+    const known = (scope?.names() ?? nodeKindNames()).map((name) => `!${name}`);
+    const elsewhere = scopesWithKind(kind, scope).map((other) => other.name);
+    const where = scope === null ? "" : ` ${scope.name}`;
     throw new SceneError(
       { file, path: `${path}.kind` },
-      `Unknown node kind "!${kind}"${didYouMean(`!${kind}`, known)}`,
+      `Unknown node kind "!${kind}"${where}${
+        elsewhere.length > 0
+          ? ` (it exists only ${elsewhere.join(", ")})`
+          : didYouMean(`!${kind}`, known)
+      }`,
     );
   }
   const attributes = new Map<string, AttributeSource>();
@@ -184,10 +202,16 @@ function buildNode(
       );
     }
     children = data.children.map((child, index) =>
-      buildNode(child, file, `${path}.children[${index}]`, warnings)
+      buildNode(
+        child,
+        file,
+        `${path}.children[${index}]`,
+        warnings,
+        nodeKind.childKinds ?? null,
+      )
     );
   }
-  return { kind, path, attributes, dynamic, condition, children };
+  return { kind, scope, path, attributes, dynamic, condition, children };
 }
 
 /** Converts one raw attribute value (or `let` binding) to its source. */

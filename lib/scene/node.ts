@@ -212,8 +212,72 @@ export interface NodeKind {
    * real-time frames render trees without such nodes straight through.
    */
   readonly settles?: boolean;
+  /**
+   * The kinds this node's children are looked up in, instead of the
+   * registry of top-level kinds: a family of kinds that exist only below
+   * a certain node and may reuse names with another meaning there (inside
+   * `!canvas3d`, `!transform` is the 3D transform). Absent: the children
+   * are looked up among the registered kinds.
+   */
+  readonly childKinds?: KindScope;
   /** Creates a new instance. */
   create(ctx: RenderContext): SceneNode;
+}
+
+/**
+ * A family of node kinds that exist only among the children of certain
+ * nodes (those whose kind has it as {@linkcode NodeKind.childKinds}),
+ * separate from the registry of kinds used everywhere else.
+ */
+export class KindScope {
+  readonly #kinds = new Map<string, NodeKind>();
+
+  /**
+   * Creates an empty family.
+   *
+   * @param name how messages name the place (`"inside !canvas3d"`)
+   */
+  constructor(readonly name: string) {
+    scopes.add(this);
+  }
+
+  /** Adds a kind; a later one of the same name replaces it. */
+  register(kind: NodeKind): void {
+    this.#kinds.set(kind.name, kind);
+  }
+
+  /** The kind called `name` (without `!`) in this family, if any. */
+  get(name: string): NodeKind | undefined {
+    return this.#kinds.get(name);
+  }
+
+  /** Names of the kinds in this family. */
+  names(): string[] {
+    return [...this.#kinds.keys()];
+  }
+}
+
+const scopes = new Set<KindScope>();
+
+/**
+ * The kind called `name` where the children of `scope` are looked up
+ * (`null`: the registered kinds, as {@linkcode getNodeKind}).
+ */
+export function resolveNodeKind(
+  name: string,
+  scope: KindScope | null,
+): NodeKind | undefined {
+  return scope === null ? registry.get(name) : scope.get(name);
+}
+
+/** The families of kinds (other than `except`) that have a kind called `name`. */
+export function scopesWithKind(
+  name: string,
+  except: KindScope | null = null,
+): KindScope[] {
+  return [...scopes].filter((scope) =>
+    scope !== except && scope.get(name) !== undefined
+  );
 }
 
 const registry = new Map<string, NodeKind>();
