@@ -14,11 +14,22 @@ import type { Attributes } from "../scene/attributes.ts";
 import type { SceneNode } from "../scene/node.ts";
 import { type CameraSettings, cameraSettings } from "./camera.ts";
 import { type Light, lightFrom } from "./lights.ts";
-import { DEFAULT_MATERIAL, deriveMaterial, type Material } from "./material.ts";
-import { identity, type Mat4 } from "./math3d.ts";
+import {
+  DEFAULT_MATERIAL,
+  deriveMaterial,
+  type Material,
+  MATERIAL_NAMES,
+} from "./material.ts";
+import { identity, type Mat4, multiply } from "./math3d.ts";
 import type { MeshData } from "./mesh.ts";
 import { type Camera3D, type Model3D, Object3D } from "./nodes3d.ts";
-import { applyPlacement, applyTransforms } from "./placement.ts";
+import {
+  applyTransforms,
+  PLACEMENT_NAMES,
+  placementMatrix,
+  TRANSFORM_NAMES,
+  transformMatrix,
+} from "./placement.ts";
 
 /** One model to draw. */
 export interface Instance {
@@ -148,6 +159,17 @@ export class SceneCollector {
     return this.#matrices[this.#used++];
   }
 
+  /** `matrix` times the node's own transform attributes. */
+  #local(node: Object3D, matrix: Mat4): Mat4 {
+    const local = node.local.get(
+      node.attrs!,
+      TRANSFORM_NAMES,
+      null,
+      () => transformMatrix(node.attrs!),
+    );
+    return local === null ? matrix : multiply(matrix, local, this.#matrix());
+  }
+
   #walk(
     nodes: readonly SceneNode[],
     matrix: Mat4,
@@ -159,17 +181,19 @@ export class SceneCollector {
       const attrs = node.attrs;
       if (attrs === null) continue;
       switch (node.role) {
-        case "transform": {
-          const out = this.#matrix();
-          const local = applyTransforms(matrix, attrs, out) ? out : matrix;
-          this.#walk(node.children, local, material, group);
+        case "transform":
+          this.#walk(
+            node.children,
+            this.#local(node, matrix),
+            material,
+            group,
+          );
           break;
-        }
         case "material":
           this.#walk(
             node.children,
             matrix,
-            deriveMaterial(material, attrs),
+            materialOf(node, material),
             group,
           );
           break;
@@ -187,12 +211,10 @@ export class SceneCollector {
           break;
         case "group": {
           const inner = this.#group(attrs, group, group.settings);
-          const out = this.#matrix();
-          const local = applyTransforms(matrix, attrs, out) ? out : matrix;
           this.#walk(
             node.children,
-            local,
-            deriveMaterial(material, attrs),
+            this.#local(node, matrix),
+            materialOf(node, material),
             inner,
           );
           break;
@@ -200,16 +222,32 @@ export class SceneCollector {
         case "model": {
           const mesh = (node as Model3D).mesh;
           if (mesh === null || mesh.indices.length === 0) break;
+          const local = node.local.get(
+            attrs,
+            PLACEMENT_NAMES,
+            null,
+            () => placementMatrix(attrs),
+          )!;
           group.instances.push({
             mesh,
-            matrix: applyPlacement(matrix, attrs, this.#matrix()),
-            material: deriveMaterial(material, attrs),
+            matrix: multiply(matrix, local, this.#matrix()),
+            material: materialOf(node, material),
           });
           break;
         }
       }
     }
   }
+}
+
+/** `parent` changed by the node's material attributes (remembered while they stay). */
+function materialOf(node: Object3D, parent: Material): Material {
+  return node.material.get(
+    node.attrs!,
+    MATERIAL_NAMES,
+    parent,
+    () => deriveMaterial(parent, node.attrs!),
+  );
 }
 
 /** The most lights a group may ask for. */

@@ -84,9 +84,14 @@ export const DEFAULT_MATERIAL: Material = {
   textureKey: "",
 };
 
+/** The material attribute names. */
+export const MATERIAL_NAMES: ReadonlySet<string> = new Set(MATERIAL_ATTRIBUTES);
+
 /** Whether `attrs` has any material attribute. */
 export function hasMaterialAttributes(attrs: Attributes): boolean {
-  for (const name of MATERIAL_ATTRIBUTES) if (attrs.has(name)) return true;
+  for (const name of attrs.names()) {
+    if (MATERIAL_NAMES.has(name) && attrs.has(name)) return true;
+  }
   return false;
 }
 

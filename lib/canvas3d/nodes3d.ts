@@ -37,6 +37,16 @@ import {
 } from "./mesh.ts";
 import { type PrimitiveKind, primitiveMesh } from "./primitives.ts";
 import { loadModelFile } from "./model_files.ts";
+import { AttributeMemo } from "./attribute_memo.ts";
+import type { Material } from "./material.ts";
+import type { Mat4 } from "./math3d.ts";
+
+const PRIMITIVE_NAMES: ReadonlySet<string> = new Set([
+  "segments",
+  "uv_map",
+  "flat",
+  "invert",
+]);
 
 /** The kinds found among the children of `!canvas3d` (and of each other). */
 export const CANVAS3D_KINDS: KindScope = new KindScope("inside !canvas3d");
@@ -58,6 +68,10 @@ export class Object3D extends SceneNode {
   attrs: Attributes | null = null;
   /** This frame's present children. */
   children: readonly SceneNode[] = NO_CHILDREN;
+  /** The material this node makes of its parent's (for `collect.ts`). */
+  readonly material: AttributeMemo<Material> = new AttributeMemo();
+  /** The node's local matrix, `null` for none (for `collect.ts`). */
+  readonly local: AttributeMemo<Mat4 | null> = new AttributeMemo();
 
   /** @param role what the node does */
   constructor(readonly role: Role) {
@@ -108,6 +122,7 @@ export class Model3D extends Object3D {
   /** The mesh to draw (the last good one when loading fails). */
   mesh: MeshData | null = null;
   #vectorsKey = "";
+  readonly #primitive = new AttributeMemo<MeshData>();
 
   /** @param kind which model */
   constructor(readonly kind: ModelKind) {
@@ -119,21 +134,18 @@ export class Model3D extends Object3D {
     super.render(ctx, children);
     const attrs = this.attrs;
     if (attrs === null) return;
-    const flat = attrs.boolean("flat", false);
-    const invert = attrs.boolean("invert", false);
-    if (this.kind !== "model") {
-      const uvMap = attrs.symbol("uv_map", "standard");
-      if (uvMap !== "standard" && uvMap !== "repeat") {
-        attrs.warnShape("uv_map", attrs.get("uv_map"), ":standard or :repeat");
-      }
-      this.mesh = primitiveMesh(this.kind, {
-        segments: attrs.number("segments", 64),
-        uvMap: uvMap === "repeat" ? "repeat" : "standard",
-        flat,
-        invert,
-      });
+    const kind = this.kind;
+    if (kind !== "model") {
+      this.mesh = this.#primitive.get(
+        attrs,
+        PRIMITIVE_NAMES,
+        null,
+        () => primitiveFor(kind, attrs),
+      );
       return;
     }
+    const flat = attrs.boolean("flat", false);
+    const invert = attrs.boolean("invert", false);
     const filename = attrs.string("filename", null);
     if (filename !== null) {
       this.mesh = loadModelFile(
@@ -184,6 +196,20 @@ export class Model3D extends Object3D {
     this.#vectorsKey = key;
     return mesh;
   }
+}
+
+/** The mesh of a primitive model node. */
+function primitiveFor(kind: PrimitiveKind, attrs: Attributes): MeshData {
+  const uvMap = attrs.symbol("uv_map", "standard");
+  if (uvMap !== "standard" && uvMap !== "repeat") {
+    attrs.warnShape("uv_map", attrs.get("uv_map"), ":standard or :repeat");
+  }
+  return primitiveMesh(kind, {
+    segments: attrs.number("segments", 64),
+    uvMap: uvMap === "repeat" ? "repeat" : "standard",
+    flat: attrs.boolean("flat", false),
+    invert: attrs.boolean("invert", false),
+  });
 }
 
 function register(

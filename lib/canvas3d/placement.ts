@@ -8,6 +8,7 @@
  */
 
 import type { Attributes } from "../scene/attributes.ts";
+import { TRANSFORM_ATTRIBUTES } from "./attribute_names.ts";
 import {
   axisRotation,
   eulerRotation,
@@ -86,6 +87,34 @@ function transformStep(name: string, attrs: Attributes): Mat4 | null {
     default:
       return null;
   }
+}
+
+const IDENTITY = identity();
+
+/** Names {@linkcode transformMatrix} reads. */
+export const TRANSFORM_NAMES: ReadonlySet<string> = new Set(
+  TRANSFORM_ATTRIBUTES,
+);
+
+/** Names {@linkcode placementMatrix} reads. */
+export const PLACEMENT_NAMES: ReadonlySet<string> = new Set([
+  "position",
+  "rotation",
+  "size",
+  "start",
+  "end",
+  "radius",
+]);
+
+/** The local matrix of the transform attributes of `attrs`, or `null` when it has none. */
+export function transformMatrix(attrs: Attributes): Mat4 | null {
+  const out = new Float64Array(16);
+  return applyTransforms(IDENTITY, attrs, out) ? out : null;
+}
+
+/** The local matrix of a model's placement attributes. */
+export function placementMatrix(attrs: Attributes): Mat4 {
+  return applyPlacement(IDENTITY, attrs, new Float64Array(16));
 }
 
 /**

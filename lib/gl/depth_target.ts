@@ -28,6 +28,20 @@ const INTERNAL_FORMATS: Record<TextureFormat, number> = {
   r8: GL.R8,
 };
 
+const sampleLimits = new WeakMap<GLContext, number>();
+
+/** `GL_MAX_SAMPLES` of `ctx` (asked once). */
+function maxSamples(ctx: GLContext): number {
+  let limit = sampleLimits.get(ctx);
+  if (limit === undefined) {
+    const value = new Int32Array(1);
+    ctx.gl.glGetIntegerv(GL.MAX_SAMPLES, value);
+    limit = Math.max(0, value[0]);
+    sampleLimits.set(ctx, limit);
+  }
+  return limit;
+}
+
 /** A texture with depth (and optional multisampling) to draw 3D scenes into. */
 export class DepthTarget {
   #texture: Texture | null = null;
@@ -62,11 +76,7 @@ export class DepthTarget {
     format: TextureFormat,
     samples: number,
   ): boolean {
-    const limit = new Int32Array(1);
-    if (samples > 0) {
-      this.ctx.gl.glGetIntegerv(GL.MAX_SAMPLES, limit);
-      samples = Math.max(0, Math.min(samples, limit[0]));
-    }
+    if (samples > 0) samples = Math.min(samples, maxSamples(this.ctx));
     const texture = this.#texture;
     if (
       texture !== null && texture.width === width &&

@@ -173,3 +173,24 @@ Deno.test("a spot light lights its cone and nothing outside it", () => {
     engine.close();
   }
 });
+
+Deno.test("material expressions are evaluated every frame", () => {
+  const engine = renderScene(
+    canvasScene(CAMERA, [
+      AMBIENT,
+      {
+        kind: "!material",
+        attrs: { color: "=(1 - time);0;time" },
+        children: [{ kind: "!box", attrs: { size: 200, roughness: "=time" } }],
+      },
+    ]),
+  );
+  try {
+    engine.renderFrame(0);
+    assertNear(pixel(engine, 100, 100), [255, 0, 0, 255], 4, "t=0");
+    engine.renderFrame(1);
+    assertNear(pixel(engine, 100, 100), [0, 0, 255, 255], 4, "t=1");
+  } finally {
+    engine.close();
+  }
+});
