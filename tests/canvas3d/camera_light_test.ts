@@ -12,6 +12,7 @@ import {
   canvasScene,
   type Node3D,
   pixel,
+  RecordingLogger,
   renderScene,
 } from "./_scene3d.ts";
 
@@ -221,4 +222,67 @@ Deno.test("fov_ref= chooses the dimension fov= spans; orthographic= projects wit
     [150, 70],
     "orthographic",
   );
+});
+
+Deno.test("a light inside a !group lights only that group's models; lights outside reach into it", () => {
+  const engine = renderScene(
+    canvasScene({ viewpoint: [0, 0, 500] }, [
+      { kind: "!light", attrs: { color: [0, 0, 0.5] } },
+      {
+        kind: "!group",
+        children: [
+          { kind: "!light", attrs: { color: [0.5, 0, 0] } },
+          {
+            kind: "!box",
+            attrs: { position: [-150, 0, 0], size: 100, color: 1 },
+          },
+        ],
+      },
+      { kind: "!box", attrs: { position: [150, 0, 0], size: 100, color: 1 } },
+    ]),
+  );
+  try {
+    // sRGB of 0.5 is 188.
+    assertNear(pixel(engine, 70, 100), [188, 0, 188, 255], 4, "in the group");
+    assertNear(pixel(engine, 130, 100), [0, 0, 188, 255], 4, "outside");
+  } finally {
+    engine.close();
+  }
+});
+
+Deno.test("a line light lights along its length; max_lights= leaves extra lights out with a warning", () => {
+  // A line light along x above a floor, at height 100: the floor under
+  // any point of the segment is lit alike; beyond its ends it dims.
+  const log = new RecordingLogger();
+  const engine = renderScene(
+    canvasScene({
+      viewpoint: [0, 600, 0],
+      up: [0, 0, -1],
+      orthographic: true,
+      width: 400,
+      max_lights: 1,
+    }, [
+      {
+        kind: "!light",
+        attrs: { color: 5000, start: [-100, 100, 0], end: [100, 100, 0] },
+      },
+      { kind: "!light", attrs: { color: 1 } },
+      { kind: "!box", attrs: { size: [400, 1, 400], color: 1 } },
+    ]),
+    { log },
+  );
+  try {
+    // 5000 / 100² = 0.5 under the segment → sRGB ~186 (less Fresnel).
+    const middle = pixel(engine, 100, 100), end = pixel(engine, 145, 100);
+    assertNear(middle, end, 3, "alike along the segment");
+    assert(middle[0] > 170 && middle[0] < 195, `under the line: ${middle}`);
+    const beyond = pixel(engine, 195, 100);
+    assert(beyond[0] < middle[0] - 40, `beyond its end: ${beyond}`);
+    // The ambient light (1) was the second: left out (it would have made
+    // the middle white), with one warning.
+    const warnings = log.at("warn").filter((w) => w.includes("max_lights=1"));
+    assert(warnings.length === 1, `${log.records}`);
+  } finally {
+    engine.close();
+  }
 });

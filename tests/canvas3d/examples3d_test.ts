@@ -98,3 +98,33 @@ Deno.test("caller3d sends a lit cyan box in a red room; receiver3d a yellow box 
     );
   }
 });
+
+Deno.test("the README's 3D example renders its textured floor and lit models", async () => {
+  const engine = await Engine.open(`${EXAMPLES}canvas3d.toml`, {
+    watch: false,
+  });
+  try {
+    engine.renderFrame(0);
+    const window = engine.roots[0].output;
+    assert(window !== null);
+    const rgba = engine.gl.readTarget(window);
+    const at = (
+      x: number,
+      y: number,
+    ) => [...rgba.subarray((y * 640 + x) * 4, (y * 640 + x) * 4 + 4)];
+    // Near the bottom, the floor's chequers: light and dark grey cells.
+    const row = Array.from({ length: 64 }, (_, i) => at(i * 10, 340)[0]);
+    assert(Math.max(...row) - Math.min(...row) > 60, `floor row ${row}`);
+    // Somewhere in the middle band, the red material of the box and cone.
+    let red = 0;
+    for (let y = 120; y < 260; y += 2) {
+      for (let x = 0; x < 640; x += 2) {
+        const [r, g, b] = at(x, y);
+        if (r > 80 && r > 2 * g && r > 2 * b) red++;
+      }
+    }
+    assert(red > 300, `red pixels: ${red}`);
+  } finally {
+    engine.close();
+  }
+});
