@@ -22,6 +22,7 @@ import {
   type Node3D,
   pixel,
   RecordingLogger,
+  renderScene,
 } from "./_scene3d.ts";
 
 setLogLevel("error");
@@ -198,5 +199,32 @@ Deno.test("an edit that breaks a model file keeps its last good mesh; fixing it 
   } finally {
     engine.close();
     await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("!model vertices= faces= builds a mesh from vectors; bad faces= are an error naming the node", () => {
+  const log = new RecordingLogger();
+  const triangle = {
+    vertices: [-50, -50, 0, 50, -50, 0, -50, 50, 0],
+    emissive: 1,
+  };
+  const engine = renderScene(
+    canvasScene(ORTHO, [
+      { kind: "!model", attrs: { ...triangle, faces: [0, 1, 2] } },
+      {
+        kind: "!model",
+        attrs: { ...triangle, faces: [0, 1, 7], position: [0, 0, 10] },
+      },
+    ]),
+    { log },
+  );
+  try {
+    assertNear(pixel(engine, 60, 140), WHITE, 2, "inside the triangle");
+    assertNear(pixel(engine, 140, 60), NONE, 0, "outside the triangle");
+    assertEquals(log.at("error"), [
+      "error scene.toml: nodes[0].children[0].children[1] (!model): faces= needs 3 vertex numbers per face, each from 0 to 2",
+    ]);
+  } finally {
+    engine.close();
   }
 });

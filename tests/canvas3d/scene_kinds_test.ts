@@ -77,3 +77,20 @@ Deno.test("!transform means the 3D transform inside !canvas3d and the 2D one out
   assert(transform3d.scope?.name === "inside !canvas3d");
   assert(outside.nodes[0].scope === null);
 });
+
+Deno.test("attributes of Flitter's we leave out are warned about, not silently ignored", () => {
+  const scene = loadSceneText(
+    `${CANVAS}
+    [[nodes.children.children]]
+    kind = "!box"
+    translucency = 10
+    snap_edges = 0.1
+`,
+    "scene.toml",
+  );
+  assertEquals(scene.warnings.length, 2);
+  assert(
+    scene.warnings[0].includes(`unknown attribute "translucency" of !box`),
+  );
+  assert(scene.warnings[1].includes(`unknown attribute "snap_edges" of !box`));
+});
