@@ -3,15 +3,16 @@
  * 10x10x10 grid, each its own `!box` node with its own colour, the grid
  * turning with `time`) under 8 lights (2 directional, 6 point), rendered in
  * lockstep, against a bare FFI replay of exactly the GL calls the engine
- * issued for one frame (recorded, then called straight on the symbols: the
+ * issued for the same frames (recorded first, since the grid turns and each
+ * frame draws another picture; then called straight on the symbols: the
  * same instanced draw, uniforms and instance data, with no engine code in
- * between). Both run in one process on one context, in alternating blocks,
- * each frame finished with glFinish. Also the engine's own CPU per frame
- * (every GL call answered by a no-op): the tree walk of 1000 nodes,
- * collecting, sorting and packing the instances.
+ * between). Both run in one process on one context, alternating frame by
+ * frame (so both meet the same load), each frame finished with glFinish. Also the engine's
+ * own CPU per frame (every GL call answered by a no-op): the tree walk of
+ * 1000 nodes, collecting, sorting and packing the instances.
  *
  * Run: `deno run -A bench/canvas3d_bench.ts` → `bench/results/canvas3d.json`
- * (about 20 s on two cores with llvmpipe).
+ * (under a minute on two busy cores with llvmpipe).
  *
  * @module
  */
@@ -113,12 +114,16 @@ for (let i = 0; i < 10; i++) {
   gl.finish();
 }
 
-// Record one steady-state frame's GL calls.
+// Record the GL calls of every frame to be timed (the grid turns, so each
+// frame draws a different picture): the bare replay then draws exactly the
+// frames the engine draws, with the same instance data.
+const FRAMES = 80;
+const times = Array.from({ length: FRAMES }, (_, i) => 1 + i / 60);
 const symbols = gl.gl as unknown as Record<
   string,
   (...args: unknown[]) => unknown
 >;
-const calls: Call[] = [];
+let calls: Call[] = [];
 const recorder = new Proxy(symbols, {
   get(target, name: string) {
     const fn = target[name];
@@ -129,36 +134,55 @@ const recorder = new Proxy(symbols, {
     };
   },
 });
+const recorded: Call[][] = [];
 (gl as unknown as { gl: unknown }).gl = recorder;
-engine.renderFrame();
+for (const time of times) {
+  calls = [];
+  engine.renderFrame(time);
+  recorded.push(calls);
+}
 (gl as unknown as { gl: unknown }).gl = symbols;
 gl.finish();
+calls = recorded[0];
 const draws = calls.filter(([fn]) => fn === symbols.glDrawElementsInstanced);
 
-function replayFrame(): void {
-  for (let i = 0; i < calls.length; i++) {
-    const call = calls[i];
+function replayFrame(frame: Call[]): void {
+  for (let i = 0; i < frame.length; i++) {
+    const call = frame[i];
     call[0](...call[1]);
   }
 }
 
-const BLOCKS = 8;
-const FRAMES_PER_BLOCK = 12;
+// Engine and replay alternate frame by frame, so both meet the same load
+// (other processes share the cores); each frame's pair gives a ratio.
 const engineTimes: number[] = [];
 const bareTimes: number[] = [];
-for (let block = 0; block < BLOCKS; block++) {
-  for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
-    const began = performance.now();
-    engine.renderFrame();
-    gl.finish();
-    engineTimes.push(performance.now() - began);
+const ratios: number[] = [];
+const timeEngine = (i: number) => {
+  const began = performance.now();
+  engine.renderFrame(times[i]);
+  gl.finish();
+  return performance.now() - began;
+};
+const timeBare = (i: number) => {
+  const began = performance.now();
+  replayFrame(recorded[i]);
+  gl.finish();
+  return performance.now() - began;
+};
+for (let i = 0; i < FRAMES; i++) {
+  // Which goes first alternates too.
+  let engineMs: number, bareMs: number;
+  if (i % 2 === 0) {
+    engineMs = timeEngine(i);
+    bareMs = timeBare(i);
+  } else {
+    bareMs = timeBare(i);
+    engineMs = timeEngine(i);
   }
-  for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
-    const began = performance.now();
-    replayFrame();
-    gl.finish();
-    bareTimes.push(performance.now() - began);
-  }
+  engineTimes.push(engineMs);
+  bareTimes.push(bareMs);
+  ratios.push(engineMs / bareMs);
 }
 
 // The engine's own CPU per frame, GL calls answered by no-ops.
@@ -190,6 +214,7 @@ const results = {
   engineMsPerFrameMedian: round(engineMs),
   bareReplayMsPerFrameMedian: round(bareMs),
   engineOverheadPercent: round((engineMs / bareMs - 1) * 100, 1),
+  engineOverheadPercentPairedMedian: round((median(ratios) - 1) * 100, 1),
   engineFps: round(1000 / engineMs, 1),
   bareReplayFps: round(1000 / bareMs, 1),
   engineOwnCpuMsPerFrame: round(median(cpuTimes), 3),
