@@ -286,3 +286,39 @@ Deno.test("a line light lights along its length; max_lights= leaves extra lights
     engine.close();
   }
 });
+
+Deno.test("50 lights all count (the default max_lights=)", () => {
+  // Point lights in front of a wall facing the camera, each giving 0.01 at
+  // the middle (colour 0.01·d² at distance d, head-on): 50 of them match
+  // one light giving 0.5, and 49 fall short.
+  const light = (distance: number, amount: number): Node3D => ({
+    kind: "!light",
+    attrs: {
+      color: amount * (distance - 0.5) ** 2,
+      position: [0, 0, distance],
+    },
+  });
+  const wall = (lights: Node3D[]) =>
+    renderScene(
+      canvasScene({ viewpoint: [0, 0, 400] }, [
+        ...lights,
+        { kind: "!box", attrs: { size: [800, 800, 1], color: 1 } },
+      ]),
+    );
+  const many = (count: number) =>
+    Array.from({ length: count }, (_, i) => light(100 + 4 * i, 0.01));
+  const fifty = wall(many(50)), fortyNine = wall(many(49));
+  const one = wall([light(100, 0.5)]);
+  try {
+    const expected = pixel(one, 100, 100);
+    assertNear(pixel(fifty, 100, 100), expected, 1, "50 lights");
+    assert(
+      pixel(fortyNine, 100, 100)[0] < expected[0],
+      `49 lights: ${pixel(fortyNine, 100, 100)} vs ${expected}`,
+    );
+  } finally {
+    fifty.close();
+    fortyNine.close();
+    one.close();
+  }
+});
