@@ -178,3 +178,19 @@ Deno.test("1000 boxes, drawn as instances of one mesh, all show where they are p
     engine.close();
   }
 });
+
+Deno.test("hidden= leaves a 3D node and everything inside it out", () => {
+  check(
+    renderScene(canvasScene(ORTHO, [
+      marker({ position: [-50, 0, 0], hidden: true }),
+      {
+        kind: "!transform",
+        attrs: { translate: [50, 0, 0], hidden: true },
+        children: [marker()],
+      },
+      marker({ position: [0, 50, 0] }),
+    ])),
+    [[100, 50]],
+    [[50, 100], [150, 100]],
+  );
+});
