@@ -110,49 +110,80 @@ export function lightFrom(attrs: Attributes, matrix: Mat4): Light | null {
   };
 }
 
-/** vec4s per light in the shader's `lights` array. */
-export const LIGHT_VEC4S = 4;
-
 /**
- * Writes `lights` (at most `limit`) into `out` as the shader reads them,
- * four vec4s each: colour and type; position and radius; direction and
- * outer cosine; falloff. Returns how many were written.
+ * The lights of a group as the shader takes them, by kind so that each
+ * kind's loop runs without branches: ambient lights summed into one colour;
+ * directional lights as colour and direction (2 vec3 each); point, spot and
+ * line lights in that order, 5 vec4 each: colour and radius; position (a
+ * line's start) and the spot's outer cosine; a line's end (else the
+ * position) and the spot's inner cosine; falloff; the spot's direction.
  */
-export function packLights(
-  lights: readonly Light[],
-  limit: number,
-  out: Float32Array,
-): number {
-  const count = Math.min(lights.length, limit);
-  for (let i = 0; i < count; i++) {
-    const light = lights[i];
-    const o = i * LIGHT_VEC4S * 4;
-    out[o] = light.color[0];
-    out[o + 1] = light.color[1];
-    out[o + 2] = light.color[2];
-    out[o + 3] = light.type;
-    out[o + 4] = light.position[0];
-    out[o + 5] = light.position[1];
-    out[o + 6] = light.position[2];
-    out[o + 7] = light.radius;
-    out[o + 8] = light.direction[0];
-    out[o + 9] = light.direction[1];
-    out[o + 10] = light.direction[2];
-    out[o + 11] = light.outerCos;
-    out[o + 12] = light.falloff[0];
-    out[o + 13] = light.falloff[1];
-    out[o + 14] = light.falloff[2];
-    out[o + 15] = light.falloff[3];
+export class PackedLights {
+  /** Sum of the ambient lights. */
+  readonly ambient: Float32Array<ArrayBuffer> = new Float32Array(3);
+  /** Colour and direction of each directional light. */
+  directional: Float32Array<ArrayBuffer> = new Float32Array(0);
+  /** How many directional lights. */
+  directionalCount = 0;
+  /** The point, spot and line lights (see the class). */
+  positional: Float32Array<ArrayBuffer> = new Float32Array(0);
+  /** How many point, spot and line lights. */
+  positionalCount = 0;
+  /** How many of those are points (first), spots (next) and lines (last). */
+  readonly kinds: [number, number, number] = [0, 0, 0];
+
+  /** Packs the first `limit` of `lights`. */
+  pack(lights: readonly Light[], limit: number): void {
+    if (this.positional.length < limit * POSITIONAL_VEC4S * 4) {
+      this.directional = new Float32Array(limit * DIRECTIONAL_VEC3S * 3);
+      this.positional = new Float32Array(limit * POSITIONAL_VEC4S * 4);
+    }
+    this.ambient.fill(0);
+    this.directionalCount = 0;
+    this.positionalCount = 0;
+    this.kinds.fill(0);
+    const count = Math.min(lights.length, limit);
+    for (let i = 0; i < count; i++) {
+      const light = lights[i];
+      const color = light.color;
+      if (light.type === LightType.ambient) {
+        for (let k = 0; k < 3; k++) this.ambient[k] += color[k];
+      } else if (light.type === LightType.directional) {
+        const o = this.directionalCount++ * DIRECTIONAL_VEC3S * 3;
+        this.directional.set(color.slice(0, 3), o);
+        this.directional.set(light.direction, o + 3);
+      }
+    }
+    // Points, then spots, then lines: each kind has its own loop.
+    const order = [LightType.point, LightType.spot, LightType.line];
+    order.forEach((type, kind) => {
+      for (let i = 0; i < count; i++) {
+        if (lights[i].type !== type) continue;
+        this.#packPositional(lights[i]);
+        this.kinds[kind]++;
+      }
+    });
   }
-  return count;
+
+  #packPositional(light: Light): void {
+    const out = this.positional;
+    const o = this.positionalCount++ * POSITIONAL_VEC4S * 4;
+    const spot = light.type === LightType.spot;
+    const line = light.type === LightType.line;
+    out.set(light.color.slice(0, 3), o);
+    out[o + 3] = light.radius;
+    out.set(light.position, o + 4);
+    out[o + 7] = spot ? light.outerCos : -2; // no cone: all directions
+    out.set(line ? light.direction : light.position, o + 8);
+    out[o + 11] = spot ? Math.max(light.innerCos, light.outerCos + 1e-4) : -1;
+    out.set(light.falloff.slice(0, 4), o + 12);
+    if (spot) out.set(light.direction, o + 16);
+    else out.fill(0, o + 16, o + 19);
+    out[o + 19] = 0;
+  }
 }
 
-/** The inner cosines, one float per light (a second, smaller array). */
-export function packInnerCosines(
-  lights: readonly Light[],
-  limit: number,
-  out: Float32Array,
-): void {
-  const count = Math.min(lights.length, limit);
-  for (let i = 0; i < count; i++) out[i] = lights[i].innerCos;
-}
+/** vec3s per directional light. */
+export const DIRECTIONAL_VEC3S = 2;
+/** vec4s per point, spot or line light. */
+export const POSITIONAL_VEC4S = 5;

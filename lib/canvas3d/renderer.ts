@@ -13,7 +13,6 @@
 import type { GLContext } from "../gl/context.ts";
 import type { DepthTarget } from "../gl/depth_target.ts";
 import { GL } from "../gl/gles.ts";
-import { ShaderProgram } from "../gl/shader.ts";
 import type { Texture, TextureFormat } from "../gl/texture.ts";
 import { type CameraSettings, type CameraView, cameraView } from "./camera.ts";
 import {
@@ -23,16 +22,11 @@ import {
   type Scene3D,
 } from "./collect.ts";
 import { GpuMeshes } from "./gpu_meshes.ts";
-import {
-  type Light,
-  LIGHT_VEC4S,
-  packInnerCosines,
-  packLights,
-} from "./lights.ts";
+import { PbrPrograms } from "./pbr_programs.ts";
 import { type Material, TEXTURE_PROPERTIES } from "./material.ts";
 import { type Mat4, writeNormalMatrix } from "./math3d.ts";
 import type { MeshData } from "./mesh.ts";
-import { fragmentSource, INSTANCE_FLOATS, VERTEX_SOURCE } from "./pbr_glsl.ts";
+import { INSTANCE_FLOATS } from "./pbr_glsl.ts";
 
 /** Instances of one mesh with one set of textures. */
 interface Batch {
@@ -54,16 +48,14 @@ export type TextureLookup = (id: string) => Texture | null;
 /** Draws 3D scenes with one GL context. */
 export class Renderer3D {
   readonly #meshes: GpuMeshes;
-  readonly #programs = new Map<number, ShaderProgram>();
+  readonly #programs: PbrPrograms;
   #instanceData = new Float32Array(INSTANCE_FLOATS * 64);
-  #lightData = new Float32Array(0);
-  #innerData = new Float32Array(0);
-  readonly #viewProjection = new Float32Array(16);
   readonly #batches = new Map<MeshData, Map<string, Batch>>();
 
   /** @param ctx the GL context */
   constructor(readonly ctx: GLContext) {
     this.#meshes = new GpuMeshes(ctx);
+    this.#programs = new PbrPrograms(ctx);
   }
 
   /** Starts a frame (meshes unused for a while are freed). */
@@ -127,9 +119,6 @@ export class Renderer3D {
     const ctx = this.ctx;
     const gl = ctx.gl;
     const settings = group.settings;
-    const program = this.#program(settings.maxLights);
-    program.use();
-    this.#setCamera(program, camera, view);
     const lights = groupLights(group);
     if (lights.length > settings.maxLights) {
       warn(
@@ -137,7 +126,12 @@ export class Renderer3D {
         `${lights.length} lights, but a group uses at most max_lights=${settings.maxLights}; the rest are left out`,
       );
     }
-    this.#setLights(program, lights, settings.maxLights);
+    this.#programs.beginGroup({
+      camera,
+      view,
+      lights,
+      maxLights: settings.maxLights,
+    });
     if (settings.depthTest) gl.glEnable(GL.DEPTH_TEST);
     else gl.glDisable(GL.DEPTH_TEST);
     gl.glDepthFunc(GL.LEQUAL);
@@ -178,17 +172,16 @@ export class Renderer3D {
     this.#writeInstances(ordered);
     gl.glDepthMask(1);
     ctx.setBlend(false);
-    this.#drawRuns(program, ordered, 0, opaque.length, lookup);
+    this.#drawRuns(ordered, 0, opaque.length, lookup);
     if (transparent.length > 0) {
       gl.glDepthMask(0);
       ctx.setBlend(true);
-      this.#drawRuns(program, ordered, opaque.length, ordered.length, lookup);
+      this.#drawRuns(ordered, opaque.length, ordered.length, lookup);
     }
   }
 
   /** Draws items `from` … `to` − 1, one draw per run of the same batch. */
   #drawRuns(
-    program: ShaderProgram,
     items: readonly Item[],
     from: number,
     to: number,
@@ -197,14 +190,13 @@ export class Renderer3D {
     let start = from;
     for (let i = from + 1; i <= to; i++) {
       if (i < to && items[i].batch === items[start].batch) continue;
-      this.#drawRun(program, items, start, i, lookup);
+      this.#drawRun(items, start, i, lookup);
       start = i;
     }
   }
 
   /** Draws items `from` … `to` − 1, all of one batch. */
   #drawRun(
-    program: ShaderProgram,
     items: readonly Item[],
     from: number,
     to: number,
@@ -226,7 +218,7 @@ export class Renderer3D {
         textured |= 1 << unit;
       });
     }
-    program.set("textured", textured);
+    this.#programs.use(textured);
     this.#meshes.draw(batch.mesh, from, to - from);
   }
 
@@ -284,77 +276,9 @@ export class Renderer3D {
     this.#meshes.uploadInstances(data, floats);
   }
 
-  #program(maxLights: number): ShaderProgram {
-    let program = this.#programs.get(maxLights);
-    if (program === undefined) {
-      program = ShaderProgram.compile(
-        this.ctx,
-        VERTEX_SOURCE,
-        fragmentSource(maxLights),
-        "!canvas3d",
-      );
-      program.use();
-      TEXTURE_PROPERTIES.forEach((property, unit) =>
-        program!.set(`${property}_texture`, unit)
-      );
-      this.#programs.set(maxLights, program);
-    }
-    return program;
-  }
-
-  #setCamera(
-    program: ShaderProgram,
-    camera: CameraSettings,
-    view: CameraView,
-  ): void {
-    this.#viewProjection.set(view.viewProjection);
-    const info = program.uniforms.get("view_projection");
-    if (info !== undefined) program.setArray(info, this.#viewProjection);
-    program.set("view_position", view.position);
-    program.set("view_direction", view.direction);
-    program.set("orthographic", camera.orthographic ? 1 : 0);
-    program.set("fog_color", camera.fogColor);
-    program.set("fog_range", [
-      camera.fogMin,
-      camera.fogMax,
-      Math.max(camera.fogCurve, 1e-3),
-    ]);
-    program.set("monochrome", camera.monochrome ? 1 : 0);
-    program.set("tint", camera.tint);
-  }
-
-  #setLights(
-    program: ShaderProgram,
-    lights: readonly Light[],
-    maxLights: number,
-  ): void {
-    const size = maxLights * LIGHT_VEC4S * 4;
-    if (this.#lightData.length < size) {
-      this.#lightData = new Float32Array(size);
-      this.#innerData = new Float32Array(maxLights);
-    }
-    const count = packLights(lights, maxLights, this.#lightData);
-    packInnerCosines(lights, maxLights, this.#innerData);
-    program.set("light_count", count);
-    if (count === 0) return;
-    const info = program.uniforms.get("lights");
-    if (info !== undefined) {
-      program.setArray(
-        info,
-        this.#lightData.subarray(0, count * LIGHT_VEC4S * 4),
-        count * LIGHT_VEC4S,
-      );
-    }
-    const inner = program.uniforms.get("light_inner");
-    if (inner !== undefined) {
-      program.setArray(inner, this.#innerData.subarray(0, count), count);
-    }
-  }
-
   /** Frees programs and meshes. */
   destroy(): void {
-    for (const program of this.#programs.values()) program.destroy();
-    this.#programs.clear();
+    this.#programs.destroy();
     this.#meshes.destroy();
   }
 }
