@@ -322,3 +322,33 @@ Deno.test("50 lights all count (the default max_lights=)", () => {
     one.close();
   }
 });
+
+Deno.test("lights that come and go with if= light the scene while they are there", () => {
+  const engine = renderScene(
+    canvasScene({ viewpoint: [0, 0, 400] }, [
+      { kind: "!light", attrs: { color: [0.5, 0, 0] } },
+      {
+        kind: "!light",
+        attrs: { color: 0.3, direction: [0, 0, -1], if: "=time >= 1" },
+      },
+      {
+        kind: "!light",
+        attrs: { color: 20000, position: [0, 0, 200], if: "=time >= 2" },
+      },
+      { kind: "!box", attrs: { size: [400, 400, 1], color: [0, 1, 1] } },
+    ]),
+  );
+  try {
+    const green = (time: number) => {
+      engine.renderFrame(time);
+      return pixel(engine, 100, 100)[1];
+    };
+    const [g0, g1, g2, g0again] = [green(0), green(1), green(2), green(0)];
+    assert(g0 === 0 && g0again === 0, `ambient red only: ${g0}, ${g0again}`);
+    // 0.3 · (1 − F) → sRGB ~146; with the point light's 0.5 more, ~225.
+    assert(g1 > 130 && g1 < 160, `with the directional light: ${g1}`);
+    assert(g2 > g1 + 50, `with the point light too: ${g2}`);
+  } finally {
+    engine.close();
+  }
+});
