@@ -88,6 +88,7 @@ export {
   NODE_KINDS,
   type NodeKind,
   type NodeOptions,
+  ownersOfKind,
   registerNodeKind,
   type RenderContext,
   SceneNode,

@@ -1,13 +1,14 @@
 /**
  * Registers every built-in node kind and signalling kind (import for its
- * side effect): the render nodes, `!canvas`, `!webrtc`, `!broadcast` and
- * `!websocket`.
+ * side effect): the render nodes, `!canvas`, `!canvas3d` and its 3D kinds,
+ * `!webrtc`, `!broadcast` and `!websocket`.
  *
  * @module
  */
 
 import "./render/nodes/mod.ts";
 import "./canvas/mod.ts";
+import "./canvas3d/mod.ts";
 import "./signalling/broadcast.ts";
 import "./signalling/websocket.ts";
 import "./webrtc/signalling_node.ts";

@@ -261,8 +261,10 @@ export function reconcile(
       if (candidate && unmatched.has(candidate)) match = candidate;
     }
     const attributes = new Attributes(model.path, new Map(), file);
+    // Every attribute takes its place in the scene's order (expressions are
+    // filled in each frame): Flitter's 3D !transform applies them in order.
     for (const [name, source] of model.attributes) {
-      if (source.constant) attributes.set(name, source.value);
+      attributes.set(name, source.constant ? source.value : null);
     }
     if (match !== undefined) {
       unmatched.delete(match);

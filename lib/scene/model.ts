@@ -31,6 +31,7 @@ import {
   type KindRegistry,
   NODE_KINDS,
   type NodeKind,
+  ownersOfKind,
 } from "./node.ts";
 import { formatProblem, SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
@@ -175,9 +176,15 @@ function buildNode(
   if (nodeKind === undefined) {
     const known = registry.names().map((name) => `!${name}`);
     const inside = registry.owner === null ? "" : ` inside !${registry.owner}`;
-    const problem = `Unknown node kind "!${kind}"${inside}${
-      didYouMean(`!${kind}`, known)
-    }`;
+    // A near name here first; else where a kind of this name does exist.
+    const owners = ownersOfKind(kind, registry);
+    const hint = didYouMean(`!${kind}`, known) ||
+      (owners.length > 0
+        ? ` (it exists only inside ${
+          owners.map((owner) => `!${owner}`).join(", ")
+        })`
+        : "");
+    const problem = `Unknown node kind "!${kind}"${inside}${hint}`;
     if (!registry.unknownIsWarning) {
       throw new SceneError({ file, path: `${path}.kind` }, problem);
     }

@@ -278,6 +278,7 @@ export class KindRegistry {
   constructor(options: KindRegistryOptions = {}) {
     this.owner = options.owner ?? null;
     this.unknownIsWarning = options.unknownIsWarning ?? false;
+    registries.add(this);
   }
 
   /** Adds a kind; a later registration of the same name replaces it. */
@@ -294,6 +295,25 @@ export class KindRegistry {
   names(): string[] {
     return [...this.#kinds.keys()];
   }
+}
+
+const registries = new Set<KindRegistry>();
+
+/**
+ * The kinds that give their subtree a registry (other than `except`)
+ * holding a kind called `name`: where a node of that kind may stand (for
+ * messages such as `"!box" exists only inside !canvas3d`).
+ */
+export function ownersOfKind(
+  name: string,
+  except: KindRegistry | null = null,
+): string[] {
+  const owners: string[] = [];
+  for (const registry of registries) {
+    if (registry === except || registry.owner === null) continue;
+    if (registry.get(name) !== undefined) owners.push(registry.owner);
+  }
+  return owners;
 }
 
 /** The global registry: the kinds of top-level nodes and their subtrees. */

@@ -1,7 +1,10 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { Engine } from "../../lib/engine/engine.ts";
 import { Logger, type LogLevel, setLogLevel } from "../../lib/log/logger.ts";
-import { type VideoNode, videoNodeOptions } from "../../lib/render/nodes/video.ts";
+import {
+  type VideoNode,
+  videoNodeOptions,
+} from "../../lib/render/nodes/video.ts";
 import {
   eventually,
   ffmpegProcessesWith,
