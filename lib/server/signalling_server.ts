@@ -5,6 +5,8 @@
  *
  * HTTP: a WebSocket upgrade at `/` joins the signalling; a plain `GET /`
  * gets a short text page; other paths get 404 and other methods 405.
+ * WHIP and WHEP (`/whip/…`, `/whep/…`) and the browser page (with
+ * `page: true`) are answered first, by `http_routes.ts`.
  *
  * Dead clients: the server pings every client after `idleTimeout / 2`
  * seconds of silence and drops it when no pong comes within `idleTimeout`,
@@ -52,9 +54,10 @@ import {
 } from "./client_messages.ts";
 import { CLOSE_POLICY, type MemberConnection, RoomRegistry } from "./rooms.ts";
 import { certificatesFromPem, privateKeyFromPem } from "./pem.ts";
+import { HttpRoutes, type HttpRoutesOptions } from "./http_routes.ts";
 
 /** Options of {@linkcode startSignallingServer}. */
-export interface SignallingServerOptions {
+export interface SignallingServerOptions extends HttpRoutesOptions {
   /** Interface to listen on (default `"0.0.0.0"`, any IPv4 address). */
   host?: string;
   /** Port; `0` picks a free one (default 8080, or 8443 with a certificate). */
@@ -175,6 +178,7 @@ export async function startSignallingServer(
   const rooms = new RoomRegistry();
   const clients = new Set<ClientConnection>();
   let nextClient = 1;
+  const routes = await HttpRoutes.create(rooms, options, log);
 
   let tlsOptions: { cert: string; key: string } | undefined;
   if (tls) {
@@ -326,7 +330,9 @@ export async function startSignallingServer(
   function serve(
     request: Request,
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-  ): Response {
+  ): Response | Promise<Response> {
+    const routed = routes.handle(request); // WHIP, WHEP, the browser page
+    if (routed !== null) return routed;
     const path = new URL(request.url).pathname;
     if (path !== "/") return new Response("Not found\n", { status: 404 });
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -381,6 +387,7 @@ export async function startSignallingServer(
 
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
+    routes.close();
     const waits: Promise<void>[] = [];
     for (const client of clients) {
       if (client.socket.readyState === WebSocket.CLOSED) continue;
