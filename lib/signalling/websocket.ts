@@ -31,7 +31,11 @@
  * peer reappears in the room after having left (the peer has restarted).
  * When the peer connection fails or closes, signalling starts again at once
  * with a fresh connection to the server, so a caller that stayed joined
- * sees this endpoint come back.
+ * sees this endpoint come back. A `call` with `"hangup_on_leave": true`
+ * (the server's WHIP and WHEP sessions send it: they stay in the room for
+ * the life of the call) comes from a peer whose leaving ends the call: when
+ * a member list shows it gone, the call is closed at once and the endpoint
+ * waits for the next one, instead of until the connection times out.
  *
  * The WebSocket is `npm:ws`, not Deno's own: it can turn certificate checks
  * off for one connection (`verify=false`) and sets TCP_NODELAY (Deno's
@@ -250,6 +254,8 @@ class WebSocketSignalling implements Signalling {
   #peer: string | null = null;
   #peerPresent: boolean | null = null;
   #members: ReadonlySet<string> = new Set();
+  /** The current peer's call said its leaving the room ends the call. */
+  #hangupOnLeave = false;
   #timeoutGeneration = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -504,6 +510,14 @@ class WebSocketSignalling implements Signalling {
           const wasPresent = this.#peerPresent;
           this.#peerPresent = this.#peer !== null &&
             this.#members.has(this.#peer);
+          if (this.#hangupOnLeave && wasPresent && !this.#peerPresent) {
+            this.#log.info(
+              `Peer "${this.#peer}" left the room, which ends its call`,
+            );
+            this.#session.close();
+            this.#restartOnSocket();
+            return null;
+          }
           if (call !== null && wasPresent === false && this.#peerPresent) {
             this.#log.info(
               `Peer "${call}" came back to the room; calling again`,
@@ -540,6 +554,7 @@ class WebSocketSignalling implements Signalling {
         const from = field(msg, "from");
         const offer = field(msg, "offer");
         this.#peer = from;
+        this.#hangupOnLeave = msg.hangup_on_leave === true;
         this.#log.info(`Answering call from "${from}"`);
         const answer = await this.#session.acceptOffer(offer);
         if (this.#stopped) return "stopped";
@@ -593,6 +608,7 @@ class WebSocketSignalling implements Signalling {
 
   async #makeCall(peer: string): Promise<void> {
     this.#peer = peer;
+    this.#hangupOnLeave = false;
     this.#log.info(`Calling "${peer}"`);
     const offer = await this.#session.createOffer();
     if (this.#stopped) return;
@@ -613,6 +629,7 @@ class WebSocketSignalling implements Signalling {
     this.#cancelTimeout();
     const call = this.#config.call;
     this.#peer = call;
+    this.#hangupOnLeave = false;
     this.#step = call !== null ? "waiting-members" : "waiting-call";
   }
 
