@@ -1,8 +1,8 @@
 /**
  * Command-line options of the signalling server (`server.ts`, `cli.ts
  * serve`), the same as the original `flitter_webrtc` server's plus
- * `--idle-timeout=` and the WHIP/WHEP options (`--token=`,
- * `--token-file=`, `--whip-timeout=`). The logging flags are read by the parser that `run`
+ * `--idle-timeout=` and the WHIP/WHEP and page options (`--token=`,
+ * `--token-file=`, `--whip-timeout=`, `--no-page`). The logging flags are read by the parser that `run`
  * uses too (`lib/log/log_flags.ts`), with the same rules.
  *
  * @module
@@ -35,6 +35,7 @@ Options:
   --token-file=FILE    read the token from FILE (its first line)
   --whip-timeout=SECS  how long a WHIP/WHEP offer waits for the rig's answer
                        (default: 15)
+  --no-page            do not serve the browser page at /
   --help               show this text
 `;
 
@@ -62,6 +63,8 @@ export interface ServerArgs {
   tokenFile?: string;
   /** `--whip-timeout=` in seconds. */
   whipTimeout?: number;
+  /** Serve the browser page (`false` with `--no-page`). */
+  page: boolean;
   /** `--help` was given. */
   help: boolean;
 }
@@ -138,6 +141,7 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
         token: { type: "string" },
         "token-file": { type: "string" },
         "whip-timeout": { type: "string" },
+        "no-page": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -185,6 +189,7 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
       3600,
       false,
     ),
+    page: values["no-page"] !== true,
     help: values.help === true,
   };
 }

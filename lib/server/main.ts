@@ -97,6 +97,7 @@ export async function main(
       idleTimeout: options.idleTimeout,
       token,
       whipTimeout: options.whipTimeout,
+      page: options.page,
       log,
     });
     if (identity !== null) {
@@ -121,6 +122,7 @@ export async function main(
 
   log.info(`Signalling server listening on ${server.url}`);
   const http = server.url.replace(/^ws/, "http");
+  if (options.page) log.info(`Browser page at ${http}`);
   log.info(
     `WHIP and WHEP at ${http}whip/ROOM/ID and ${http}whep/ROOM/ID (${
       token === undefined ? "open to anyone: no --token" : "with a token"

@@ -41,6 +41,7 @@ Deno.test("server options parse like the original's", () => {
     token: undefined,
     tokenFile: undefined,
     whipTimeout: undefined,
+    page: true,
     help: false,
   });
   const args = parseServerArgs([
@@ -73,8 +74,9 @@ Deno.test("server options parse like the original's", () => {
   const whip = parseServerArgs([
     "--token=s3cret",
     "--whip-timeout=2",
+    "--no-page",
   ]);
-  assertEquals([whip.token, whip.whipTimeout], ["s3cret", 2]);
+  assertEquals([whip.token, whip.whipTimeout, whip.page], ["s3cret", 2, false]);
   assertEquals(parseServerArgs(["--token-file=t.txt"]).tokenFile, "t.txt");
   throws(
     () => parseServerArgs(["--token=a", "--token-file=t.txt"]),
