@@ -41,6 +41,12 @@
  * answered as a preflight, so web pages can publish and watch. A token, when
  * set, is needed for `POST` and `DELETE`, not for `OPTIONS`.
  *
+ * A client that goes away while its offer waits for the answer is not
+ * noticed (Deno's `request.signal` also fires after every response, with a
+ * warning): the session is made all the same, and ends when the rig, whose
+ * call then fails, leaves the room to signal again, or with a new session
+ * to the same endpoint.
+ *
  * @module
  */
 
@@ -391,8 +397,6 @@ export class WhipGateway {
         ),
       this.#timeoutMs,
     );
-    const gone = () => call.refuse(499, "The client went away");
-    request.signal.addEventListener("abort", gone);
     let answer: string;
     try {
       answer = await call.answer;
@@ -402,7 +406,6 @@ export class WhipGateway {
       return textResponse(error.status, error.message);
     } finally {
       clearTimeout(timer);
-      request.signal.removeEventListener("abort", gone);
     }
     if (!answerHasVideo(answer)) {
       this.#end(call, "the answer accepts no video");
