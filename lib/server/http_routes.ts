@@ -3,7 +3,9 @@
  * and WHEP (`/whip/…`, `/whep/…`, see `whip.ts`) and, when asked for, the
  * browser page (`GET /`, `/client.js`, see `page.ts`). The server asks
  * {@linkcode HttpRoutes.handle} first and handles the request itself when
- * it gets `null` (the WebSocket upgrade, its own text page, 404s).
+ * it gets `null` (the WebSocket upgrade, its own text page, 404s). A server
+ * that parses HTTP itself instead of using `Deno.serve` reaches the routes
+ * through `fetch_bridge.ts` (request body, `Request`, response bytes).
  *
  * @module
  */
