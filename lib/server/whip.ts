@@ -10,13 +10,16 @@
  * normal `call` message, and the rig's `answer` comes back as
  * `201 Created` with the answer SDP and a `Location` header naming the
  * session, `/whip/ROOM/ID/SESSION`; the server then sends the rig
- * `finished`, as a calling endpoint does. The member stays in the room for
- * the life of the call: `DELETE` on the session's URL makes it leave,
- * which the rig sees in the room's next member list (the `call` carried
- * `"hangup_on_leave": true`, so the rig ends the call and waits for the
- * next one). The session also ends when the rig leaves the room, when a
- * new session of the same kind to the same endpoint replaces it (a rig
- * holds one call), and when the server closes.
+ * `finished`, as a calling endpoint does, and `stay`. The member stays in
+ * the room for the life of the call: `DELETE` on the session's URL sends
+ * the rig `hangup` and makes the member leave. Rigs end the call on either:
+ * the `call` carried `"hangup_on_leave": true` (the member's leaving ends
+ * the call), and `stay`/`hangup` are the messages with which endpoints that
+ * stay in the room announce it and end a call (endpoints that know neither
+ * ignore them). The session also ends (with `hangup`) when a new session of
+ * the same kind to the same endpoint replaces it (a rig holds one call) and
+ * when an offer is refused after reaching the rig; and (without) when the
+ * rig leaves the room or the server closes (the call itself may go on).
  *
  * What is refused, and how:
  *
@@ -250,7 +253,7 @@ export class WhipGateway {
     this.#closed = true;
     for (const call of [...this.#calls.values()]) {
       call.refuse(503, "The server is shutting down");
-      this.#end(call, "the server is shutting down");
+      this.#end(call, "the server is shutting down", false);
     }
   }
 
@@ -372,7 +375,7 @@ export class WhipGateway {
       room,
       target,
       name,
-      (gone) => this.#end(gone, `"${target}" left the room`),
+      (gone) => this.#end(gone, `"${target}" left the room`, false),
     );
     if (!this.#rooms.join(call, name, room)) {
       return textResponse(
@@ -415,6 +418,7 @@ export class WhipGateway {
       );
     }
     this.#rooms.relay(call, { type: "finished", to: target });
+    this.#rooms.relay(call, { type: "stay", to: target });
     call.goLive();
     this.#log.info(`${call.label}: answered, session ${call.resource}`);
     const location = `/${kind}/${segment(room)}/${
@@ -430,14 +434,18 @@ export class WhipGateway {
     });
   }
 
-  /** Takes `call` out of its room and forgets it (safe to call twice). */
-  #end(call: HttpCall, why: string): void {
+  /**
+   * Takes `call` out of its room and forgets it (safe to call twice); with
+   * `hangUp`, the rig is sent `hangup` first.
+   */
+  #end(call: HttpCall, why: string, hangUp = true): void {
     if (this.#calls.get(call.resource) !== call) return;
     this.#calls.delete(call.resource);
     const key = `${call.room}\n${call.name}`;
     if (this.#byMember.get(key) === call) this.#byMember.delete(key);
     const wasLive = call.isLive;
     call.end();
+    if (hangUp) this.#rooms.relay(call, { type: "hangup", to: call.target });
     this.#rooms.leave(call);
     if (wasLive) this.#log.info(`${call.label}: ended, ${why}`);
     else this.#log.debug(`${call.label}: not answered, ${why}`);

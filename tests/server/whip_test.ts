@@ -86,11 +86,17 @@ Deno.test("WHIP: the offer reaches the rig as a call from whip:ID, its answer co
     const location = response.headers.get("location") ?? "";
     assertMatch(location, /^\/whip\/studio\/stage\/[0-9a-f-]{36}$/);
     assertEquals(await response.text(), sampleAnswer());
-    // Like a calling endpoint, the server says "finished" and stays joined.
+    // Like a calling endpoint, the server says "finished", and "stay": its
+    // member stays joined for the call.
     assertEquals(
       (await rig.next((m) => m.type === "finished")).from,
       "whip:stage",
     );
+    assertEquals(await rig.next(), {
+      type: "stay",
+      to: "stage",
+      from: "whip:stage",
+    });
     await rig.latestMembers((m) => m.includes("whip:stage"));
     // PATCH (trickle ICE, ICE restart) is refused as RFC 9725 asks.
     const patch = await fetch(`${base}${location}`, {
@@ -101,10 +107,14 @@ Deno.test("WHIP: the offer reaches the rig as a call from whip:ID, its answer co
     assertEquals(patch.status, 405);
     assertMatch(patch.headers.get("allow") ?? "", /DELETE/);
     await patch.body?.cancel();
-    // DELETE: the session's member leaves, and the rig sees it go.
+    // DELETE: the rig is told "hangup", and the session's member leaves.
     assertEquals(
       await outcome(await fetch(`${base}${location}`, { method: "DELETE" })),
       [200, ""],
+    );
+    assertEquals(
+      (await rig.next((m) => m.type === "hangup")).from,
+      "whip:stage",
     );
     assertEquals(
       await rig.latestMembers((m) => !m.includes("whip:stage")),
@@ -273,6 +283,11 @@ Deno.test("a rig that does not answer in time: 504, the session's member leaves,
     const [status, text] = await outcome(await response);
     assertEquals(status, 504);
     assertEquals(text, '"stage" did not answer within 0.3 s\n');
+    // What the rig may have started is called off.
+    assertEquals(
+      (await rig.next((m) => m.type === "hangup")).from,
+      "whip:stage",
+    );
     await rig.latestMembers((m) => !m.includes("whip:stage"));
     // A late answer goes nowhere; the other members still talk.
     rig.send({ type: "answer", to: "whip:stage", answer: sampleAnswer() });
@@ -351,5 +366,7 @@ Deno.test("a WebSocket client holding whip:ID gets 409; closing the server answe
   await server.close();
   assertEquals((await outcome(await waiting))[0], 503);
   await rig.closed;
+  // Closing the server hangs up nothing: calls may go on without it.
+  assertEquals(rig.received.filter((m) => m.type === "hangup"), []);
   await squatter.closed;
 });
