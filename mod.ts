@@ -67,7 +67,11 @@ export {
   type SceneLocation,
 } from "./lib/scene/errors.ts";
 export { Attributes } from "./lib/scene/attributes.ts";
-export { loadSceneFile, loadSceneText } from "./lib/scene/load_scene.ts";
+export {
+  loadNodeKinds,
+  loadSceneFile,
+  loadSceneText,
+} from "./lib/scene/load_scene.ts";
 export type { SceneFormat } from "./lib/scene/parse_text.ts";
 export type {
   AttributeSource,
@@ -79,8 +83,12 @@ export {
   getNodeKind,
   inheritance,
   type Inherited,
+  KindRegistry,
+  type KindRegistryOptions,
+  NODE_KINDS,
   type NodeKind,
   type NodeOptions,
+  ownersOfKind,
   registerNodeKind,
   type RenderContext,
   SceneNode,
@@ -108,6 +116,7 @@ export {
 export {
   type ConnectionState,
   getSignallingKind,
+  type PeerActivity,
   type PeerSession,
   registerSignallingKind,
   type Signalling,
@@ -125,6 +134,7 @@ export {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "./lib/webrtc/peer_session.ts";
+export type { CanvasConversion, CanvasNodeOptions } from "./lib/canvas/mod.ts";
 export type {
   FrameConversion,
   SendConversion,
@@ -138,6 +148,10 @@ export {
   parseIceServers,
 } from "./lib/webrtc/ice_servers.ts";
 export type { VideoCodec } from "./lib/webrtc/sdp.ts";
+export type {
+  FrameLayoutChoice,
+  VideoNodeOptions,
+} from "./lib/render/nodes/video.ts";
 export {
   type CallFigures,
   formatCallFigures,

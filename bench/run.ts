@@ -21,12 +21,23 @@ interface Bench {
 
 const BENCHES: readonly Bench[] = [
   { name: "engine", result: "engine", limitSeconds: 60 },
+  { name: "video", result: "video", limitSeconds: 60 },
+  { name: "canvas3d", result: "canvas3d", limitSeconds: 90 },
   { name: "gl_bare", result: "gl_bare", limitSeconds: 100 },
   { name: "expr", result: "expr", limitSeconds: 30 },
   { name: "media", result: "media", limitSeconds: 60 },
+  { name: "canvas", result: "canvas", limitSeconds: 90 },
   { name: "broadcast", result: "broadcast", limitSeconds: 60 },
+  // Kill/restart, clean-exit and edit cycles of a broadcast call (two processes).
+  { name: "reconnect", result: "reconnect", limitSeconds: 240 },
   { name: "webrtc_convert", result: "webrtc_convert", limitSeconds: 30 },
   { name: "server", result: "server", limitSeconds: 60 },
+  // !websocket recovering from restarts and exits, with real endpoints.
+  {
+    name: "reconnect_websocket",
+    result: "reconnect_websocket",
+    limitSeconds: 300,
+  },
   // The server figures were just measured: the call benchmark only includes them.
   {
     name: "call",

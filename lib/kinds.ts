@@ -1,12 +1,14 @@
 /**
  * Registers every built-in node kind and signalling kind (import for its
- * side effect): the render nodes, `!webrtc`, `!broadcast`, `!websocket`,
- * `!whip` and `!whep`.
+ * side effect): the render nodes, `!canvas`, `!canvas3d` and its 3D kinds,
+ * `!webrtc`, `!broadcast`, `!websocket`, `!whip` and `!whep`.
  *
  * @module
  */
 
 import "./render/nodes/mod.ts";
+import "./canvas/mod.ts";
+import "./canvas3d/mod.ts";
 import "./signalling/broadcast.ts";
 import "./signalling/websocket.ts";
 import "./signalling/whip.ts";

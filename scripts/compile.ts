@@ -22,6 +22,8 @@ const args = [
   "examples",
   "--include",
   "lib/render/nodes/_image_encoder_worker.ts",
+  "--include",
+  "lib/media/_video_decode_worker.ts",
   "--output",
   output,
   ...Deno.args,

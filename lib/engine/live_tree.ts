@@ -12,12 +12,11 @@
 import type { EvaluationScope } from "../expr/expression.ts";
 import { asString, isTruthy } from "../expr/values.ts";
 import type { Logger } from "../log/logger.ts";
-import {
-  getNodeKind,
-  type Inherited,
-  type NodeKind,
-  type RenderContext,
-  type SceneNode,
+import type {
+  Inherited,
+  NodeKind,
+  RenderContext,
+  SceneNode,
 } from "../scene/node.ts";
 import { Attributes } from "../scene/attributes.ts";
 import { formatProblem } from "../scene/errors.ts";
@@ -45,7 +44,7 @@ export class LiveNode {
     public attributes: Attributes,
     public children: LiveNode[],
   ) {
-    this.#kind = getNodeKind(model.kind)!;
+    this.#kind = model.nodeKind;
     this.maySettle = (this.#kind.settles ?? false) ||
       children.some((child) => child.maySettle);
   }
@@ -246,21 +245,26 @@ export function reconcile(
     const id = constantId(model);
     if (id !== null) {
       const candidate = byId.get(`${model.kind}#${id}`);
-      if (candidate && unmatched.has(candidate)) match = candidate;
+      if (
+        candidate && unmatched.has(candidate) &&
+        candidate.model.nodeKind === model.nodeKind
+      ) match = candidate;
     }
     if (match === undefined) {
-      const ordinal = models.slice(0, index).filter((m) =>
-        m.kind === model.kind
-      )
+      // The same kind record, not only the name: names are per registry.
+      const kind = model.nodeKind;
+      const ordinal = models.slice(0, index).filter((m) => m.nodeKind === kind)
         .length;
-      const candidate = previous.filter((old) => old.model.kind === model.kind)[
+      const candidate = previous.filter((old) => old.model.nodeKind === kind)[
         ordinal
       ];
       if (candidate && unmatched.has(candidate)) match = candidate;
     }
     const attributes = new Attributes(model.path, new Map(), file);
+    // Every attribute takes its place in the scene's order (expressions are
+    // filled in each frame): Flitter's 3D !transform applies them in order.
     for (const [name, source] of model.attributes) {
-      if (source.constant) attributes.set(name, source.value);
+      attributes.set(name, source.constant ? source.value : null);
     }
     if (match !== undefined) {
       unmatched.delete(match);

@@ -221,6 +221,14 @@ export class GLContext {
     this.bindTexture(this.#scratchUnit, id);
   }
 
+  /** Binds vertex array `id` (0: none) unless it is bound already. */
+  bindVertexArray(id: number): void {
+    if (this.#vertexArray !== id) {
+      this.gl.glBindVertexArray(id);
+      this.#vertexArray = id;
+    }
+  }
+
   /** Sets `GL_UNPACK_ALIGNMENT` unless it has that value. */
   setUnpackAlignment(alignment: number): void {
     if (this.#unpackAlignment !== alignment) {

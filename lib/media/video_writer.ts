@@ -32,6 +32,7 @@
 import { dirname } from "node:path";
 import { getLogger, type Logger } from "../log/logger.ts";
 import { MediaError } from "./media_error.ts";
+import { spawnInOwnSession } from "./_own_session.ts";
 import {
   chooseVideoEncoder,
   ffmpegStartError,
@@ -77,31 +78,6 @@ export interface VideoWriterStats {
 }
 
 const STDERR_TAIL_CHARS = 2000;
-
-/**
- * Spawns ffmpeg in a session of its own (with util-linux `setsid`, when
- * present), so that Ctrl-C in the terminal reaches only this process,
- * which then ends the recording with {@linkcode VideoWriter.close}; if
- * this process dies instead, ffmpeg sees the end of its input and still
- * finishes the file.
- */
-function spawnInOwnSession(ffmpeg: string, args: string[]): Deno.ChildProcess {
-  const options = {
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  } as const;
-  try {
-    return new Deno.Command("setsid", {
-      args: ["-w", ffmpeg, ...args],
-      ...options,
-    })
-      .spawn();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    return new Deno.Command(ffmpeg, { args, ...options }).spawn();
-  }
-}
 
 /** A running ffmpeg that encodes the frames given to it into one file. */
 export class VideoWriter {
@@ -218,7 +194,11 @@ export class VideoWriter {
     ];
     let child: Deno.ChildProcess;
     try {
-      child = spawnInOwnSession(ffmpeg, args);
+      child = spawnInOwnSession(ffmpeg, args, {
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      });
     } catch (error) {
       throw ffmpegStartError(path, ffmpeg, error);
     }

@@ -5,7 +5,8 @@
  */
 
 import { SceneError } from "./errors.ts";
-import { buildSceneModel, type SceneModel } from "./model.ts";
+import { buildSceneModel, type NodeModel, type SceneModel } from "./model.ts";
+import type { NodeKind } from "./node.ts";
 import { parseSceneText, type SceneFormat } from "./parse_text.ts";
 
 /** Parses scene `text` (from `file`, for messages) into a model. */
@@ -17,7 +18,10 @@ export function loadSceneText(
   return buildSceneModel(parseSceneText(text, file, format), file);
 }
 
-/** Reads `file` and builds its model; throws {@linkcode SceneError}. */
+/**
+ * Reads `file` and builds its model, then awaits the `load()` of the kinds
+ * it uses (see {@linkcode loadNodeKinds}); throws {@linkcode SceneError}.
+ */
 export async function loadSceneFile(file: string): Promise<SceneModel> {
   let text: string;
   try {
@@ -28,5 +32,25 @@ export async function loadSceneFile(file: string): Promise<SceneModel> {
       : `Cannot read the file (${(error as Error).message})`;
     throw new SceneError({ file }, reason, { cause: error });
   }
-  return loadSceneText(text, file);
+  const model = loadSceneText(text, file);
+  await loadNodeKinds(model);
+  return model;
+}
+
+/**
+ * Awaits `NodeKind.load()` of every kind `model` uses that has one (e.g.
+ * `!canvas`, whose drawing library is loaded on first use). Failures are
+ * ignored here: the kind's nodes report them.
+ */
+export async function loadNodeKinds(model: SceneModel): Promise<void> {
+  const kinds = new Set<NodeKind>();
+  const visit = (nodes: readonly NodeModel[]) => {
+    for (const node of nodes) {
+      if (node.nodeKind.load !== undefined) kinds.add(node.nodeKind);
+      visit(node.children);
+    }
+  };
+  visit(model.nodes);
+  if (kinds.size === 0) return;
+  await Promise.allSettled([...kinds].map((kind) => kind.load!()));
 }

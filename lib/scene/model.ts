@@ -9,6 +9,9 @@
  * optional `if`, and attributes. A string value starting with `:` is a
  * symbol, one starting with `=` an expression (`==` escapes a literal `=`).
  *
+ * Kinds are looked up in the global registry, and below a kind with
+ * `childKinds` in that registry (see `KindRegistry` in `node.ts`).
+ *
  * @module
  */
 
@@ -23,7 +26,13 @@ import {
   type Value,
   vectorOf,
 } from "../expr/values.ts";
-import { COMMON_ATTRIBUTES, getNodeKind, nodeKindNames } from "./node.ts";
+import {
+  COMMON_ATTRIBUTES,
+  type KindRegistry,
+  NODE_KINDS,
+  type NodeKind,
+  ownersOfKind,
+} from "./node.ts";
 import { formatProblem, SceneError } from "./errors.ts";
 import { didYouMean } from "./_suggest.ts";
 
@@ -36,6 +45,8 @@ export type AttributeSource =
 export interface NodeModel {
   /** Node kind without `!`. */
   readonly kind: string;
+  /** The kind's registration (from the registry in force at the node's place). */
+  readonly nodeKind: NodeKind;
   /** Tree path, e.g. `nodes[0].children[1]`. */
   readonly path: string;
   /** Attribute name → source (without `kind`, `children` and `if`). */
@@ -117,18 +128,34 @@ export function buildSceneModel(data: unknown, file: string): SceneModel {
       lets.push([name, attributeSource(raw, file, `let.${name}`)]);
     }
   }
-  const nodes = nodesData.map((node, index) =>
-    buildNode(node, file, `nodes[${index}]`, warnings)
-  );
+  const nodes = buildNodes(nodesData, file, "nodes", warnings, NODE_KINDS);
   return { file, nodes, lets, warnings };
 }
 
+/** The nodes of `list` (at `path`), their kinds taken from `registry`. */
+function buildNodes(
+  list: readonly unknown[],
+  file: string,
+  path: string,
+  warnings: string[],
+  registry: KindRegistry,
+): NodeModel[] {
+  const nodes: NodeModel[] = [];
+  list.forEach((data, index) => {
+    const node = buildNode(data, file, `${path}[${index}]`, warnings, registry);
+    if (node !== null) nodes.push(node);
+  });
+  return nodes;
+}
+
+/** One node, or `null` when its kind is unknown and that is only a warning. */
 function buildNode(
   data: unknown,
   file: string,
   path: string,
   warnings: string[],
-): NodeModel {
+  registry: KindRegistry,
+): NodeModel | null {
   if (!isTable(data)) {
     throw new SceneError(
       { file, path },
@@ -145,13 +172,26 @@ function buildNode(
     );
   }
   const kind = rawKind.replace(/^!/, "");
-  const nodeKind = getNodeKind(kind);
+  const nodeKind = registry.get(kind);
   if (nodeKind === undefined) {
-    const known = nodeKindNames().map((name) => `!${name}`);
-    throw new SceneError(
-      { file, path: `${path}.kind` },
-      `Unknown node kind "!${kind}"${didYouMean(`!${kind}`, known)}`,
+    const known = registry.names().map((name) => `!${name}`);
+    const inside = registry.owner === null ? "" : ` inside !${registry.owner}`;
+    // A near name here first; else where a kind of this name does exist.
+    const owners = ownersOfKind(kind, registry);
+    const hint = didYouMean(`!${kind}`, known) ||
+      (owners.length > 0
+        ? ` (it exists only inside ${
+          owners.map((owner) => `!${owner}`).join(", ")
+        })`
+        : "");
+    const problem = `Unknown node kind "!${kind}"${inside}${hint}`;
+    if (!registry.unknownIsWarning) {
+      throw new SceneError({ file, path: `${path}.kind` }, problem);
+    }
+    warnings.push(
+      formatProblem({ file, path: `${path}.kind` }, `${problem} (left out)`),
     );
+    return null;
   }
   const attributes = new Map<string, AttributeSource>();
   const dynamic: string[] = [];
@@ -185,11 +225,15 @@ function buildNode(
         "Expected an array of nodes",
       );
     }
-    children = data.children.map((child, index) =>
-      buildNode(child, file, `${path}.children[${index}]`, warnings)
+    children = buildNodes(
+      data.children,
+      file,
+      `${path}.children`,
+      warnings,
+      nodeKind.childKinds ?? registry,
     );
   }
-  return { kind, path, attributes, dynamic, condition, children };
+  return { kind, nodeKind, path, attributes, dynamic, condition, children };
 }
 
 /** Converts one raw attribute value (or `let` binding) to its source. */

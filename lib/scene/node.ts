@@ -13,6 +13,15 @@
  * being hung up) is handed to the engine with {@linkcode RenderContext.track},
  * so the engine can await it before it is disposed.
  *
+ * Kinds are looked up by name in a {@linkcode KindRegistry}: the global one
+ * ({@linkcode registerNodeKind}) for the nodes of a scene, unless a kind
+ * declares {@linkcode NodeKind.childKinds}: then the nodes below it are
+ * taken from that registry instead. That is how a kind whose children are
+ * its own little language rather than render nodes (the drawing commands of
+ * `!canvas`) gets them: they are nodes like any other (instantiated,
+ * evaluated every frame, `if=`, kept across live reloads), so the parent's
+ * `render` receives their instances, in order, and reads what they prepared.
+ *
  * @module
  */
 
@@ -219,25 +228,110 @@ export interface NodeKind {
    * real-time frames render trees without such nodes straight through.
    */
   readonly settles?: boolean;
+  /**
+   * The registry the kinds of this node's descendants are looked up in,
+   * instead of the one this kind is in (the global one for ordinary
+   * kinds): every node below it, down to one whose kind names a registry of
+   * its own. For kinds whose children are commands they interpret rather
+   * than render nodes (`!canvas`): the children are prepared and rendered
+   * as usual, first, and the node's `render` gets their instances.
+   */
+  readonly childKinds?: KindRegistry;
+  /**
+   * Work to finish before nodes of this kind first render, e.g. loading a
+   * native addon. `loadSceneFile` awaits it (once per load) for
+   * every kind its scene uses, so the first frame of a scene read from a
+   * file already has it; a scene given as text does not wait, and its
+   * nodes must cope meanwhile (drawing nothing). A failure is not the
+   * loader's to report: the kind's nodes say what is missing.
+   */
+  load?(): Promise<void>;
   /** Creates a new instance. */
   create(ctx: RenderContext): SceneNode;
 }
 
-const registry = new Map<string, NodeKind>();
+/** Options of a {@linkcode KindRegistry}. */
+export interface KindRegistryOptions {
+  /**
+   * The kind whose subtree uses the registry (without `!`), for messages:
+   * `Unknown node kind "!fil" inside !canvas`.
+   */
+  readonly owner?: string;
+  /**
+   * Whether a name not in the registry is a warning (and the node, with its
+   * subtree, is left out of the scene) rather than an error that rejects
+   * the scene. The global registry says no; drawing commands say yes, so
+   * one bad command does not stop the rest of the drawing.
+   */
+  readonly unknownIsWarning?: boolean;
+}
+
+/** Node kinds by name: the global registry, or one a kind gives its subtree. */
+export class KindRegistry {
+  readonly #kinds = new Map<string, NodeKind>();
+  /** See {@linkcode KindRegistryOptions.owner} (`null` for the global registry). */
+  readonly owner: string | null;
+  /** See {@linkcode KindRegistryOptions.unknownIsWarning}. */
+  readonly unknownIsWarning: boolean;
+
+  /** An empty registry. */
+  constructor(options: KindRegistryOptions = {}) {
+    this.owner = options.owner ?? null;
+    this.unknownIsWarning = options.unknownIsWarning ?? false;
+    registries.add(this);
+  }
+
+  /** Adds a kind; a later registration of the same name replaces it. */
+  register(kind: NodeKind): void {
+    this.#kinds.set(kind.name, kind);
+  }
+
+  /** The kind called `name` (without `!`), if registered. */
+  get(name: string): NodeKind | undefined {
+    return this.#kinds.get(name);
+  }
+
+  /** Names of all kinds registered. */
+  names(): string[] {
+    return [...this.#kinds.keys()];
+  }
+}
+
+const registries = new Set<KindRegistry>();
+
+/**
+ * The kinds that give their subtree a registry (other than `except`)
+ * holding a kind called `name`: where a node of that kind may stand (for
+ * messages such as `"!box" exists only inside !canvas3d`).
+ */
+export function ownersOfKind(
+  name: string,
+  except: KindRegistry | null = null,
+): string[] {
+  const owners: string[] = [];
+  for (const registry of registries) {
+    if (registry === except || registry.owner === null) continue;
+    if (registry.get(name) !== undefined) owners.push(registry.owner);
+  }
+  return owners;
+}
+
+/** The global registry: the kinds of top-level nodes and their subtrees. */
+export const NODE_KINDS: KindRegistry = new KindRegistry();
 
 /** Adds a node kind; a later registration of the same name replaces it. */
 export function registerNodeKind(kind: NodeKind): void {
-  registry.set(kind.name, kind);
+  NODE_KINDS.register(kind);
 }
 
 /** The node kind called `name` (without `!`), if registered. */
 export function getNodeKind(name: string): NodeKind | undefined {
-  return registry.get(name);
+  return NODE_KINDS.get(name);
 }
 
 /** Names of all registered node kinds. */
 export function nodeKindNames(): string[] {
-  return [...registry.keys()];
+  return NODE_KINDS.names();
 }
 
 /** Attributes every node kind accepts. */

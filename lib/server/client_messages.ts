@@ -6,7 +6,7 @@
  * @module
  */
 
-/** Largest text frame the server accepts by default, in UTF-8 bytes. */
+/** Largest message the server accepts by default, in bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** A decoded client message. */
@@ -29,31 +29,6 @@ export interface BadMessage {
   readonly problem: string;
   /** Whether the server should close the client (undecodable) or just ignore it. */
   readonly fatal: boolean;
-}
-
-/** UTF-8 length of `text` in bytes (lone surrogates count as three, as encoded). */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (
-      code >= 0xd800 && code <= 0xdbff && i + 1 < text.length &&
-      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-/** Whether `text` is longer than `limit` bytes in UTF-8. */
-export function exceedsBytes(text: string, limit: number): boolean {
-  if (text.length > limit) return true; // every UTF-16 unit is at least one byte
-  if (text.length * 3 <= limit) return false; // every unit is at most three bytes
-  return utf8Length(text) > limit;
 }
 
 /**

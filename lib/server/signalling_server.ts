@@ -1,15 +1,22 @@
 /**
- * The WebSocket signalling server: `Deno.serve` with a WebSocket upgrade at
- * `/`, rooms as in {@linkcode RoomRegistry}, wire-compatible with the
- * original Python server (so Python and Deno endpoints can use either).
+ * The WebSocket signalling server: a WebSocket upgrade at `/`, rooms as in
+ * {@linkcode RoomRegistry}, wire-compatible with the original Python server
+ * (so Python and Deno endpoints can use either).
+ *
+ * The server speaks HTTP/1.1 and WebSocket (RFC 6455, no extensions) itself
+ * over `Deno.listen` connections (`node:tls` sockets with a certificate):
+ * that way it can time out request heads, refuse malformed upgrades, count
+ * exactly what waits to be sent to each client, and cut any connection off
+ * at once, which `Deno.serve` and `Deno.upgradeWebSocket` do not allow.
  *
  * HTTP: a WebSocket upgrade at `/` joins the signalling; a plain `GET /`
- * gets a short text page; other paths get 404 and other methods 405.
- * WHIP and WHEP (`/whip/…`, `/whep/…`) and the browser page (with
- * `page: true`) are answered first, by `http_routes.ts`.
+ * gets a short text page; other paths get 404 and other methods 405. WHIP
+ * and WHEP (`/whip/…`, `/whep/…`) and the browser page (with `page: true`)
+ * are answered first, by `http_routes.ts` (through `http_front.ts`). Every
+ * HTTP response closes the connection.
  *
  * Dead clients: the server pings every client after `idleTimeout / 2`
- * seconds of silence and drops it when no pong comes within `idleTimeout`,
+ * seconds of silence and drops it when nothing comes within `idleTimeout`,
  * so a vanished client's ID becomes free again.
  *
  * Bad input never stops the server or touches other clients. Each case is
@@ -18,7 +25,7 @@
  * | input                                            | handling                          |
  * | ------------------------------------------------ | --------------------------------- |
  * | text that is not JSON, or JSON but not an object | close the client (1007)           |
- * | a text frame over `maxMessageBytes` (64 KiB)     | close the client (1009)           |
+ * | a message over `maxMessageBytes` (64 KiB)        | close the client (1009)           |
  * | `join` without a string `id`, non-string `room`  | send `error`, close (1008)        |
  * | `join` with an ID taken in that room             | send `error`, close (1008)        |
  * | a binary frame                                   | ignore                            |
@@ -27,13 +34,29 @@
  * | `to` that is not a string                        | ignore                            |
  * | `to` naming no member of the room                | drop (debug log, not a warning)   |
  * | a message without `to` after `join`              | ignore (trace log)                |
+ * | a frame that breaks RFC 6455, text not UTF-8     | close the client (1002, 1007)     |
  *
  * Closing on undecodable frames and bad joins is what the original server
  * does; everything else it ignores too. A missing `room` in `join` means
- * the room `""`. A client that does not read its messages is closed (1008)
- * once more than 16 MiB wait to be sent to it (`maxBufferedBytes`). A
- * client the server closes leaves its room at once, without waiting for
- * the closing handshake.
+ * the room `""`. A client the server closes leaves its room at once,
+ * without waiting for the closing handshake.
+ *
+ * Hostile clients are bounded (the first three limits are options):
+ *
+ * | client                                                    | handling                         |
+ * | --------------------------------------------------------- | -------------------------------- |
+ * | reads nothing: over `maxBufferedBytes` (1 MiB) queued     | close (1008), its queue freed    |
+ * | sends pings, reads nothing: pongs over `maxBufferedBytes` | close (1008), its queue freed    |
+ * | all queues together over `maxTotalBufferedBytes` (64 MiB) | close the longest queues (1013)  |
+ * | no request head `headerTimeout` (10 s) after connecting   | 408 if it sent anything, close   |
+ * | a request head over 16 KiB                                | 431, close                       |
+ * | a malformed upgrade request                               | 400, close                       |
+ *
+ * The header timeout covers the TLS handshake. A malformed upgrade is one
+ * over HTTP/1.0, or without `Connection: Upgrade`, `Sec-WebSocket-Version:
+ * 13` or a `Sec-WebSocket-Key` of 16 bytes in base64. A closed client that
+ * does not answer the close frame is cut off after 5 s; when it is closed
+ * for not reading, what was queued for it is dropped at once.
  *
  * @example
  * ```ts ignore
@@ -45,117 +68,66 @@
  * @module
  */
 
-import { getLogger, isLogging, type Logger } from "../log/logger.ts";
+import { getLogger, isLogging } from "../log/logger.ts";
 import { RateLimitedWarn } from "./_rate_limited_warn.ts";
-import {
-  decodeClientMessage,
-  exceedsBytes,
-  MAX_MESSAGE_BYTES,
-} from "./client_messages.ts";
+import { decodeClientMessage, MAX_MESSAGE_BYTES } from "./client_messages.ts";
 import { CLOSE_POLICY, type MemberConnection, RoomRegistry } from "./rooms.ts";
 import { certificatesFromPem, privateKeyFromPem } from "./pem.ts";
-import { HttpRoutes, type HttpRoutesOptions } from "./http_routes.ts";
+import {
+  checkUpgrade,
+  type ParsedHead,
+  parseRequestHead,
+  switchingProtocols,
+  targetPath,
+  textResponse,
+  wantsWebSocket,
+} from "./http_head.ts";
+import { QueueTotal, ServerWebSocket } from "./websocket_connection.ts";
+import { type ByteConn, closeQuietly, writeAll } from "./byte_conn.ts";
+import { answerRoutes, LINGER_MS, respond } from "./http_front.ts";
+import { HttpRoutes } from "./http_routes.ts";
+import { SendLimits } from "./send_limits.ts";
+import { listenTcp, listenTls, ServerError, urlHost } from "./listen.ts";
 
-/** Options of {@linkcode startSignallingServer}. */
-export interface SignallingServerOptions extends HttpRoutesOptions {
-  /** Interface to listen on (default `"0.0.0.0"`, any IPv4 address). */
-  host?: string;
-  /** Port; `0` picks a free one (default 8080, or 8443 with a certificate). */
-  port?: number;
-  /** PEM certificate (chain) text; when given the server speaks TLS (`wss:`). */
-  certificate?: string;
-  /** PEM private key text (default: the PRIVATE KEY block of `certificate`). */
-  key?: string;
-  /** Seconds of silence (including an unanswered ping) before a client is dropped (default 30). */
-  idleTimeout?: number;
-  /** Largest accepted text frame in UTF-8 bytes (default 64 KiB). */
-  maxMessageBytes?: number;
-  /** Close a client when more than this many bytes wait to be sent to it (default 16 MiB). */
-  maxBufferedBytes?: number;
-  /** Logger (default `getLogger("server")`). */
-  log?: Logger;
-}
-
-/** A running signalling server. */
-export interface SignallingServer {
-  /** The port it listens on (the chosen one when `port: 0` was asked for). */
-  readonly port: number;
-  /** The host it listens on. */
-  readonly host: string;
-  /** `ws://host:port/` or `wss://host:port/`. */
-  readonly url: string;
-  /** The room state (for tests and statistics). */
-  readonly rooms: RoomRegistry;
-  /** Closes every client (1001) and stops listening. */
-  close(): Promise<void>;
-  /** Resolves when the server has stopped. */
-  readonly finished: Promise<void>;
-}
-
-/** Problems starting the server (bad certificate, port in use…). */
-export class ServerError extends Error {
-  /**
-   * Creates the error.
-   * @param message what went wrong, for the user
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ServerError";
-  }
-}
+export { ServerError } from "./listen.ts";
+export type {
+  SignallingServer,
+  SignallingServerOptions,
+} from "./server_options.ts";
+import type {
+  SignallingServer,
+  SignallingServerOptions,
+} from "./server_options.ts";
 
 const PAGE =
   "flitter-webrtc signalling server: connect with a WebSocket to this URL\n";
 
-function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
+/** Largest request head the server reads. */
+const HEAD_BYTES = 16 * 1024;
+/** Each WebSocket client's read buffer to begin with (it grows while the client is busy). */
+const READ_BYTES = 8 * 1024;
+/** Milliseconds the closing handshake may take before the socket is closed. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 /** One client socket, as the rooms see it. */
 class ClientConnection implements MemberConnection {
-  #dropped = false;
-
   /**
-   * @param onDrop called once, when the server closes the client or the
-   *   socket closes, whichever comes first (a client that reads nothing may
-   *   never finish the closing handshake, but leaves its room at once)
+   * @param socket the WebSocket
+   * @param label `client N (address:port)`, for log lines
+   * @param sendText queues `text` for this client, within the limits
    */
   constructor(
-    readonly socket: WebSocket,
+    readonly socket: ServerWebSocket,
     readonly label: string,
-    readonly log: Logger,
-    readonly maxBufferedBytes: number,
-    readonly onDrop: (connection: ClientConnection) => void,
+    readonly sendText: (connection: ClientConnection, text: string) => void,
   ) {}
 
-  /** Leaves the room (once). */
-  drop(): void {
-    if (this.#dropped) return;
-    this.#dropped = true;
-    this.onDrop(this);
-  }
-
   send(text: string): void {
-    if (this.#dropped || this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      this.log.warn(`${this.label}: closed, it is not reading its messages`);
-      this.close(CLOSE_POLICY, "Too many unread messages");
-      return;
-    }
-    try {
-      this.socket.send(text);
-    } catch (error) {
-      this.log.debug(`${this.label}: send failed: ${error}`);
-    }
+    this.sendText(this, text);
   }
 
   close(code: number, reason: string): void {
-    try {
-      this.socket.close(code, reason);
-    } catch (error) {
-      this.log.debug(`${this.label}: close failed: ${error}`);
-    }
-    this.drop();
+    this.socket.close(code, reason);
   }
 }
 
@@ -174,10 +146,17 @@ export async function startSignallingServer(
   const port = options.port ?? (tls ? 8443 : 8080);
   const idleTimeout = options.idleTimeout ?? 30;
   const maxBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-  const maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  const maxTotalBufferedBytes = options.maxTotalBufferedBytes ??
+    64 * 1024 * 1024;
+  const headerTimeout = options.headerTimeout ?? 10;
   const rooms = new RoomRegistry();
   const clients = new Set<ClientConnection>();
+  /** Connections whose request head is being read or answered. */
+  const pending = new Set<ByteConn>();
+  const total = new QueueTotal();
   let nextClient = 1;
+  let stopping = false;
   const routes = await HttpRoutes.create(rooms, options, log);
 
   let tlsOptions: { cert: string; key: string } | undefined;
@@ -198,31 +177,158 @@ export async function startSignallingServer(
     tlsOptions = { cert, key };
   }
 
-  function accept(request: Request, peer: string): Response {
-    const { socket, response } = Deno.upgradeWebSocket(request, {
-      idleTimeout,
-    });
-    const connection = new ClientConnection(
-      socket,
-      `client ${nextClient++} (${peer})`,
-      log,
-      maxBufferedBytes,
-      leave,
-    );
-    clients.add(connection);
-    socket.onopen = () => log.debug(`${connection.label}: connected`);
-    socket.onmessage = (event) => receive(connection, event.data);
-    socket.onerror = (event) => {
-      log.debug(
-        `${connection.label}: ${(event as ErrorEvent).message ?? "error"}`,
+  /** `client N (address:port)`, with its ID and room once it has joined. */
+  function describe(connection: ClientConnection): string {
+    const membership = rooms.membership(connection);
+    return membership
+      ? `${connection.label} ("${membership.id}" in room "${membership.room}")`
+      : connection.label;
+  }
+
+  const limits = new SendLimits({
+    maxBufferedBytes,
+    maxTotalBufferedBytes,
+    total,
+    clients,
+    describe,
+    warn: (message) => warnings.warn(message),
+  });
+  const sendText = (connection: ClientConnection, text: string) =>
+    limits.send(connection, text);
+  const checkQueue = (connection: ClientConnection) => limits.check(connection);
+
+  /** Reads and answers one request: a page, an error, or the upgrade. */
+  async function handshake(conn: ByteConn, peer: string): Promise<void> {
+    // Grows (by doubling) up to HEAD_BYTES; most request heads fit in 2 KiB.
+    let buffer = new Uint8Array(2048);
+    let filled = 0;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (filled === 0) {
+        log.debug(`${peer}: closed, sent no request for ${headerTimeout} s`);
+        closeQuietly(conn);
+        return;
+      }
+      warnings.warn(
+        `${peer}: closed, its request head took over ${headerTimeout} s`,
       );
-    };
-    socket.onclose = () => {
-      // Deno may report a close twice (after a failed ping, for example).
-      clients.delete(connection);
-      connection.drop();
-    };
-    return response;
+      // 408, then whatever still comes is read and dropped for LINGER_MS.
+      writeAll(conn, textResponse(408, "Request head too slow\n"))
+        .then(() => conn.closeWrite()).catch(() => {});
+      setTimeout(() => closeQuietly(conn), LINGER_MS);
+    }, headerTimeout * 1000);
+    let upgraded = false;
+    try {
+      let parsed: ParsedHead = { incomplete: true };
+      while ("incomplete" in parsed) {
+        if (filled === buffer.length && buffer.length < HEAD_BYTES) {
+          const larger = new Uint8Array(buffer.length * 2);
+          larger.set(buffer);
+          buffer = larger;
+        }
+        if (filled === buffer.length && !timedOut) {
+          parsed = { status: 431, error: "Request head too large" };
+          break;
+        }
+        const n = await conn.read(timedOut ? buffer : buffer.subarray(filled));
+        if (n === null) return;
+        if (timedOut) continue;
+        filled += n;
+        parsed = parseRequestHead(buffer.subarray(0, filled));
+      }
+      clearTimeout(timer);
+      if ("status" in parsed) {
+        warnings.warn(`Bad request from ${peer}: ${parsed.error}`);
+        await respond(conn, textResponse(parsed.status, `${parsed.error}\n`));
+        return;
+      }
+      const { head, length } = parsed;
+      if (!wantsWebSocket(head)) { // WHIP, WHEP, the browser page
+        const routed = await answerRoutes(
+          routes,
+          head,
+          buffer.subarray(length, filled),
+          conn,
+          headerTimeout * 1000,
+        );
+        if (routed !== null) return await respond(conn, routed);
+      }
+      if (targetPath(head.target) !== "/") {
+        await respond(conn, textResponse(404, "Not found\n"));
+        return;
+      }
+      if (head.method !== "GET" && head.method !== "HEAD") {
+        await respond(
+          conn,
+          textResponse(405, "Method not allowed\n", {
+            headers: { Allow: "GET" },
+          }),
+        );
+        return;
+      }
+      if (!wantsWebSocket(head)) {
+        await respond(
+          conn,
+          textResponse(200, PAGE, { head: head.method === "HEAD" }),
+        );
+        return;
+      }
+      const checked = checkUpgrade(head);
+      if ("error" in checked) {
+        warnings.warn(`Bad WebSocket upgrade from ${peer}: ${checked.error}`);
+        await respond(
+          conn,
+          textResponse(400, `Bad WebSocket upgrade: ${checked.error}\n`, {
+            headers: { "Sec-WebSocket-Version": "13" },
+          }),
+        );
+        return;
+      }
+      const response = await switchingProtocols(checked.key);
+      if (stopping) return;
+      upgraded = true;
+      pending.delete(conn);
+      open(conn, peer, response, buffer.slice(length, filled));
+    } catch (error) {
+      log.debug(`${peer}: connection failed before the upgrade: ${error}`);
+    } finally {
+      clearTimeout(timer);
+      if (!upgraded) {
+        pending.delete(conn);
+        closeQuietly(conn);
+      }
+    }
+  }
+
+  function open(
+    conn: ByteConn,
+    peer: string,
+    response: Uint8Array,
+    leftover: Uint8Array,
+  ): void {
+    const label = `client ${nextClient++} (${peer})`;
+    // The handlers run only once frames arrive, after `connection` is set.
+    const socket = new ServerWebSocket(conn, {
+      maxMessageBytes: maxBytes,
+      closeTimeoutMs: CLOSE_TIMEOUT_MS,
+      total,
+    }, {
+      text: (text) => receive(connection, text),
+      queued: () => checkQueue(connection),
+      binary: () =>
+        warnings.warn(
+          `${label}: ignored a binary frame (signalling uses JSON text)`,
+        ),
+      protocolError: (code, problem) =>
+        warnings.warn(`${describe(connection)}: closed (${code}), ${problem}`),
+      ended: () => leave(connection),
+    });
+    const connection = new ClientConnection(socket, label, sendText);
+    clients.add(connection);
+    void socket.done.then(() => clients.delete(connection));
+    log.debug(`${label}: connected`);
+    socket.start(response, leftover, new Uint8Array(READ_BYTES));
   }
 
   function leave(connection: ClientConnection): void {
@@ -234,7 +340,7 @@ export async function startSignallingServer(
     }
   }
 
-  function receive(connection: ClientConnection, data: unknown): void {
+  function receive(connection: ClientConnection, data: string): void {
     try {
       handle(connection, data);
     } catch (error) {
@@ -246,19 +352,8 @@ export async function startSignallingServer(
     }
   }
 
-  function handle(connection: ClientConnection, data: unknown): void {
+  function handle(connection: ClientConnection, data: string): void {
     const { label } = connection;
-    if (typeof data !== "string") {
-      warnings.warn(
-        `${label}: ignored a binary frame (signalling uses JSON text)`,
-      );
-      return;
-    }
-    if (exceedsBytes(data, maxBytes)) {
-      warnings.warn(`${label}: closed, sent a message over ${maxBytes} bytes`);
-      connection.close(1009, "Message too big");
-      return;
-    }
     if (isLogging("trace")) log.trace(`${label}: received ${data}`);
     const message = decodeClientMessage(data);
     const membership = rooms.membership(connection);
@@ -327,78 +422,53 @@ export async function startSignallingServer(
     }
   }
 
-  function serve(
-    request: Request,
-    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-  ): Response | Promise<Response> {
-    const routed = routes.handle(request); // WHIP, WHEP, the browser page
-    if (routed !== null) return routed;
-    const path = new URL(request.url).pathname;
-    if (path !== "/") return new Response("Not found\n", { status: 404 });
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response("Method not allowed\n", {
-        status: 405,
-        headers: { allow: "GET" },
-      });
-    }
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      try {
-        return accept(
-          request,
-          `${info.remoteAddr.hostname}:${info.remoteAddr.port}`,
-        );
-      } catch (error) {
-        warnings.warn(
-          `Bad WebSocket upgrade from ${info.remoteAddr.hostname}: ${error}`,
-        );
-        return new Response("Bad WebSocket upgrade\n", { status: 400 });
+  function sweep(): void {
+    const now = performance.now();
+    for (const { socket, label } of clients) {
+      if (socket.state !== "open") continue;
+      const silent = now - socket.lastReceived;
+      if (silent >= idleTimeout * 1000) {
+        log.debug(`${label}: dropped, it answered no ping`);
+        socket.abort();
+      } else if (silent >= idleTimeout * 500 && !socket.pinged) {
+        socket.ping();
       }
     }
-    return new Response(PAGE, {
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
   }
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  const listening = Promise.withResolvers<void>();
-  try {
-    server = Deno.serve({
-      hostname: host,
-      port,
-      ...tlsOptions,
-      onListen: () => listening.resolve(),
-      onError: (error) => {
-        log.error(`HTTP error: ${error}`);
-        return new Response("Internal error\n", { status: 500 });
-      },
-    }, serve);
-  } catch (error) {
-    const what = tls ? " with this certificate and key" : "";
-    throw new ServerError(
-      `Cannot listen on ${urlHost(host)}:${port}${what}: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
+  function accepted(conn: ByteConn, peer: string): void {
+    if (stopping) {
+      closeQuietly(conn);
+      return;
+    }
+    pending.add(conn);
+    void handshake(conn, peer);
   }
-  await listening.promise;
-  const actualPort = server.addr.port;
+
+  const listening =
+    await (tlsOptions
+      ? listenTls(host, port, tlsOptions, accepted, log)
+      : listenTcp(host, port, accepted, log));
+  const actualPort = listening.port;
   const url = `${tls ? "wss" : "ws"}://${urlHost(host)}:${actualPort}/`;
+
+  const sweeper = idleTimeout > 0
+    ? setInterval(sweep, Math.max(10, idleTimeout * 250))
+    : undefined;
+  const finished = Promise.withResolvers<void>();
 
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
+    stopping = true;
     routes.close();
+    clearInterval(sweeper);
+    await listening.stop();
+    for (const conn of pending) closeQuietly(conn);
+    pending.clear();
     const waits: Promise<void>[] = [];
-    for (const client of clients) {
-      if (client.socket.readyState === WebSocket.CLOSED) continue;
-      waits.push(
-        new Promise<void>((resolve) => {
-          client.socket.addEventListener("close", () => resolve(), {
-            once: true,
-          });
-        }),
-      );
-      client.close(1001, "Server shutting down");
+    for (const { socket } of clients) {
+      socket.close(1001, "Server shutting down");
+      waits.push(socket.done);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -406,9 +476,10 @@ export async function startSignallingServer(
       new Promise<void>((resolve) => timer = setTimeout(resolve, 2000)),
     ]);
     clearTimeout(timer);
+    for (const { socket } of clients) socket.abort();
     rooms.clear();
     clients.clear();
-    await server.shutdown();
+    finished.resolve();
   }
 
   return {
@@ -416,7 +487,10 @@ export async function startSignallingServer(
     host,
     url,
     rooms,
+    get bufferedBytes() {
+      return total.bytes;
+    },
     close: () => closing ??= close(),
-    finished: server.finished,
+    finished: finished.promise,
   };
 }

@@ -12,11 +12,10 @@
  * session, `/whip/ROOM/ID/SESSION`; the server then sends the rig
  * `finished`, as a calling endpoint does, and `stay`. The member stays in
  * the room for the life of the call: `DELETE` on the session's URL sends
- * the rig `hangup` and makes the member leave. Rigs end the call on either:
- * the `call` carried `"hangup_on_leave": true` (the member's leaving ends
- * the call), and `stay`/`hangup` are the messages with which endpoints that
- * stay in the room announce it and end a call (endpoints that know neither
- * ignore them). The session also ends (with `hangup`) when a new session of
+ * the rig `hangup` and makes the member leave. `stay` and `hangup` are the
+ * messages with which endpoints that stay in the room announce it and end a
+ * call: our rigs end the call at `hangup`, or when a peer that said `stay`
+ * goes missing from the room (endpoints that know neither ignore them). The session also ends (with `hangup`) when a new session of
  * the same kind to the same endpoint replaces it (a rig holds one call) and
  * when an offer is refused after reaching the rig; and (without) when the
  * rig leaves the room or the server closes (the call itself may go on).
@@ -390,7 +389,6 @@ export class WhipGateway {
       type: "call",
       to: target,
       offer,
-      hangup_on_leave: true,
     });
     const timer = setTimeout(
       () =>

@@ -89,6 +89,22 @@ export function compressMessage(json: string): Uint8Array {
   return new Uint8Array(deflateSync(encoder.encode(json), { level: 9 }));
 }
 
+/**
+ * When the Fernet token `datagram` says it was sealed, in whole seconds
+ * since the epoch (bytes 1–8, big-endian); `null` when it is too short to
+ * hold a timestamp. Nothing is checked: read it from a datagram that
+ * {@linkcode BroadcastCipher.decode} accepted.
+ */
+export function sealedAt(datagram: Uint8Array): number | null {
+  if (datagram.length < 9 || datagram[0] !== 0x80) return null;
+  const view = new DataView(
+    datagram.buffer,
+    datagram.byteOffset,
+    datagram.byteLength,
+  );
+  return Number(view.getBigUint64(1));
+}
+
 const cache = new Map<string, Promise<BroadcastCipher>>();
 
 /** Encodes and decodes broadcast datagrams for one (secret, ID) pair. */

@@ -26,6 +26,26 @@ export type ConnectionState =
   | "closed";
 
 /**
+ * What a {@linkcode PeerSession} has seen of the peer on its current
+ * connection, beyond the connection state: libwebrtc takes 5–15 s to report
+ * a peer that crashed or hung up, while these facts show it within a
+ * fraction of a second (a hang-up) or as long as the caller chooses to wait
+ * (silence).
+ */
+export interface PeerActivity {
+  /** The peer ended the connection (its DTLS transport sent `close_notify`). */
+  readonly closedByPeer: boolean;
+  /**
+   * How long nothing at all (video, RTCP, ICE checks) had come from the
+   * peer when the session last looked, in milliseconds; `null` until the
+   * connection is first `connected`. While a call is up both sides send
+   * video and its feedback, so gaps are well under 0.2 s; with no video
+   * either way, libwebrtc's ICE checks still arrive every 2.5 s.
+   */
+  readonly silentMs: number | null;
+}
+
+/**
  * One endpoint's side of a call, as signalling sees it. Offers and answers
  * are complete, non-trickle SDP (ICE gathering finished before they are
  * returned).
@@ -41,10 +61,24 @@ export interface PeerSession {
   close(): void;
   /** State of the current peer connection, or `null` when there is none. */
   readonly connectionState: ConnectionState | null;
+  /**
+   * `performance.now()` when video last came from the peer on the current
+   * peer connection, or `null` when none has. Optional: `!websocket` uses it
+   * to tell a peer that has gone (its video stopped) from one that only
+   * lost the signalling server; without it, a vanished peer is noticed only
+   * when the connection fails.
+   */
+  readonly lastReceivedAt?: number | null;
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
   onConnectionStateChange(
     listener: (state: ConnectionState | null) => void,
   ): () => void;
+  /**
+   * What has been seen of the peer on the current connection (`null` when
+   * there is none). Optional: signalling that finds it notices a peer that
+   * left or crashed sooner than the connection state tells.
+   */
+  peerActivity?(): PeerActivity | null;
 }
 
 /** A running signalling protocol; closed when its node goes or its configuration changes. */

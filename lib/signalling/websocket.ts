@@ -14,67 +14,72 @@
  * verify = false   # accept a self-signed server certificate
  * ```
  *
- * Protocol (the original plugin's): join; a caller waits for a `members` list
- * holding its peer, sends `call` with the offer, applies the peer's
- * `answer` and sends `finished`; an answerer answers any `call` and waits
- * for `finished`. A `members` list without the current peer during
- * signalling starts it again; a server `error` or a lost connection closes
- * the peer connection and reconnects after `retryDelayMs` (5 s); an
- * undecodable message after `decodeErrorDelayMs` (1 s).
+ * This module runs the connections to the server one after another and
+ * hands what happens on each to the call protocol, one event at a time. Its
+ * parts: the attributes (`websocket_config.ts`), one connection and the
+ * waits between them (`_websocket_connection.ts`), and the call protocol
+ * with its rules for peers that restart, hang up or vanish
+ * (`_websocket_call.ts`).
  *
- * After signalling completes this client stays joined (the original leaves;
- * both are compatible). It then no longer treats the peer's absence from
- * the room as a failure, since an original peer leaves on purpose; a live
- * call also survives losing the server. While joined, an answerer answers
- * any new `call` at once (a restarted caller gets through without waiting
- * for the old connection to time out), and a caller calls again when its
- * peer reappears in the room after having left (the peer has restarted).
- * When the peer connection fails or closes, signalling starts again at once
- * with a fresh connection to the server, so a caller that stayed joined
- * sees this endpoint come back. A `call` with `"hangup_on_leave": true`
- * (the server's WHIP and WHEP sessions send it: they stay in the room for
- * the life of the call) comes from a peer whose leaving ends the call: when
- * a member list shows it gone, the call is closed at once and the endpoint
- * waits for the next one, instead of until the connection times out.
- *
- * The WebSocket is `npm:ws`, not Deno's own: it can turn certificate checks
- * off for one connection (`verify=false`) and sets TCP_NODELAY (Deno's
- * client waits ~40 ms for delayed ACKs on messages over about 1 KB).
+ * A server `error` or a lost connection closes the peer connection, unless
+ * a call is up (a live call survives losing the server), and reconnects
+ * after a short wait that grows with each failed attempt (0.25 s, doubling
+ * to 4 s, each scaled by a random factor from 0.5 to 1.5; the original
+ * always waits 5 s); an undecodable message after `decodeErrorDelayMs`
+ * (1 s). A failed or closed peer connection reconnects at once. Closing the
+ * signalling while a call is up tells a peer that stays in the room that
+ * the call has ended (`!webrtc` closes the call with its signalling).
  *
  * @module
  */
 
-import WebSocket from "npm:ws@8.18.3";
-import type { Attributes } from "../scene/attributes.ts";
-import { formatProblem } from "../scene/errors.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
-  type ConnectionState,
   type PeerSession,
   registerSignallingKind,
   type Signalling,
   type SignallingKind,
 } from "./signalling.ts";
 import { EventQueue } from "./_websocket_queue.ts";
+import {
+  configureWebSocket,
+  WEBSOCKET_ATTRIBUTES,
+  type WebSocketConfig,
+} from "./websocket_config.ts";
+import {
+  type ConnectionEvent,
+  reconnectDelayMs,
+  type ReconnectSchedule,
+  ServerConnection,
+} from "./_websocket_connection.ts";
+import {
+  CallProtocol,
+  type CallTimer,
+  type Ending,
+} from "./_websocket_call.ts";
+import { MessageError } from "./_websocket_messages.ts";
 
-/** Configuration of one `!websocket` node. */
-export interface WebSocketConfig {
-  /** Server URL, normalised to `ws:` or `wss:`. */
-  url: string;
-  /** Room to join. */
-  room: string;
-  /** This endpoint's ID in the room. */
-  id: string;
-  /** Peer to call, or `null` to wait for a call. */
-  call: string | null;
-  /** Whether to check the server's TLS certificate. */
-  verify: boolean;
-}
+export {
+  configureWebSocket,
+  normaliseSignallingUrl,
+  WEBSOCKET_ATTRIBUTES,
+  type WebSocketConfig,
+} from "./websocket_config.ts";
 
-/** Delays and limits of the client; the defaults are the original's. */
+/** Delays and limits of the client. */
 export interface WebSocketTiming {
-  /** Wait after a server error or a lost connection (default 5000 ms). */
+  /**
+   * First wait before reconnecting after a server error or a lost
+   * connection (default 250 ms; the original always waits 5000 ms). Each
+   * further attempt that does not get into the room doubles it, up to
+   * `retryMaxDelayMs`; every wait is multiplied by a random factor from
+   * 0.5 to 1.5, so endpoints that lost the same server spread out.
+   */
   retryDelayMs?: number;
+  /** Longest wait between reconnection attempts, before the random factor (default 4000 ms). */
+  retryMaxDelayMs?: number;
+  /** Random numbers in [0, 1) for the reconnection waits (default `Math.random`). */
+  random?: () => number;
   /** Wait after an undecodable message (default 1000 ms). */
   decodeErrorDelayMs?: number;
   /** Give up waiting for a WebSocket handshake after this long (default 10000 ms). */
@@ -83,181 +88,36 @@ export interface WebSocketTiming {
   signallingTimeoutMs?: number;
   /** Ping the server this often; a server that has not answered by the next ping is given up (default 15000 ms). */
   heartbeatMs?: number;
-}
-
-/** Attributes the `!websocket` node understands. */
-export const WEBSOCKET_ATTRIBUTES = [
-  "url",
-  "room",
-  "id",
-  "call",
-  "verify",
-] as const;
-
-const SCHEMES: Record<string, string> = {
-  "http:": "ws:",
-  "https:": "wss:",
-  "ws:": "ws:",
-  "wss:": "wss:",
-};
-
-/**
- * `url` with `http:`/`https:` turned into `ws:`/`wss:`, or `null` when it
- * is not an absolute URL of one of those four schemes.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { normaliseSignallingUrl } from "./websocket.ts";
- * assert.equal(normaliseSignallingUrl("https://example.org:8443"), "wss://example.org:8443/");
- * ```
- */
-export function normaliseSignallingUrl(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  const scheme = SCHEMES[parsed.protocol];
-  if (scheme === undefined) return null;
-  // URL will not change a special scheme's protocol in place; rebuild it.
-  return scheme + parsed.href.slice(parsed.protocol.length);
-}
-
-/**
- * Reads a `!websocket` node's attributes; `null` (after a warning, which the
- * node's logger prints once) when unusable: `url=` and `id=` must be
- * non-empty, `room=` present (the empty room is allowed), and `call=` must
- * not be the node's own `id=`.
- */
-export function configureWebSocket(
-  attrs: Attributes,
-  log: Logger,
-): WebSocketConfig | null {
-  const rawUrl = attrs.string("url", null) || null;
-  const id = attrs.string("id", null) || null;
-  const room = attrs.string("room", null);
-  const missing = [
-    rawUrl === null && "url=",
-    room === null && "room=",
-    id === null && "id=",
-  ].filter(Boolean);
-  if (missing.length > 0) {
-    log.warn(
-      formatProblem(
-        attrs.location(),
-        `!websocket needs ${missing.join(", ")}`,
-      ),
-    );
-    return null;
-  }
-  const url = normaliseSignallingUrl(rawUrl!);
-  if (url === null) {
-    log.warn(
-      formatProblem(
-        attrs.location("url"),
-        `expected an http, https, ws or wss URL, got "${rawUrl}"`,
-      ),
-    );
-    return null;
-  }
-  const call = attrs.string("call", null);
-  if (call === id) {
-    log.warn(
-      formatProblem(attrs.location("call"), `"${call}" is this node's own id=`),
-    );
-    return null;
-  }
-  return {
-    url,
-    room: room!,
-    id: id!,
-    call: call === "" ? null : call,
-    verify: attrs.boolean("verify", true),
-  };
+  /**
+   * A peer that stays in the room during the call (as ours do) and is
+   * missing from it is taken as gone, and the call closed, once no video
+   * has come from it for this long (default 1000 ms).
+   */
+  peerSilenceMs?: number;
 }
 
 type Event =
-  | { kind: "open" }
-  | { kind: "message"; data: string }
-  | { kind: "binary" }
-  | { kind: "closed"; why: string }
+  | ConnectionEvent
   | { kind: "state" }
-  | { kind: "timeout"; generation: number }
+  | { kind: "timer"; timer: CallTimer; generation: number }
   | { kind: "stop" };
-
-type Step =
-  | "waiting-members"
-  | "waiting-call"
-  | "waiting-answer"
-  | "waiting-finished"
-  | "complete";
-
-/** How one connection to the server ended. */
-type Ending = "stopped" | "lost" | "undecodable" | "restart";
-
-class MessageError extends Error {}
-
-const LIVE_STATES: ReadonlySet<ConnectionState | null> = new Set([
-  "new",
-  "connecting",
-  "connected",
-  "disconnected",
-]);
-
-function field(message: Record<string, unknown>, name: string): string {
-  const value = message[name];
-  if (typeof value !== "string") {
-    throw new MessageError(
-      `"${message.type}" message without a string "${name}"`,
-    );
-  }
-  return value;
-}
-
-/** Closes `socket` (1000), resolving once it is closed; cut off after a second. */
-function closeSocket(socket: WebSocket): Promise<void> {
-  socket.removeAllListeners();
-  socket.on("error", () => {});
-  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => socket.terminate(), 1000);
-    socket.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    else socket.close(1000);
-  });
-}
 
 /** A running `!websocket` signalling. */
 class WebSocketSignalling implements Signalling {
   readonly #config: WebSocketConfig;
   readonly #session: PeerSession;
   readonly #log: Logger;
-  readonly #retryDelayMs: number;
+  readonly #protocol: CallProtocol;
+  readonly #schedule: ReconnectSchedule;
+  readonly #random: () => number;
   readonly #decodeErrorDelayMs: number;
   readonly #connectTimeoutMs: number;
-  readonly #signallingTimeoutMs: number;
   readonly #heartbeatMs: number;
   #stopped = false;
   #events: EventQueue<Event> | null = null;
   #wakeSleep: (() => void) | null = null;
   #socketClosed: Promise<void> = Promise.resolve();
   readonly #finished: Promise<void>;
-
-  // State of the current server connection.
-  #socket: WebSocket | null = null;
-  #step: Step = "waiting-call";
-  #peer: string | null = null;
-  #peerPresent: boolean | null = null;
-  #members: ReadonlySet<string> = new Set();
-  /** The current peer's call said its leaving the room ends the call. */
-  #hangupOnLeave = false;
-  #timeoutGeneration = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     config: WebSocketConfig,
@@ -268,11 +128,24 @@ class WebSocketSignalling implements Signalling {
     this.#config = config;
     this.#session = session;
     this.#log = log;
-    this.#retryDelayMs = timing.retryDelayMs ?? 5000;
+    this.#schedule = {
+      firstMs: timing.retryDelayMs ?? 250,
+      maxMs: timing.retryMaxDelayMs ?? 4000,
+    };
+    this.#random = timing.random ?? Math.random;
     this.#decodeErrorDelayMs = timing.decodeErrorDelayMs ?? 1000;
     this.#connectTimeoutMs = timing.connectTimeoutMs ?? 10_000;
-    this.#signallingTimeoutMs = timing.signallingTimeoutMs ?? 30_000;
     this.#heartbeatMs = timing.heartbeatMs ?? 15_000;
+    this.#protocol = new CallProtocol(
+      config,
+      session,
+      log,
+      {
+        signallingTimeoutMs: timing.signallingTimeoutMs ?? 30_000,
+        peerSilenceMs: timing.peerSilenceMs ?? 1000,
+      },
+      () => this.#stopped,
+    );
     this.#finished = this.#run();
   }
 
@@ -289,27 +162,30 @@ class WebSocketSignalling implements Signalling {
     this.#log.debug(
       `Started websocket signalling as "${id}" in room "${room}" at ${url}`,
     );
-    let complete = false;
+    let keepCall = false;
+    let attempt = 0;
     while (!this.#stopped) {
       let ending: Ending;
       try {
-        ending = await this.#connection(complete);
+        ending = await this.#connection(keepCall);
       } catch (error) {
         this.#log.error(`Unexpected error in websocket signalling: ${error}`);
         ending = "lost";
       }
-      complete = this.#step === "complete" &&
-        LIVE_STATES.has(this.#session.connectionState);
+      if (this.#protocol.joined) attempt = 0;
+      keepCall = this.#protocol.callUp;
       if (ending === "stopped" || this.#stopped) break;
-      if (!complete || ending === "restart") this.#session.close();
-      if (ending === "restart") complete = false;
+      if (!keepCall || ending === "restart") this.#session.close();
+      if (ending === "restart") keepCall = false;
       const delay = ending === "restart"
         ? 0
         : ending === "undecodable"
         ? this.#decodeErrorDelayMs
-        : this.#retryDelayMs;
+        : reconnectDelayMs(attempt++, this.#schedule, this.#random);
       if (delay > 0) {
-        this.#log.debug(`Reconnecting to ${url} in ${delay / 1000} s`);
+        this.#log.debug(
+          `Reconnecting to ${url} in ${(delay / 1000).toFixed(2)} s`,
+        );
         await this.#sleep(delay);
       }
     }
@@ -328,339 +204,97 @@ class WebSocketSignalling implements Signalling {
   }
 
   /** One connection to the server, from connecting to its end. */
-  async #connection(complete: boolean): Promise<Ending> {
-    const { url, room, id, call, verify } = this.#config;
+  async #connection(keepCall: boolean): Promise<Ending> {
     const events = new EventQueue<Event>();
     this.#events = events;
-    const socket = new WebSocket(url, {
-      rejectUnauthorized: verify,
-      handshakeTimeout: this.#connectTimeoutMs,
-      maxPayload: 16 * 1024 * 1024,
-    });
-    this.#socket = socket;
-    // A server that vanished without closing (half-open TCP) stops answering pings.
-    let answered = true;
-    let heartbeat: ReturnType<typeof setInterval> | undefined;
-    socket.on("pong", () => answered = true);
-    socket.on("open", () => {
-      heartbeat = setInterval(() => {
-        if (!answered) {
-          events.push({
-            kind: "closed",
-            why: `no answer to a ping in ${this.#heartbeatMs / 1000} s`,
-          });
-          return;
-        }
-        answered = false;
-        if (socket.readyState === WebSocket.OPEN) socket.ping();
-      }, this.#heartbeatMs);
-      events.push({ kind: "open" });
-    });
-    socket.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
-      events.push(
-        isBinary ? { kind: "binary" } : { kind: "message", data: String(data) },
-      );
-    });
-    socket.on(
-      "error",
-      (error: Error) => events.push({ kind: "closed", why: error.message }),
+    const connection = new ServerConnection(
+      this.#config.url,
+      {
+        verify: this.#config.verify,
+        connectTimeoutMs: this.#connectTimeoutMs,
+        heartbeatMs: this.#heartbeatMs,
+      },
+      (event) => events.push(event),
     );
-    socket.on("close", (code: number, reason: Uint8Array) => {
-      const text = new TextDecoder().decode(reason);
-      events.push({
-        kind: "closed",
-        why: `server closed the connection (${code}${text ? " " + text : ""})`,
-      });
-    });
     const unsubscribe = this.#session.onConnectionStateChange(() =>
       events.push({ kind: "state" })
     );
-    this.#step = complete
-      ? "complete"
-      : call !== null
-      ? "waiting-members"
-      : "waiting-call";
-    this.#peer = complete ? this.#peer : call;
-    this.#peerPresent = null;
-    this.#members = new Set();
+    this.#protocol.begin({
+      send: (message) => {
+        const text = JSON.stringify(message);
+        this.#log.trace(`Sent: ${text}`);
+        connection.send(text);
+      },
+      later: (ms, timer, generation) => {
+        const handle = setTimeout(
+          () => events.push({ kind: "timer", timer, generation }),
+          ms,
+        );
+        return () => clearTimeout(handle);
+      },
+    }, keepCall);
+    let ending: Ending | null = null;
     try {
-      if (this.#stopped) return "stopped";
-      while (true) {
-        const event = await events.next();
-        if (this.#stopped || event.kind === "stop") return "stopped";
-        switch (event.kind) {
-          case "open":
-            this.#log.info(`Connected to signalling server ${url}`);
-            this.#send({ type: "join", id, room });
-            if (this.#step === "complete") {
-              // A call kept across a reconnection may have ended meanwhile.
-              const ending = this.#stateChanged();
-              if (ending !== null) return ending;
-            }
-            break;
-          case "closed":
-            this.#log.error(
-              `Signalling connection to ${url} failed: ${event.why}`,
-            );
-            return "lost";
-          case "binary":
-            this.#log.warn(
-              "Ignored a binary message from the signalling server",
-            );
-            break;
-          case "message": {
-            this.#log.trace(`Received: ${event.data}`);
-            let ending: Ending | null;
-            try {
-              ending = await this.#receive(event.data);
-            } catch (error) {
-              if (!(error instanceof MessageError)) throw error;
-              this.#log.error(
-                `Undecodable message from signalling server: ${error.message}`,
-              );
-              return "undecodable";
-            }
-            if (ending !== null) return ending;
-            break;
-          }
-          case "state": {
-            const ending = this.#stateChanged();
-            if (ending !== null) return ending;
-            break;
-          }
-          case "timeout":
-            if (event.generation !== this.#timeoutGeneration) break;
-            if (this.#waitingForPeer()) {
-              this.#log.warn(
-                `No reply from "${this.#peer}" in ${
-                  this.#signallingTimeoutMs / 1000
-                } s; starting again`,
-              );
-              return "restart";
-            }
-            break;
-        }
-        if (this.#stopped) return "stopped";
-      }
+      ending = await this.#handleEvents(events);
+      return ending;
     } finally {
-      clearInterval(heartbeat);
+      if (ending === "stopped") this.#protocol.stopping();
+      this.#protocol.end();
       unsubscribe();
-      this.#cancelTimeout();
       this.#events = null;
-      this.#socket = null;
-      this.#socketClosed = closeSocket(socket);
+      this.#socketClosed = connection.close();
     }
   }
 
-  /** Whether a call or answer has been sent and the peer's reply is due. */
-  #waitingForPeer(): boolean {
-    return this.#step === "waiting-answer" || this.#step === "waiting-finished";
-  }
-
-  #send(message: Record<string, unknown>): void {
-    const text = JSON.stringify(message);
-    this.#log.trace(`Sent: ${text}`);
-    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(text);
-  }
-
-  #armTimeout(): void {
-    this.#cancelTimeout();
-    const generation = ++this.#timeoutGeneration;
-    const events = this.#events;
-    this.#timer = setTimeout(
-      () => events?.push({ kind: "timeout", generation }),
-      this.#signallingTimeoutMs,
-    );
-  }
-
-  #cancelTimeout(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timeoutGeneration++;
-  }
-
-  /** Handles one server message; returns how the connection ends, or `null` to go on. */
-  async #receive(text: string): Promise<Ending | null> {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      throw new MessageError("not JSON");
+  /** Handles the connection's events in order until one ends it. */
+  async #handleEvents(events: EventQueue<Event>): Promise<Ending> {
+    if (this.#stopped) return "stopped";
+    while (true) {
+      const event = await events.next();
+      if (this.#stopped || event.kind === "stop") return "stopped";
+      const ending = await this.#handle(event);
+      if (ending !== null) return ending;
+      if (this.#stopped) return "stopped";
     }
-    if (
-      typeof message !== "object" || message === null || Array.isArray(message)
-    ) {
-      throw new MessageError("not a JSON object");
-    }
-    const msg = message as Record<string, unknown>;
-    const call = this.#config.call;
-    switch (msg.type) {
-      case "error":
-        this.#log.error(`Signalling server error: ${String(msg.error)}`);
+  }
+
+  /** Handles one event; returns how the connection ends, or `null` to go on. */
+  async #handle(event: Event): Promise<Ending | null> {
+    const url = this.#config.url;
+    switch (event.kind) {
+      case "open":
+        this.#log.info(`Connected to signalling server ${url}`);
+        return this.#protocol.opened();
+      case "closed":
+        this.#log.error(`Signalling connection to ${url} failed: ${event.why}`);
         return "lost";
-      case "members": {
-        if (
-          !Array.isArray(msg.members) ||
-          !msg.members.every((m) => typeof m === "string")
-        ) {
-          throw new MessageError(`"members" message without a list of IDs`);
-        }
-        this.#members = new Set(msg.members as string[]);
-        if (this.#step === "complete") {
-          const wasPresent = this.#peerPresent;
-          this.#peerPresent = this.#peer !== null &&
-            this.#members.has(this.#peer);
-          if (this.#hangupOnLeave && wasPresent && !this.#peerPresent) {
-            this.#log.info(
-              `Peer "${this.#peer}" left the room, which ends its call`,
-            );
-            this.#session.close();
-            this.#restartOnSocket();
-            return null;
-          }
-          if (call !== null && wasPresent === false && this.#peerPresent) {
-            this.#log.info(
-              `Peer "${call}" came back to the room; calling again`,
-            );
-            await this.#makeCall(call);
-          }
-          return null;
-        }
-        if (
-          this.#peer !== null && !this.#members.has(this.#peer) &&
-          this.#step !== "waiting-members"
-        ) {
-          this.#log.info(`Peer "${this.#peer}" left the room; starting again`);
-          this.#session.close();
-          this.#restartOnSocket();
-        }
-        if (
-          this.#step === "waiting-members" && call !== null &&
-          this.#members.has(call)
-        ) {
-          await this.#makeCall(call);
-        }
-        this.#peerPresent = this.#peer !== null &&
-          this.#members.has(this.#peer);
+      case "binary":
+        this.#log.warn("Ignored a binary message from the signalling server");
         return null;
-      }
-      case "call": {
-        if (!this.#acceptsCallFrom(msg.from)) {
-          this.#log.debug(
-            `Ignored a call from "${String(msg.from)}" while ${this.#step}`,
+      case "message":
+        this.#log.trace(`Received: ${event.data}`);
+        try {
+          return await this.#protocol.receive(event.data);
+        } catch (error) {
+          if (!(error instanceof MessageError)) throw error;
+          this.#log.error(
+            `Undecodable message from signalling server: ${error.message}`,
           );
-          return null;
+          return "undecodable";
         }
-        const from = field(msg, "from");
-        const offer = field(msg, "offer");
-        this.#peer = from;
-        this.#hangupOnLeave = msg.hangup_on_leave === true;
-        this.#log.info(`Answering call from "${from}"`);
-        const answer = await this.#session.acceptOffer(offer);
-        if (this.#stopped) return "stopped";
-        this.#send({ type: "answer", to: from, answer });
-        this.#step = "waiting-finished";
-        this.#armTimeout();
-        return null;
-      }
-      case "answer": {
-        if (this.#step !== "waiting-answer" || msg.from !== this.#peer) {
-          this.#log.debug(
-            `Ignored an answer from "${String(msg.from)}" while ${this.#step}`,
-          );
-          return null;
-        }
-        const answer = field(msg, "answer");
-        await this.#session.acceptAnswer(answer);
-        if (this.#stopped) return "stopped";
-        this.#send({ type: "finished", to: this.#peer });
-        this.#complete();
-        return null;
-      }
-      case "finished":
-        if (this.#step !== "waiting-finished" || msg.from !== this.#peer) {
-          this.#log.debug(
-            `Ignored "finished" from "${String(msg.from)}" while ${this.#step}`,
-          );
-          return null;
-        }
-        this.#complete();
-        return null;
-      default:
-        this.#log.debug(`Ignored a "${String(msg.type)}" message`);
-        return null;
+      case "state":
+        return this.#protocol.stateChanged();
+      case "timer":
+        return await this.#protocol.timerFired(event.timer, event.generation);
+      case "stop":
+        return "stopped";
     }
-  }
-
-  /**
-   * Whether a `call` from `from` is answered now: a caller answers only
-   * before it has called (as the original); an answerer answers anyone
-   * while it waits, then only its current peer calling again (a restarted
-   * caller), or anyone once the current connection has ended, so a third
-   * member cannot take over a live call.
-   */
-  #acceptsCallFrom(from: unknown): boolean {
-    if (this.#config.call !== null) return this.#step === "waiting-members";
-    if (this.#step === "waiting-call" || from === this.#peer) return true;
-    return this.#step === "complete" &&
-      !LIVE_STATES.has(this.#session.connectionState);
-  }
-
-  async #makeCall(peer: string): Promise<void> {
-    this.#peer = peer;
-    this.#hangupOnLeave = false;
-    this.#log.info(`Calling "${peer}"`);
-    const offer = await this.#session.createOffer();
-    if (this.#stopped) return;
-    this.#send({ type: "call", to: peer, offer });
-    this.#step = "waiting-answer";
-    this.#armTimeout();
-  }
-
-  #complete(): void {
-    this.#cancelTimeout();
-    this.#step = "complete";
-    this.#peerPresent = this.#peer !== null && this.#members.has(this.#peer);
-    this.#log.info(`Signalling with "${this.#peer}" complete`);
-  }
-
-  /** Back to the first step, on the same server connection. */
-  #restartOnSocket(): void {
-    this.#cancelTimeout();
-    const call = this.#config.call;
-    this.#peer = call;
-    this.#hangupOnLeave = false;
-    this.#step = call !== null ? "waiting-members" : "waiting-call";
-  }
-
-  /** Reacts to a peer connection state change (checked when it is handled, not when it happened). */
-  #stateChanged(): Ending | null {
-    const state = this.#session.connectionState;
-    const signalled = this.#step === "waiting-answer" ||
-      this.#step === "waiting-finished" || this.#step === "complete";
-    if (!signalled) return null;
-    if (
-      state === "failed" || state === "closed" ||
-      (state === null && this.#step === "complete")
-    ) {
-      this.#log.info(
-        `Connection with "${this.#peer}" ${
-          state ?? "closed"
-        }; signalling again`,
-      );
-      return "restart";
-    }
-    if (this.#step === "waiting-finished" && state === "connected") {
-      // The call works; `finished` (a courtesy) may be lost with the server.
-      this.#complete();
-    }
-    return null;
   }
 }
 
 /**
- * Starts `!websocket` signalling for `session`; `timing` shortens the
- * original's delays (for tests).
+ * Starts `!websocket` signalling for `session`; `timing` changes its
+ * delays (for tests).
  */
 export function startWebSocket(
   config: WebSocketConfig,

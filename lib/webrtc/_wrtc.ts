@@ -58,9 +58,17 @@ export interface WrtcTransceiver {
   readonly sender: {
     replaceTrack(track: WrtcTrack | null): Promise<void>;
     readonly track: WrtcTrack | null;
+    /** Its `RTCDtlsTransport` (a getter: libwebrtc's state now; no events). */
+    readonly transport?: WrtcDtlsTransport | null;
   };
   readonly receiver: { readonly track: WrtcTrack };
   setCodecPreferences?(codecs: WrtcCodecCapability[]): void;
+}
+
+/** `RTCDtlsTransport`, as far as we use it. */
+export interface WrtcDtlsTransport {
+  /** `"new"`, `"connecting"`, `"connected"`, `"closed"` (the peer sent `close_notify`) or `"failed"`. */
+  readonly state: string;
 }
 
 /** Session description in the `RTCSessionDescriptionInit` shape. */

@@ -21,6 +21,10 @@
  * make sessions with {@linkcode WrtcPeerSession.create}, which loads it
  * first, or `await loadWrtc()` once and then use the constructor.
  *
+ * Once a connection is up, the session also watches the peer
+ * ({@linkcode WrtcPeerSession.peerActivity}, see `peer_activity.ts`):
+ * whether it hung up, and how long nothing has arrived from it.
+ *
  * @example Two sessions in one process (run inside `scripts/in_loopback_netns.sh`)
  * ```ts ignore
  * const a = await WrtcPeerSession.create({ width: 320, height: 240 });
@@ -35,7 +39,11 @@
  * @module
  */
 
-import type { ConnectionState, PeerSession } from "../signalling/signalling.ts";
+import type {
+  ConnectionState,
+  PeerActivity,
+  PeerSession,
+} from "../signalling/signalling.ts";
 import { getLogger, type Logger } from "../log/logger.ts";
 import {
   loadWrtc,
@@ -43,7 +51,6 @@ import {
   type Wrtc,
   type WrtcPeerConnection,
   type WrtcTrack,
-  type WrtcTransceiver,
   type WrtcVideoSink,
   type WrtcVideoSource,
 } from "./_wrtc.ts";
@@ -55,129 +62,33 @@ import {
   type VideoCodec,
 } from "./sdp.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
+import { PeerActivityWatch } from "./peer_activity.ts";
+import { videoStreamFigures } from "./session_stats.ts";
+import { setCodecPreference } from "./codec_preference.ts";
+import { CandidateGathering, type GatheringPolicy } from "./ice_gathering.ts";
+import {
+  defaultBitrate,
+  type IceTransportPolicy,
+  PeerSessionClosedError,
+  type PeerSessionOptions,
+  type PeerSessionStats,
+  type ReceivedFrame,
+} from "./peer_session_options.ts";
 import { hasTurnServer, type IceServer } from "./ice_servers.ts";
-import { flipI420, i420Layout, rgbaToI420 } from "./yuv.ts";
+import { i420Layout } from "./yuv.ts";
+import { RgbaToI420 } from "./rgba_to_i420.ts";
 
 export { isWrtcLoaded, loadWrtc } from "./_wrtc.ts";
 
-/** Options of a {@linkcode WrtcPeerSession}. */
-export interface PeerSessionOptions {
-  /** Width of the outgoing video (frames of other sizes are accepted too). */
-  width: number;
-  /** Height of the outgoing video. */
-  height: number;
-  /** Target bitrate in bits per second; default from the size, see {@linkcode defaultBitrate}. */
-  bitrate?: number;
-  /** Preferred video codec (default `"vp8"`); others stay available as fallbacks. */
-  codec?: VideoCodec;
-  /** Logger (default: the `"webrtc"` logger). */
-  log?: Logger;
-  /** How long to wait for ICE gathering before returning the SDP as it is (default 5000 ms). */
-  iceGatheringTimeoutMs?: number;
-  /**
-   * Wait for every ICE candidate, TCP ones included, before handing out an
-   * offer or answer (default `false`). libwebrtc gathers UDP host
-   * candidates at once but TCP ones in a later step, about 100 ms after;
-   * by default the SDP goes out {@linkcode UDP_CANDIDATE_GRACE_MS} after the
-   * first UDP candidate (or when gathering completes, if sooner), without
-   * the TCP candidates, which only a peer that cannot use UDP would need.
-   */
-  waitForTcpCandidates?: boolean;
-  /**
-   * Make the first peer connection when the session is made, gathering ICE
-   * candidates from then on, so the first offer or answer comes sooner
-   * (default `true`). {@linkcode WrtcPeerSession.close} closes it when still
-   * unused; later connections are made when needed.
-   */
-  prepare?: boolean;
-  /**
-   * STUN and TURN servers (default none: host addresses only, enough on one
-   * network; see `ice_servers.ts`). With servers, an offer or answer waits
-   * for the first server-reflexive candidate (a relay candidate where a
-   * TURN server is given), at most {@linkcode iceServerWaitMs}.
-   */
-  iceServers?: readonly IceServer[];
-  /** How long (ms, default 1000) to wait for a STUN or TURN candidate after the first host candidate. */
-  iceServerWaitMs?: number;
-  /**
-   * Which ICE candidates are used (`RTCConfiguration.iceTransportPolicy`):
-   * `"all"` (default) or `"relay"` (only a TURN server's relay candidates,
-   * so the SDP shows no address of this machine; needs a TURN server).
-   */
-  iceTransportPolicy?: IceTransportPolicy;
-}
-
-/** `RTCConfiguration.iceTransportPolicy`: every candidate, or relay ones only. */
-export type IceTransportPolicy = "all" | "relay";
-
-/**
- * How long (ms) after the first UDP candidate an offer or answer waits for
- * more (UDP host candidates of all interfaces come within a few ms; those
- * of a prepared connection, gathered ahead, in one burst: 1 ms there).
- */
-export const UDP_CANDIDATE_GRACE_MS = 5;
-
-/** The newest frame received from the peer. */
-export interface ReceivedFrame {
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** I420 planes (Y, then U, then V; see {@linkcode i420Layout}), rows top-down. Not copied: do not modify. */
-  data: Uint8Array;
-  /** `performance.now()` when it arrived. */
-  receivedAt: number;
-  /** How many frames the current connection has received, this one included. */
-  count: number;
-}
-
-/** Figures of the current connection's video streams (from `getStats`). */
-export interface PeerSessionStats {
-  /** Payload bytes sent. */
-  bytesSent: number;
-  /** Frames encoded. */
-  framesEncoded: number;
-  /** MIME type of the codec we send with (`"video/VP8"`), if known. */
-  sendCodec: string | null;
-  /** Width we send at now (libwebrtc may scale down under load), if known. */
-  sendWidth: number | null;
-  /** Height we send at now, if known. */
-  sendHeight: number | null;
-  /** Payload bytes received. */
-  bytesReceived: number;
-  /** Frames decoded. */
-  framesDecoded: number;
-  /** MIME type of the codec we receive. */
-  receiveCodec: string | null;
-}
-
-/** Raised when a peer connection is closed or replaced while an offer or answer is being made. */
-export class PeerSessionClosedError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message what was interrupted
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "PeerSessionClosedError";
-  }
-}
-
-/**
- * A bitrate that suits a `width`×`height` stream: about 0.1 bit per pixel per
- * frame at `fps` (default 30), at least 300 kbps. 1280×720 gives 2.76 Mbps.
- */
-export function defaultBitrate(
-  width: number,
-  height: number,
-  fps = 30,
-): number {
-  return Math.max(300_000, Math.round(0.1 * width * height * fps));
-}
-
-/** How upside-down input is turned right: flip the I420 planes after conversion (measured faster). */
-const FLIP_I420 = true;
+export {
+  defaultBitrate,
+  type IceTransportPolicy,
+  PeerSessionClosedError,
+  type PeerSessionOptions,
+  type PeerSessionStats,
+  type ReceivedFrame,
+  UDP_CANDIDATE_GRACE_MS,
+} from "./peer_session_options.ts";
 
 /** Everything belonging to one `RTCPeerConnection`. */
 interface Connection {
@@ -187,20 +98,12 @@ interface Connection {
   sink: WrtcVideoSink | null;
   state: ConnectionState;
   framesReceived: number;
-  /** Ends a pending wait for ICE gathering. */
-  stopGathering: (() => void) | null;
-  /** `performance.now()` of the first UDP candidate, or `null`. */
-  firstUdpCandidateAt: number | null;
-  /** Called on the first UDP candidate. */
-  onUdpCandidate: (() => void) | null;
-  /** `performance.now()` of the first candidate from a STUN or TURN server, or `null`. */
-  firstServerCandidateAt: number | null;
-  /** Called on the first candidate from a STUN or TURN server. */
-  onServerCandidate: (() => void) | null;
-  /** Made with a candidate pool: its candidates come all at once. */
-  pooled: boolean;
+  /** Its candidates as they come, and waits for enough of them. */
+  readonly gathering: CandidateGathering;
   /** Made by `createOffer` (this side calls). */
   offering: boolean;
+  /** Watches the peer from the first `connected` on (see {@linkcode WrtcPeerSession.peerActivity}). */
+  activity: PeerActivityWatch | null;
   closed: boolean;
 }
 
@@ -212,13 +115,10 @@ export class WrtcPeerSession implements PeerSession {
   readonly bitrate: number;
   readonly #limits: BitrateLimits;
   readonly #log: Logger;
-  readonly #gatherTimeout: number;
-  readonly #waitForTcp: boolean;
   readonly #iceServers: IceServer[];
-  readonly #iceServerWaitMs: number;
   readonly #iceTransportPolicy: IceTransportPolicy;
-  /** The candidate type that completes gathering with ICE servers (`relay` with TURN, else `srflx`). */
-  readonly #serverCandidateType: "srflx" | "relay";
+  /** When offers and answers may go out (see `ice_gathering.ts`). */
+  readonly #gatheringPolicy: GatheringPolicy;
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
   /** The loaded addon. */
   readonly #wrtc: Wrtc;
@@ -226,9 +126,8 @@ export class WrtcPeerSession implements PeerSession {
   /** Made ahead by the constructor for the first offer or answer (see {@linkcode PeerSessionOptions.prepare}). */
   #spare: Connection | null = null;
   #latest: ReceivedFrame | null = null;
-  #i420 = new Uint8Array(0);
-  #i420Flipped = new Uint8Array(0);
-  #rgbaFlipped = new Uint8Array(0);
+  /** RGBA frames to I420, in buffers kept between frames. */
+  readonly #converter = new RgbaToI420();
   #framesSent = 0;
 
   /**
@@ -264,15 +163,15 @@ export class WrtcPeerSession implements PeerSession {
     }
     this.#limits = bitrateLimits(this.bitrate);
     this.#log = options.log ?? getLogger("webrtc");
-    this.#gatherTimeout = options.iceGatheringTimeoutMs ?? 5000;
-    this.#waitForTcp = options.waitForTcpCandidates ?? false;
     this.#iceServers = [...(options.iceServers ?? [])];
-    this.#iceServerWaitMs = options.iceServerWaitMs ?? 1000;
     this.#iceTransportPolicy = options.iceTransportPolicy ?? "all";
-    this.#serverCandidateType = hasTurnServer(this.#iceServers)
-      ? "relay"
-      : "srflx";
-    this.#allocate(width, height);
+    this.#gatheringPolicy = {
+      withServers: this.#iceServers.length > 0,
+      serverCandidateType: hasTurnServer(this.#iceServers) ? "relay" : "srflx",
+      serverWaitMs: options.iceServerWaitMs ?? 1000,
+      waitForTcp: options.waitForTcpCandidates ?? false,
+      timeoutMs: options.iceGatheringTimeoutMs ?? 5000,
+    };
     ensureWrtcFieldTrials(this.#log);
     if (options.prepare ?? true) this.#spare = this.#newConnection(true);
   }
@@ -292,6 +191,11 @@ export class WrtcPeerSession implements PeerSession {
     return this.#conn?.state ?? null;
   }
 
+  /** `performance.now()` when the newest frame came from the peer on the current connection, or `null`. */
+  get lastReceivedAt(): number | null {
+    return this.#latest?.receivedAt ?? null;
+  }
+
   /** Frames handed to the encoder since the session was made. */
   get framesSent(): number {
     return this.#framesSent;
@@ -305,6 +209,17 @@ export class WrtcPeerSession implements PeerSession {
   /** Whether a peer connection exists, so {@linkcode sendFrame} has somewhere to send. */
   get active(): boolean {
     return this.#conn !== null;
+  }
+
+  /**
+   * What has been seen of the peer on the current connection (`null`
+   * without one): whether it hung up, and how long nothing had come from it
+   * at the last look (`null` before the connection was first `connected`).
+   */
+  peerActivity(): PeerActivity | null {
+    const conn = this.#conn;
+    if (conn === null) return null;
+    return conn.activity?.activity ?? { closedByPeer: false, silentMs: null };
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
@@ -322,7 +237,12 @@ export class WrtcPeerSession implements PeerSession {
     const transceiver = conn.pc.addTransceiver(conn.track, {
       direction: "sendrecv",
     });
-    const preferred = this.#preferCodec(transceiver);
+    const preferred = setCodecPreference(
+      this.#wrtc,
+      transceiver,
+      this.codec,
+      this.#log,
+    );
     const offer = await conn.pc.createOffer();
     this.#check(conn, "making an offer");
     const sdp = preferred ? offer.sdp : preferCodec(offer.sdp, this.codec);
@@ -343,7 +263,9 @@ export class WrtcPeerSession implements PeerSession {
           t.sender.track?.id === conn.track.id
         );
     if (transceiver) transceiver.direction = "sendrecv";
-    const preferred = transceiver ? this.#preferCodec(transceiver) : false;
+    const preferred = transceiver
+      ? setCodecPreference(this.#wrtc, transceiver, this.codec, this.#log)
+      : false;
     const answer = await conn.pc.createAnswer();
     this.#check(conn, "making an answer");
     const sdp = preferred ? answer.sdp : preferCodec(answer.sdp, this.codec);
@@ -393,25 +315,7 @@ export class WrtcPeerSession implements PeerSession {
   ): boolean {
     const conn = this.#conn;
     if (conn === null) return false;
-    this.#allocate(width, height);
-    let data: Uint8Array;
-    if (!bottomUp) {
-      data = rgbaToI420(rgba, width, height, this.#i420);
-    } else if (FLIP_I420) {
-      rgbaToI420(rgba, width, height, this.#i420);
-      flipI420(this.#i420, this.#i420Flipped, width, height);
-      data = this.#i420Flipped;
-    } else {
-      const rowBytes = width * 4;
-      for (let row = 0; row < height; row++) {
-        const from = row * rowBytes;
-        this.#rgbaFlipped.set(
-          rgba.subarray(from, from + rowBytes),
-          (height - 1 - row) * rowBytes,
-        );
-      }
-      data = rgbaToI420(this.#rgbaFlipped, width, height, this.#i420);
-    }
+    const data = this.#converter.convert(rgba, width, height, bottomUp);
     conn.source.onFrame({ width, height, data });
     this.#framesSent++;
     return true;
@@ -445,45 +349,7 @@ export class WrtcPeerSession implements PeerSession {
   async stats(): Promise<PeerSessionStats | null> {
     const conn = this.#conn;
     if (conn === null) return null;
-    const report = await conn.pc.getStats();
-    const result: PeerSessionStats = {
-      bytesSent: 0,
-      framesEncoded: 0,
-      sendCodec: null,
-      sendWidth: null,
-      sendHeight: null,
-      bytesReceived: 0,
-      framesDecoded: 0,
-      receiveCodec: null,
-    };
-    const codecs = new Map<string, string>();
-    report.forEach((entry) => {
-      if (entry.type === "codec") {
-        codecs.set(String(entry.id), String(entry.mimeType));
-      }
-    });
-    const num = (value: unknown) => (typeof value === "number" ? value : 0);
-    report.forEach((entry) => {
-      if (entry.kind !== "video" && entry.mediaType !== "video") return;
-      if (entry.type === "outbound-rtp") {
-        result.bytesSent += num(entry.bytesSent);
-        result.framesEncoded += num(entry.framesEncoded);
-        result.sendCodec = codecs.get(String(entry.codecId)) ??
-          result.sendCodec;
-        if (typeof entry.frameWidth === "number") {
-          result.sendWidth = entry.frameWidth;
-        }
-        if (typeof entry.frameHeight === "number") {
-          result.sendHeight = entry.frameHeight;
-        }
-      } else if (entry.type === "inbound-rtp") {
-        result.bytesReceived += num(entry.bytesReceived);
-        result.framesDecoded += num(entry.framesDecoded);
-        result.receiveCodec = codecs.get(String(entry.codecId)) ??
-          result.receiveCodec;
-      }
-    });
-    return result;
+    return videoStreamFigures(await conn.pc.getStats());
   }
 
   /**
@@ -494,16 +360,6 @@ export class WrtcPeerSession implements PeerSession {
     const conn = this.#conn;
     if (conn === null) return null;
     return await conn.pc.getStats();
-  }
-
-  #allocate(width: number, height: number): void {
-    const size = i420Layout(width, height).size;
-    if (this.#i420.length === size) return;
-    this.#i420 = new Uint8Array(size);
-    this.#i420Flipped = FLIP_I420 ? new Uint8Array(size) : new Uint8Array(0);
-    this.#rgbaFlipped = FLIP_I420
-      ? new Uint8Array(0)
-      : new Uint8Array(width * height * 4);
   }
 
   /**
@@ -531,13 +387,9 @@ export class WrtcPeerSession implements PeerSession {
       sink: null,
       state: "new",
       framesReceived: 0,
-      stopGathering: null,
-      firstUdpCandidateAt: null,
-      onUdpCandidate: null,
-      firstServerCandidateAt: null,
-      onServerCandidate: null,
-      pooled,
+      gathering: new CandidateGathering(pc, pooled, this.#gatheringPolicy),
       offering: false,
+      activity: null,
       closed: false,
     };
   }
@@ -554,19 +406,8 @@ export class WrtcPeerSession implements PeerSession {
     const pc = conn.pc;
     pc.onicecandidate = (event) => {
       const line = event.candidate?.candidate;
-      if (conn.closed || !line || !/ udp /i.test(line)) return;
-      this.#log.trace(`ICE candidate: ${line}`);
-      if (conn.firstUdpCandidateAt === null) {
-        conn.firstUdpCandidateAt = performance.now();
-        conn.onUdpCandidate?.();
-      }
-      if (
-        conn.firstServerCandidateAt === null &&
-        line.includes(` typ ${this.#serverCandidateType}`)
-      ) {
-        conn.firstServerCandidateAt = performance.now();
-        conn.onServerCandidate?.();
-      }
+      if (conn.closed || !line) return;
+      conn.gathering.note(line);
     };
     pc.onconnectionstatechange = () => {
       if (conn.closed) return;
@@ -574,6 +415,13 @@ export class WrtcPeerSession implements PeerSession {
       if (state === conn.state) return;
       conn.state = state;
       this.#log.info(`peer connection ${state}`);
+      if (state === "connected" && conn.activity === null) {
+        conn.activity = new PeerActivityWatch(
+          pc,
+          () => conn.framesReceived,
+          this.#log,
+        );
+      }
       this.#emit(state);
     };
     pc.ontrack = (event) => {
@@ -603,11 +451,11 @@ export class WrtcPeerSession implements PeerSession {
 
   #release(conn: Connection): void {
     conn.closed = true;
-    conn.stopGathering?.();
+    conn.activity?.stop();
+    conn.gathering.stop();
     conn.pc.onconnectionstatechange = null;
     conn.pc.onicegatheringstatechange = null;
     conn.pc.onicecandidate = null;
-    conn.onUdpCandidate = null;
     conn.pc.ontrack = null;
     if (conn.sink) {
       conn.sink.onframe = null;
@@ -628,7 +476,7 @@ export class WrtcPeerSession implements PeerSession {
   /** Waits for ICE gathering and returns the local SDP with our bitrate limits. */
   async #finish(conn: Connection, what: "offer" | "answer"): Promise<string> {
     this.#check(conn, `making an ${what}`);
-    await this.#gathered(conn);
+    await conn.gathering.wait(this.#log);
     this.#check(conn, `gathering ICE candidates for an ${what}`);
     const sdp = conn.pc.localDescription?.sdp;
     if (!sdp) {
@@ -638,110 +486,6 @@ export class WrtcPeerSession implements PeerSession {
     }
     this.#log.debug(`${what} ready (${sdp.length} bytes)`);
     return applyBitrate(sdp, this.#limits);
-  }
-
-  #gathered(conn: Connection): Promise<void> {
-    if (conn.pc.iceGatheringState === "complete") return Promise.resolve();
-    return new Promise((resolve) => {
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        clearTimeout(grace);
-        clearTimeout(serverWait);
-        conn.pc.onicegatheringstatechange = null;
-        conn.onUdpCandidate = null;
-        conn.onServerCandidate = null;
-        conn.stopGathering = null;
-        resolve();
-      };
-      // With ICE servers: a short grace after their first candidate, or the
-      // host candidates alone once the servers took too long.
-      let serverWait: ReturnType<typeof setTimeout> | undefined;
-      const serverArrived = () => {
-        if (grace !== undefined || conn.firstServerCandidateAt === null) return;
-        clearTimeout(serverWait);
-        const left = conn.firstServerCandidateAt + UDP_CANDIDATE_GRACE_MS -
-          performance.now();
-        grace = setTimeout(() => {
-          this.#log.debug(
-            `sending the SDP with the ${this.#serverCandidateType} candidate from the ICE servers`,
-          );
-          done();
-        }, Math.max(0, left));
-      };
-      const hostArrived = () => {
-        if (serverWait !== undefined || conn.firstUdpCandidateAt === null) {
-          return;
-        }
-        const left = conn.firstUdpCandidateAt + this.#iceServerWaitMs -
-          performance.now();
-        serverWait = setTimeout(() => {
-          this.#log.warn(
-            `no ${this.#serverCandidateType} candidate from the ICE servers within ${this.#iceServerWaitMs} ms; sending the host candidates`,
-          );
-          done();
-        }, Math.max(0, left));
-      };
-      // Without waiting for TCP: a short grace after the first UDP candidate.
-      const udpArrived = () => {
-        if (grace !== undefined || conn.firstUdpCandidateAt === null) return;
-        // Pooled candidates, gathered already, come out in one burst.
-        const graceMs = conn.pooled ? 1 : UDP_CANDIDATE_GRACE_MS;
-        const left = conn.firstUdpCandidateAt + graceMs - performance.now();
-        grace = setTimeout(() => {
-          this.#log.debug(
-            "sending the SDP with the UDP candidates (not waiting for TCP ones)",
-          );
-          done();
-        }, Math.max(0, left));
-      };
-      const timer = setTimeout(() => {
-        this.#log.warn(
-          `ICE gathering did not finish within ${this.#gatherTimeout} ms; sending the candidates found so far`,
-        );
-        done();
-      }, this.#gatherTimeout);
-      conn.stopGathering = done;
-      conn.pc.onicegatheringstatechange = () => {
-        if (conn.pc.iceGatheringState === "complete") done();
-      };
-      if (this.#iceServers.length > 0) {
-        conn.onUdpCandidate = hostArrived;
-        conn.onServerCandidate = serverArrived;
-        hostArrived();
-        serverArrived();
-      } else if (!this.#waitForTcp) {
-        conn.onUdpCandidate = udpArrived;
-        udpArrived();
-      }
-    });
-  }
-
-  #preferCodec(transceiver: WrtcTransceiver): boolean {
-    if (typeof transceiver.setCodecPreferences !== "function") return false;
-    const wrtc = this.#wrtc;
-    const codecs = wrtc.RTCRtpReceiver.getCapabilities("video")?.codecs ??
-      wrtc.RTCRtpSender.getCapabilities("video")?.codecs ?? [];
-    const mime = `video/${this.codec}`;
-    const preferred = codecs.filter((c) => c.mimeType.toLowerCase() === mime);
-    if (preferred.length === 0) {
-      this.#log.warn(
-        `codec "${this.codec}" is not available; using the default order`,
-      );
-      return true;
-    }
-    try {
-      transceiver.setCodecPreferences([
-        ...preferred,
-        ...codecs.filter((c) => !preferred.includes(c)),
-      ]);
-      return true;
-    } catch (error) {
-      this.#log.debug(
-        `setCodecPreferences failed (${error}); reordering the SDP instead`,
-      );
-      return false;
-    }
   }
 
   #emit(state: ConnectionState | null): void {

@@ -165,12 +165,13 @@ Deno.test("WHIP into an unchanged rig: the rig shows the publisher's video and a
       assert.equal(videoDirection(call.answer), "recvonly");
       await waitForState("rig", files.STATE, "connected", [rig]);
       await waitForColour("rig", files.OUT, GREEN, [rig]);
-      // DELETE while this side goes on sending: only the server's leave
-      // message can end the rig's call (its connection would live on).
+      // DELETE while this side goes on sending: only the server's "hangup"
+      // can end the rig's call (its connection would live on, and video
+      // still arrives, so the rig's rule for a missing peer does not apply).
       const deleted = await fetch(call.location, { method: "DELETE" });
       assert.equal(deleted.status, 200);
       await deleted.body?.cancel();
-      await waitForState("rig", files.STATE, "none", [rig]);
+      await waitForState("rig", files.STATE, "none", [rig], 5000);
       assert.notEqual(first.connectionState, null);
       stops.push(pump(second, BLUE));
       const again = await httpCall(second, url, "sendonly");

@@ -26,6 +26,7 @@ Deno.test("every example scene runs from the command line without warnings or er
   > = [
     { example: "demo.toml", entry: CLI, defines: await broadcast() },
     { example: "plasma.toml", entry: CLI, defines: {} },
+    { example: "canvas.toml", entry: CLI, defines: {} },
     {
       example: "caller.toml",
       entry: CLI,
@@ -56,7 +57,23 @@ Deno.test("every example scene runs from the command line without warnings or er
       entry: join(ROOT, "examples/custom_node.ts"),
       defines: {},
     },
+    { example: "caller3d.toml", entry: CLI, defines: await broadcast() },
+    { example: "receiver3d.toml", entry: CLI, defines: await broadcast() },
+    { example: "stats.toml", entry: CLI, defines: await broadcast() },
+    { example: "canvas3d.toml", entry: CLI, defines: {} },
+    { example: "video.toml", entry: CLI, defines: {} },
+    { example: "spin.toml", entry: CLI, defines: {} },
+    { example: "spin.json", entry: CLI, defines: {} },
   ];
+  // Every scene in examples/ is run: a new one cannot be forgotten here.
+  const scenes = [...Deno.readDirSync(join(ROOT, "examples"))]
+    .filter((entry) => /\.(toml|json)$/.test(entry.name))
+    .map((entry) => entry.name);
+  assert.deepEqual(
+    scenes.filter((name) => !runs.some((run) => run.example === name)),
+    [],
+    "examples without a run here",
+  );
   try {
     const problems: string[] = [];
     // Three at a time: quick on two cores.

@@ -13,6 +13,7 @@ import {
   startSignallingServer,
 } from "../../lib/server/signalling_server.ts";
 import { TestClient } from "./_ws_client.ts";
+import { RawClient } from "./_raw_client.ts";
 import { sampleAnswer, sampleOffer } from "./_sdp_samples.ts";
 
 setLogLevel("error");
@@ -73,7 +74,6 @@ Deno.test("WHIP: the offer reaches the rig as a call from whip:ID, its answer co
       type: "call",
       to: "stage",
       offer,
-      hangup_on_leave: true,
       from: "whip:stage",
     });
     assertEquals(response.status, 201);
@@ -369,4 +369,41 @@ Deno.test("a WebSocket client holding whip:ID gets 409; closing the server answe
   // Closing the server hangs up nothing: calls may go on without it.
   assertEquals(rig.received.filter((m) => m.type === "hangup"), []);
   await squatter.closed;
+});
+
+Deno.test("raw HTTP: the token is checked before an oversized body (401), a chunked body gets 411, and a body that stops coming is cut off at the header timeout", async () => {
+  await withServer(async (server) => {
+    const rig = await TestClient.joined(server.url, "stage", "studio");
+    const head = (extra: string) =>
+      `POST /whip/studio/stage HTTP/1.1\r\nHost: x\r\n` +
+      `Content-Type: application/sdp\r\n${extra}\r\n`;
+    const big = await RawClient.connect(server.port);
+    await big.write(head("Content-Length: 70000\r\n"));
+    assertMatch(await big.readToEnd(), /^HTTP\/1\.1 401 /);
+    const authorized = await RawClient.connect(server.port);
+    await authorized.write(
+      head("Content-Length: 70000\r\nAuthorization: Bearer s3cret\r\n"),
+    );
+    assertMatch(await authorized.readToEnd(), /^HTTP\/1\.1 413 /);
+    const chunked = await RawClient.connect(server.port);
+    await chunked.write(head("Transfer-Encoding: chunked\r\n"));
+    assertMatch(await chunked.readToEnd(), /^HTTP\/1\.1 411 /);
+    const slow = await RawClient.connect(server.port);
+    const started = performance.now();
+    await slow.write(head("Content-Length: 100\r\n") + "v=0\r\n");
+    assertEquals(await slow.readToEnd(), "");
+    const waited = performance.now() - started;
+    assert(waited >= 250 && waited < 5000, `cut off after ${waited} ms`);
+    // None of it reached the rig, and the server goes on answering.
+    const [response, call] = await Promise.all([
+      post(`http://127.0.0.1:${server.port}/whip/studio/stage`, sampleOffer(), {
+        authorization: "Bearer s3cret",
+      }),
+      answerNextCall(rig),
+    ]);
+    assertEquals(call.offer, sampleOffer());
+    assertEquals(response.status, 201);
+    await response.body?.cancel();
+    await rig.close();
+  }, { token: "s3cret", headerTimeout: 0.3 });
 });

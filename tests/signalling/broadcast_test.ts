@@ -334,10 +334,9 @@ Deno.test("broadcast caller and answerer exchange offer and answer and connect",
     assertEquals(answerer.acceptedOffers, [caller.offers[0]]);
     assertEquals(caller.acceptedAnswers, [answerer.answers[0]]);
     assertEquals(caller.offers.length, 1);
-    await waitFor(
-      "sockets released",
-      () => calling!.localPort === null && answering.localPort === null,
-    );
+    // The caller's socket goes once connected; the answerer keeps listening.
+    await waitFor("caller socket released", () => calling!.localPort === null);
+    assertEquals(answering.localPort !== null, true);
   } finally {
     await calling?.close();
     await answering.close();

@@ -13,6 +13,7 @@ import "./transform.ts";
 import "./feedback.ts";
 import "./image.ts";
 import "./record.ts";
+import "./video.ts";
 
 export { OutputNode } from "./window.ts";
 export { ShaderNode } from "./shader.ts";
