@@ -194,11 +194,20 @@ export {
   type WebSocketTiming,
 } from "./lib/signalling/websocket.ts";
 export {
+  startWhip,
+  whepKind,
+  type WhipConfig,
+  whipKind,
+  type WhipTiming,
+} from "./lib/signalling/whip.ts";
+export {
   ServerError,
   type SignallingServer,
   type SignallingServerOptions,
   startSignallingServer,
 } from "./lib/server/signalling_server.ts";
+export type { HttpRoutesOptions } from "./lib/server/http_routes.ts";
+export type { WhipOptions } from "./lib/server/whip.ts";
 export type {
   MemberConnection,
   Membership,

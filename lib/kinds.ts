@@ -1,7 +1,7 @@
 /**
  * Registers every built-in node kind and signalling kind (import for its
  * side effect): the render nodes, `!canvas`, `!canvas3d` and its 3D kinds,
- * `!webrtc`, `!broadcast` and `!websocket`.
+ * `!webrtc`, `!broadcast`, `!websocket`, `!whip` and `!whep`.
  *
  * @module
  */
@@ -11,5 +11,6 @@ import "./canvas/mod.ts";
 import "./canvas3d/mod.ts";
 import "./signalling/broadcast.ts";
 import "./signalling/websocket.ts";
+import "./signalling/whip.ts";
 import "./webrtc/signalling_node.ts";
 import "./webrtc/webrtc_node.ts";

@@ -3,13 +3,14 @@
 # node_modules) and the Debian packages for headless GL, video files and the
 # tests. Idempotent, and quick when everything is present.
 #   scripts/setup.sh          runtime packages (GL, ffmpeg, a font)
-#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium, coturn)
+#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium, coturn,
+#                             simple-whip-client with GStreamer, cc for its test's stub)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # fonts-dejavu-core: a font family for !canvas text (Skia finds installed fonts).
 runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri ffmpeg iproute2 openssl fonts-dejavu-core)
-test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux coturn)
+test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux coturn simple-whip-client gstreamer1.0-tools gcc libc6-dev)
 
 want=("${runtime_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi

@@ -8,7 +8,9 @@
  *
  * Query string:
  * - `server`: signalling server URL, `ws:`/`wss:` or `http:`/`https:`
- *   (default `ws://HOST:8080/`, HOST being the page's host or 127.0.0.1).
+ *   (default: where the page came from, `ws://HOST:PORT/` or
+ *   `wss://HOST:PORT/`, as when the signalling server serves the page
+ *   itself; from a `file:` URL, `ws://127.0.0.1:8080/`).
  * - `room`, `id` (required): the room to join and this endpoint's ID.
  * - `call`: the ID to call; without it, the page waits for a call.
  * - `source`: `canvas` (default) or `camera` (falls back to the canvas).
@@ -50,9 +52,7 @@ const GATHERING_TIMEOUT_MS = 10000;
 
 const params = new URLSearchParams(location.search);
 const config = {
-  server: normaliseServerUrl(
-    params.get("server") ?? `ws://${location.hostname || "127.0.0.1"}:8080/`,
-  ),
+  server: normaliseServerUrl(params.get("server") ?? defaultServer()),
   room: params.get("room") ?? "",
   id: params.get("id") ?? "",
   call: params.get("call") || null,
@@ -63,6 +63,16 @@ const config = {
   codec: params.get("codec")?.toLowerCase() ?? null,
   iceServers: params.getAll("ice").map(iceServer).filter((server) => server),
 };
+
+/** The page's own origin as a WebSocket URL, or `ws://127.0.0.1:8080/` from a file. */
+function defaultServer() {
+  if (location.protocol === "http:" || location.protocol === "https:") {
+    return `${
+      location.protocol === "https:" ? "wss" : "ws"
+    }://${location.host}/`;
+  }
+  return "ws://127.0.0.1:8080/";
+}
 
 /** An `RTCIceServer` from `stun:HOST[:PORT]` or `turn:USER:PASSWORD@HOST…`, or `null`. */
 function iceServer(url) {

@@ -1,7 +1,8 @@
 /**
  * Command-line options of the signalling server (`server.ts`, `cli.ts
  * serve`), the same as the original `flitter_webrtc` server's plus
- * `--idle-timeout=`. The logging flags are read by the parser that `run`
+ * `--idle-timeout=` and the WHIP/WHEP and page options (`--token=`,
+ * `--token-file=`, `--whip-timeout=`, `--no-page`). The logging flags are read by the parser that `run`
  * uses too (`lib/log/log_flags.ts`), with the same rules.
  *
  * @module
@@ -29,6 +30,12 @@ Options:
   --user=USER          user to run as after binding (needs root)
   --group=GROUP        group to run as after binding (needs root)
   --idle-timeout=SECS  drop clients that do not answer pings (default: 30)
+  --token=TOKEN        bearer token WHIP/WHEP clients must send (default: none,
+                       WHIP and WHEP are open to anyone who can reach the server)
+  --token-file=FILE    read the token from FILE (its first line)
+  --whip-timeout=SECS  how long a WHIP/WHEP offer waits for the rig's answer
+                       (default: 15)
+  --no-page            do not serve the browser page at /
   --help               show this text
 `;
 
@@ -50,6 +57,14 @@ export interface ServerArgs {
   group?: string;
   /** `--idle-timeout=` in seconds. */
   idleTimeout?: number;
+  /** `--token=` (undefined: none given). */
+  token?: string;
+  /** `--token-file=` path. */
+  tokenFile?: string;
+  /** `--whip-timeout=` in seconds. */
+  whipTimeout?: number;
+  /** Serve the browser page (`false` with `--no-page`). */
+  page: boolean;
   /** `--help` was given. */
   help: boolean;
 }
@@ -123,6 +138,10 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
         user: { type: "string" },
         group: { type: "string" },
         "idle-timeout": { type: "string" },
+        token: { type: "string" },
+        "token-file": { type: "string" },
+        "whip-timeout": { type: "string" },
+        "no-page": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -135,6 +154,16 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
   const certificate = text("certificate", values.certificate);
   if (key !== undefined && certificate === undefined) {
     throw new ServerArgsError("--key= needs --certificate=");
+  }
+  const token = text("token", values.token);
+  const tokenFile = text("token-file", values["token-file"]);
+  if (token !== undefined && tokenFile !== undefined) {
+    throw new ServerArgsError("give --token= or --token-file=, not both");
+  }
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ServerArgsError(
+      "--token: use printable ASCII without spaces (it goes in an HTTP header)",
+    );
   }
   return {
     log,
@@ -151,6 +180,16 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
       86400,
       false,
     ),
+    token,
+    tokenFile,
+    whipTimeout: number(
+      "whip-timeout",
+      values["whip-timeout"],
+      0.1,
+      3600,
+      false,
+    ),
+    page: values["no-page"] !== true,
     help: values.help === true,
   };
 }

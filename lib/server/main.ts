@@ -34,6 +34,25 @@ function readPem(option: "certificate" | "key", path: string): string {
   return text;
 }
 
+/** The token in `path`: its first line, trimmed. */
+function readToken(path: string): string {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new ServerError(
+      `--token-file: cannot read "${path}": ${(error as Error).message}`,
+    );
+  }
+  const token = text.split(/\r?\n/)[0].trim();
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ServerError(
+      `--token-file: the first line of "${path}" must be the token (printable ASCII, no spaces)`,
+    );
+  }
+  return token;
+}
+
 /**
  * Runs the signalling server with command-line `args` until SIGINT or
  * SIGTERM (or `signal` aborts). Returns the exit code: 0 after a clean
@@ -58,6 +77,7 @@ export async function main(
   applyLogSettings(options.log);
 
   let server;
+  let token: string | undefined;
   try {
     const identity = resolveIdentity(options.user, options.group);
     const certificate = options.certificate === undefined
@@ -66,12 +86,18 @@ export async function main(
     const key = options.key === undefined
       ? undefined
       : readPem("key", options.key);
+    token = options.tokenFile === undefined
+      ? options.token
+      : readToken(options.tokenFile);
     server = await startSignallingServer({
       host: options.host,
       port: options.port,
       certificate,
       key,
       idleTimeout: options.idleTimeout,
+      token,
+      whipTimeout: options.whipTimeout,
+      page: options.page,
       log,
     });
     if (identity !== null) {
@@ -95,6 +121,13 @@ export async function main(
   }
 
   log.info(`Signalling server listening on ${server.url}`);
+  const http = server.url.replace(/^ws/, "http");
+  if (options.page) log.info(`Browser page at ${http}`);
+  log.info(
+    `WHIP and WHEP at ${http}whip/ROOM/ID and ${http}whep/ROOM/ID (${
+      token === undefined ? "open to anyone: no --token" : "with a token"
+    })`,
+  );
   const stop = () => void server.close();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]

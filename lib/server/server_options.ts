@@ -7,9 +7,13 @@
 
 import type { Logger } from "../log/logger.ts";
 import type { RoomRegistry } from "./rooms.ts";
+import type { HttpRoutesOptions } from "./http_routes.ts";
 
-/** Options of `startSignallingServer`. */
-export interface SignallingServerOptions {
+/**
+ * Options of `startSignallingServer`; the WHIP/WHEP and browser page ones
+ * (`token`, `whipTimeout`, `page`) come from {@linkcode HttpRoutesOptions}.
+ */
+export interface SignallingServerOptions extends HttpRoutesOptions {
   /** Interface to listen on (default `"0.0.0.0"`, any IPv4 address). */
   host?: string;
   /** Port; `0` picks a free one (default 8080, or 8443 with a certificate). */

@@ -10,7 +10,9 @@
  * at once, which `Deno.serve` and `Deno.upgradeWebSocket` do not allow.
  *
  * HTTP: a WebSocket upgrade at `/` joins the signalling; a plain `GET /`
- * gets a short text page; other paths get 404 and other methods 405. Every
+ * gets a short text page; other paths get 404 and other methods 405. WHIP
+ * and WHEP (`/whip/…`, `/whep/…`) and the browser page (with `page: true`)
+ * are answered first, by `http_routes.ts` (through `http_front.ts`). Every
  * HTTP response closes the connection.
  *
  * Dead clients: the server pings every client after `idleTimeout / 2`
@@ -82,6 +84,8 @@ import {
 } from "./http_head.ts";
 import { QueueTotal, ServerWebSocket } from "./websocket_connection.ts";
 import { type ByteConn, closeQuietly, writeAll } from "./byte_conn.ts";
+import { answerRoutes, LINGER_MS, respond } from "./http_front.ts";
+import { HttpRoutes } from "./http_routes.ts";
 import { SendLimits } from "./send_limits.ts";
 import { listenTcp, listenTls, ServerError, urlHost } from "./listen.ts";
 
@@ -104,8 +108,6 @@ const HEAD_BYTES = 16 * 1024;
 const READ_BYTES = 8 * 1024;
 /** Milliseconds the closing handshake may take before the socket is closed. */
 const CLOSE_TIMEOUT_MS = 5000;
-/** Milliseconds a plain HTTP response waits for the client to finish sending before closing. */
-const LINGER_MS = 1000;
 
 /** One client socket, as the rooms see it. */
 class ClientConnection implements MemberConnection {
@@ -155,6 +157,7 @@ export async function startSignallingServer(
   const total = new QueueTotal();
   let nextClient = 1;
   let stopping = false;
+  const routes = await HttpRoutes.create(rooms, options, log);
 
   let tlsOptions: { cert: string; key: string } | undefined;
   if (tls) {
@@ -193,24 +196,6 @@ export async function startSignallingServer(
   const sendText = (connection: ClientConnection, text: string) =>
     limits.send(connection, text);
   const checkQueue = (connection: ClientConnection) => limits.check(connection);
-
-  async function respond(conn: ByteConn, response: Uint8Array): Promise<void> {
-    // Written, then what the client still sends (a body) is read and thrown
-    // away, so closing does not reset the connection before it read the
-    // response; at most LINGER_MS.
-    const timer = setTimeout(() => closeQuietly(conn), LINGER_MS);
-    try {
-      await writeAll(conn, response);
-      await conn.closeWrite();
-      const sink = new Uint8Array(4096);
-      while ((await conn.read(sink)) !== null);
-    } catch {
-      // closed by the timer or the client
-    } finally {
-      clearTimeout(timer);
-      closeQuietly(conn);
-    }
-  }
 
   /** Reads and answers one request: a page, an error, or the upgrade. */
   async function handshake(conn: ByteConn, peer: string): Promise<void> {
@@ -259,6 +244,16 @@ export async function startSignallingServer(
         return;
       }
       const { head, length } = parsed;
+      if (!wantsWebSocket(head)) { // WHIP, WHEP, the browser page
+        const routed = await answerRoutes(
+          routes,
+          head,
+          buffer.subarray(length, filled),
+          conn,
+          headerTimeout * 1000,
+        );
+        if (routed !== null) return await respond(conn, routed);
+      }
       if (targetPath(head.target) !== "/") {
         await respond(conn, textResponse(404, "Not found\n"));
         return;
@@ -465,6 +460,7 @@ export async function startSignallingServer(
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     stopping = true;
+    routes.close();
     clearInterval(sweeper);
     await listening.stop();
     for (const conn of pending) closeQuietly(conn);

@@ -54,7 +54,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** The example page's query parameters (see examples/browser/client.js). */
 export interface PageParams {
-  server: string;
+  /** The signalling server (leave out with a page served by the server itself). */
+  server?: string;
   room: string;
   id: string;
   /** ID to call, or `null` to wait for a call. */
@@ -76,10 +77,15 @@ export interface BrowserCall {
   close: () => Promise<void>;
 }
 
-/** Opens the example page in `browser` with `params`; the page starts signalling at once. */
+/**
+ * Opens the example page in `browser` with `params` (from `pageUrl`: by
+ * default its file, else e.g. the signalling server serving it); the page
+ * starts signalling at once.
+ */
 export async function openCallPage(
   browser: Browser,
   params: PageParams,
+  pageUrl: string | URL = PAGE,
 ): Promise<BrowserCall> {
   let text = "";
   try {
@@ -90,11 +96,13 @@ export async function openCallPage(
     page.on("pageerror", (error) => {
       text += `page error: ${error.message}\n`;
     });
-    const url = new URL(PAGE);
+    const url = new URL(pageUrl);
     for (const [key, value] of Object.entries(params)) {
       if (Array.isArray(value)) {
         for (const item of value) url.searchParams.append(key, String(item));
-      } else if (value !== null) url.searchParams.set(key, String(value));
+      } else if (value !== null && value !== undefined) {
+        url.searchParams.set(key, String(value));
+      }
     }
     await page.goto(url.href);
     return {

@@ -94,9 +94,13 @@ async function waitUntil<T>(
 /**
  * Runs one call between the browser and our endpoint and checks the
  * pictures both ways. `browserCalls`: the page calls `deno`; otherwise our
- * scene calls `browser`.
+ * scene calls `browser`. `servedPage`: the browser opens the page the
+ * signalling server serves, with no `server=` in the link.
  */
-async function callBothWays(browserCalls: boolean): Promise<void> {
+async function callBothWays(
+  browserCalls: boolean,
+  servedPage = false,
+): Promise<void> {
   const room = `browser-${browserCalls ? "calls" : "answers"}-${
     crypto.randomUUID().slice(0, 8)
   }`;
@@ -125,8 +129,9 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
       colour: OURS,
       png,
     });
+    const pageUrl = servedPage ? server.url.replace(/^ws/, "http") : undefined;
     browser = await openCallPage(await launchBrowser(), {
-      server: server.url,
+      server: servedPage ? undefined : server.url,
       room,
       id: "browser",
       call: browserCalls ? "deno" : null,
@@ -134,7 +139,7 @@ async function callBothWays(browserCalls: boolean): Promise<void> {
       size: "160x120",
       fps: 15,
       ice: stun ? [stun.url] : undefined,
-    });
+    }, pageUrl);
     const page = browser.page;
 
     await waitUntil(
@@ -223,4 +228,13 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () => callBothWays(false),
+});
+
+Deno.test({
+  name:
+    "a browser opens the page our server serves, with no server= in the link, and calls our CLI endpoint through that server",
+  ignore: !installed,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => callBothWays(true, true),
 });

@@ -38,6 +38,10 @@ Deno.test("server options parse like the original's", () => {
     user: undefined,
     group: undefined,
     idleTimeout: undefined,
+    token: undefined,
+    tokenFile: undefined,
+    whipTimeout: undefined,
+    page: true,
     help: false,
   });
   const args = parseServerArgs([
@@ -67,6 +71,19 @@ Deno.test("server options parse like the original's", () => {
   throws(() => parseServerArgs(["stray"]), ServerArgsError);
   throws(() => parseServerArgs(["--debug", "--quiet"]), /only one of/);
   throws(() => parseServerArgs(["--key=k.pem"]), /--key= needs --certificate=/);
+  const whip = parseServerArgs([
+    "--token=s3cret",
+    "--whip-timeout=2",
+    "--no-page",
+  ]);
+  assertEquals([whip.token, whip.whipTimeout, whip.page], ["s3cret", 2, false]);
+  assertEquals(parseServerArgs(["--token-file=t.txt"]).tokenFile, "t.txt");
+  throws(
+    () => parseServerArgs(["--token=a", "--token-file=t.txt"]),
+    /not both/,
+  );
+  throws(() => parseServerArgs(["--token=a b"]), /printable ASCII/);
+  throws(() => parseServerArgs(["--whip-timeout=0"]), ServerArgsError);
 });
 
 Deno.test("PEM helpers split a combined certificate and key file", () => {

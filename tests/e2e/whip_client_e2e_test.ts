@@ -1,0 +1,277 @@
+// deno-test-isolated: starts endpoint processes (WebRTC runs in them); its own process lets the runner run e2e files two at a time
+// Real third-party WHIP software against our server: Debian's
+// simple-whip-client (`whip-client`, GStreamer's webrtcbin) publishes a red
+// test pattern into a room, and the rig waiting there (plain !websocket, no
+// change for WHIP) shows it; stopping the client DELETEs its session and the
+// rig hangs up.
+//
+// What it takes, measured on Debian 12:
+// - whip-client links libsoup-2.4, and GStreamer's webrtc plugin pulls in
+//   libsoup-3.0 through libnice → libgupnp-igd; libsoup then aborts the
+//   client at start ("libsoup2 symbols detected", exit 133). A stub
+//   libgupnp-igd-1.0.so.4 (tests/e2e/_gupnp_igd_stub.c, compiled here with
+//   cc) on LD_LIBRARY_PATH avoids it.
+// - GStreamer's ICE (libnice) ignores loopback addresses, and the test
+//   namespace holds only `lo`: the test builds a network namespace of its
+//   own with `lo` and a veth pair (one end addressed), runs the server, the
+//   rig and the client in it, and removes it afterwards.
+// - GStreamer's vp8enc makes a keyframe every 128 frames by default; with
+//   `keyframe-max-dist=15` the rig gets its first picture within a second
+//   of connecting.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type ServerProcess, startServer } from "../server/_server_process.ts";
+import {
+  callScene,
+  Endpoint,
+  type Rgb,
+  stopAll,
+  tempFolder,
+  waitForColour,
+  waitForState,
+  waitUntil,
+} from "./_endpoint.ts";
+
+const RED: Rgb = [255, 0, 0];
+const MAGENTA: Rgb = [255, 0, 255];
+const STUB = new URL("./_gupnp_igd_stub.c", import.meta.url).pathname;
+const PIPELINE = "videotestsrc is-live=true pattern=red " +
+  "! video/x-raw,width=160,height=120,framerate=15/1 ! videoconvert " +
+  "! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay pt=96 ssrc=2 ! queue " +
+  "! application/x-rtp,media=video,encoding-name=VP8,payload=96";
+
+async function found(command: string, args: string[]): Promise<boolean> {
+  try {
+    await new Deno.Command(command, { args, stdout: "null", stderr: "null" })
+      .output();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Why the test cannot run here (a missing tool or privilege), or `undefined`. */
+async function unavailable(): Promise<string | undefined> {
+  if (Deno.uid() !== 0) return "building a network namespace needs root";
+  if (!await found("ip", ["-V"])) return "the ip command is not installed";
+  if (!await found("whip-client", ["--help"])) {
+    return "whip-client is not installed (apt-get install simple-whip-client)";
+  }
+  if (!await found("cc", ["--version"])) return "cc is not installed";
+  if (!await found("gst-inspect-1.0", ["--version"])) {
+    return "gstreamer1.0-tools is not installed";
+  }
+  for (const element of ["webrtcbin", "nicesrc", "vp8enc", "rtpvp8pay"]) {
+    const { success } = await new Deno.Command("gst-inspect-1.0", {
+      args: [element],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!success) return `the GStreamer element ${element} is not installed`;
+  }
+  return undefined;
+}
+
+const skip = await unavailable();
+if (skip) console.warn(`Skipping the simple-whip-client test: ${skip}`);
+
+async function run(command: string, ...args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command(command, {
+    args,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(
+      `${command} ${args.join(" ")}: ${
+        new TextDecoder().decode(stderr).trim()
+      }`,
+    );
+  }
+}
+
+/** A network namespace with `lo` and a veth pair, `10.232.N.1/24` on one end; removed by the returned function. */
+async function createNamespace(): Promise<
+  { name: string; remove: () => Promise<void> }
+> {
+  const name = `flt-whip-${Deno.pid}`;
+  const link = `flw${Deno.pid % 100000}`;
+  await run("ip", "netns", "add", name);
+  const remove = () => run("ip", "netns", "del", name).catch(() => {});
+  try {
+    const inside = ["-n", name];
+    await run("ip", ...inside, "link", "set", "lo", "up");
+    await run(
+      "ip",
+      ...inside,
+      "link",
+      "add",
+      link,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      `${link}p`,
+    );
+    await run(
+      "ip",
+      ...inside,
+      "addr",
+      "add",
+      `10.232.${Deno.pid % 250}.1/24`,
+      "dev",
+      link,
+    );
+    await run("ip", ...inside, "link", "set", `${link}p`, "up");
+    await run("ip", ...inside, "link", "set", link, "up");
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { name, remove };
+}
+
+/** whip-client running in `netns`, with its output. */
+class WhipClient {
+  readonly #child: Deno.ChildProcess;
+  readonly #pumps: Promise<void>;
+  #output = "";
+  status: Deno.CommandStatus | null = null;
+
+  constructor(netns: string, libraries: string, args: string[]) {
+    this.#child = new Deno.Command("ip", {
+      args: ["netns", "exec", netns, "whip-client", ...args],
+      env: { LD_LIBRARY_PATH: libraries },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+        this.#output = (this.#output + text).slice(-50_000);
+      }
+    };
+    this.#pumps = Promise.all([
+      pump(this.#child.stdout),
+      pump(this.#child.stderr),
+    ]).then(() => {});
+    this.#child.status.then((status) => this.status = status);
+  }
+
+  get output(): string {
+    return this.#output;
+  }
+
+  /** Stops it as Ctrl-C would (it DELETEs its session first); SIGKILL after 10 s. */
+  async stop(): Promise<Deno.CommandStatus> {
+    if (this.status === null) {
+      try {
+        this.#child.kill("SIGINT");
+      } catch {
+        // Already gone.
+      }
+    }
+    const timer = setTimeout(() => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, 10_000);
+    const status = await this.#child.status;
+    clearTimeout(timer);
+    await this.#pumps;
+    return status;
+  }
+}
+
+Deno.test({
+  name:
+    "simple-whip-client publishes a red test pattern into our server's WHIP endpoint (with a bearer token): the rig in the room shows red; stopping the client DELETEs and the rig hangs up",
+  ignore: skip !== undefined,
+  fn: async () => {
+    const dir = await tempFolder();
+    const net = await createNamespace();
+    let server: ServerProcess | undefined;
+    let client: WhipClient | undefined;
+    const endpoints: Endpoint[] = [];
+    const context = () =>
+      `--- whip-client:\n${client?.output.slice(-4000) ?? ""}\n` +
+      `--- server:\n${server?.output().slice(-3000) ?? ""}`;
+    try {
+      await run(
+        "cc",
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libgupnp-igd-1.0.so.4",
+        "-o",
+        join(dir.path, "libgupnp-igd-1.0.so.4"),
+        STUB,
+      );
+      server = await startServer(["--debug", "--token=t0ken"], {
+        netns: net.name,
+      });
+      const scene = join(dir.path, "rig.json");
+      await Deno.writeTextFile(
+        scene,
+        callScene({
+          colour: MAGENTA,
+          signalling: {
+            kind: "!websocket",
+            url: server.url,
+            room: "studio",
+            id: "stage",
+          },
+        }),
+      );
+      const files = {
+        OUT: join(dir.path, "out.png"),
+        STATE: join(dir.path, "state.png"),
+      };
+      const rig = Endpoint.start({
+        name: "rig",
+        scene,
+        defines: files,
+        netns: net.name,
+      });
+      endpoints.push(rig);
+      await waitUntil(
+        "the rig to join room studio",
+        () => server!.output().includes('"stage" joined room "studio"'),
+        endpoints,
+      );
+      const http = server.url.replace(/^ws/, "http");
+      client = new WhipClient(net.name, dir.path, [
+        "-u",
+        `${http}whip/studio/stage`,
+        "-t",
+        "t0ken",
+        "-n",
+        "-V",
+        PIPELINE,
+      ]);
+      try {
+        await waitForState("rig", files.STATE, "connected", endpoints);
+        await waitForColour("rig", files.OUT, RED, endpoints);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${context()}`);
+      }
+      assert.equal(client.status, null, context());
+      assert.match(client.output, /PeerConnection connected/);
+      await client.stop();
+      await waitForState("rig", files.STATE, "none", endpoints);
+      assert.match(
+        server.output(),
+        /WHIP session to "stage" in room "studio": ended, ended by the client \(DELETE\)/,
+        context(),
+      );
+    } finally {
+      await client?.stop();
+      await stopAll(endpoints);
+      await server?.stop();
+      await net.remove();
+      await dir.remove();
+    }
+  },
+});
