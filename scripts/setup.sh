@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Installs what flitter-webrtc needs: Deno (pinned, from the npm registry, into
-# node_modules) and the Debian packages for headless GL, video files and the
-# tests. Idempotent, and quick when everything is present.
-#   scripts/setup.sh          runtime packages (GL, ffmpeg)
-#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium)
+# node_modules) and the Debian packages for GL (headless and in windows),
+# video files and the tests. Idempotent, and quick when everything is present.
+#   scripts/setup.sh          runtime packages (GL, GLFW windows, ffmpeg)
+#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium,
+#                             an X server with screenshots and input injection)
+# On a Wayland desktop without XWayland, install libglfw3-wayland instead of
+# libglfw3 (the two conflict; the script accepts either).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri ffmpeg iproute2 openssl)
-test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux)
+runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri libglfw3 ffmpeg iproute2 openssl)
+test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux
+  xvfb x11-apps xdotool python3-xlib)
 
 want=("${runtime_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi
 
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
 missing=()
 for package in "${want[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
+  if [[ "$package" == libglfw3 ]] && installed libglfw3-wayland; then continue; fi
+  if ! installed "$package"; then missing+=("$package"); fi
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then

@@ -100,6 +100,8 @@ export class GLContext {
   #framebuffer = 0;
   #viewportWidth = -1;
   #viewportHeight = -1;
+  #viewportX = 0;
+  #viewportY = 0;
   #activeUnit = 0;
   readonly #boundTextures = new Uint32Array(32);
   #unpackAlignment = 4;
@@ -148,9 +150,27 @@ export class GLContext {
     return new GLContext(createEGLSession());
   }
 
-  /** Where the context came from (`"surfaceless"` or `"device"` EGL platform). */
+  /**
+   * Wraps a context made elsewhere (e.g. on a window system's display by
+   * `egl_window.ts`), current on this thread; {@linkcode GLContext.destroy}
+   * destroys it.
+   */
+  static fromSession(session: EGLSession): GLContext {
+    makeCurrent(session);
+    return new GLContext(session);
+  }
+
+  /**
+   * Where the context came from: the `"surfaceless"` or `"device"` EGL
+   * platform (headless), or a window system's (`"x11"`, `"wayland"`).
+   */
   get platform(): string {
     return this.#session.platform;
+  }
+
+  /** The EGL display and context (for drawing into window surfaces). */
+  get session(): EGLSession {
+    return this.#session;
   }
 
   /**
@@ -191,12 +211,20 @@ export class GLContext {
     }
   }
 
-  /** Sets the viewport to `width`×`height` at the origin unless it is already. */
-  viewport(width: number, height: number): void {
-    if (this.#viewportWidth !== width || this.#viewportHeight !== height) {
-      this.gl.glViewport(0, 0, width, height);
+  /**
+   * Sets the viewport to `width`×`height` at `x`,`y` (default: the origin)
+   * unless it is already.
+   */
+  viewport(width: number, height: number, x = 0, y = 0): void {
+    if (
+      this.#viewportWidth !== width || this.#viewportHeight !== height ||
+      this.#viewportX !== x || this.#viewportY !== y
+    ) {
+      this.gl.glViewport(x, y, width, height);
       this.#viewportWidth = width;
       this.#viewportHeight = height;
+      this.#viewportX = x;
+      this.#viewportY = y;
     }
   }
 
