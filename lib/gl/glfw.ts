@@ -36,6 +36,7 @@ const GLFW_SYMBOLS = {
   glfwSetWindowSize: { parameters: [p, i32, i32], result: v },
   glfwGetFramebufferSize: { parameters: [p, b, b], result: v },
   glfwShowWindow: { parameters: [p], result: v },
+  glfwGetWindowAttrib: { parameters: [p, i32], result: i32 },
   glfwGetWindowMonitor: { parameters: [p], result: p },
   glfwSetWindowMonitor: {
     parameters: [p, p, i32, i32, i32, i32, i32],

@@ -218,11 +218,11 @@ export class Display {
       },
     );
     const ioError = new Deno.UnsafeCallback(XLIB_CALLBACKS.ioError, () => {
-      this.#lose("the connection to the X server was lost");
+      this.#lose("The connection to the X server was lost");
       return 0;
     });
     const ioExit = new Deno.UnsafeCallback(XLIB_CALLBACKS.ioErrorExit, () => {
-      this.#lose("the connection to the X server was lost");
+      this.#lose("The connection to the X server was lost");
     });
     this.#callbacks.push(error, ioError, ioExit);
     this.#xErrorHandler = error.pointer;

@@ -105,6 +105,7 @@ void main() {
 `;
 
 const programs = new WeakMap<GLContext, ShaderProgram>();
+const CHECK_INTERVAL_MS = 500;
 
 function presentProgram(gl: GLContext): ShaderProgram {
   let program = programs.get(gl);
@@ -167,6 +168,7 @@ export class NativeWindow implements ScreenWindow {
   #closed = false;
   /** Where the last picture was drawn (framebuffer pixels), for the pointer. */
   #picture: PictureRect | null = null;
+  #checkedAt = 0;
 
   /**
    * Opens a window for `gl` (a context on `display`'s EGL display).
@@ -399,6 +401,26 @@ export class NativeWindow implements ScreenWindow {
     }
     this.#picture = rect;
     swapBuffers(this.#surface);
+    this.#checkAlive();
+  }
+
+  /**
+   * Asks the X server, twice a second, whether the window still exists:
+   * another client may destroy it (no close request comes then, and GLFW
+   * ignores the DestroyNotify). One round trip; a destroyed window makes
+   * the X server answer with an error, which the display's error handler
+   * turns into `onGone`.
+   */
+  #checkAlive(): void {
+    if (this.#x11Window === null) return;
+    const now = performance.now();
+    if (now - this.#checkedAt < CHECK_INTERVAL_MS) return;
+    this.#checkedAt = now;
+    this.#display.rearm();
+    this.#display.libraries.glfw.glfwGetWindowAttrib(
+      this.#handle,
+      GLFW_CONST.VISIBLE,
+    );
   }
 
   /**

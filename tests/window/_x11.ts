@@ -142,7 +142,7 @@ export class Xvfb {
 
   /** Asks window `id` to close, as a window manager does (`WM_DELETE_WINDOW`). */
   async close(id: string): Promise<void> {
-    const result = await run("python3", [TOOL, "close", id], this.env);
+    const result = await run("/usr/bin/python3", [TOOL, "close", id], this.env);
     if (result.code !== 0) throw new Error(`close failed: ${result.stderr}`);
   }
 

@@ -126,7 +126,16 @@ function quadrantPoints(
 Deno.test("a !window shows the scene on screen, letterboxed when resized, and live reload keeps it", async () => {
   await withDisplay(async (xvfb) => {
     const engine = Engine.fromText(
-      quadrantScene(`size = [320, 240]\ntitle = "quadrants"`),
+      quadrantScene(`size = [320, 240]\ntitle = "quadrants"\nid = "win"`) + `
+[[nodes]]
+kind = "!offscreen"
+id = "copy"
+size = [320, 240]
+colorbits = 8
+  [[nodes.children]]
+  kind = "!reference"
+  id = "win"
+`,
       "quadrants.toml",
       { windows: {} },
     );
@@ -142,6 +151,12 @@ Deno.test("a !window shows the scene on screen, letterboxed when resized, and li
         quadrantPoints(window.x, window.y, 320, 240),
         "the quadrants in the window",
       );
+      // The rest of the tree sees the same picture as the screen.
+      const copy = engine.readImage("copy");
+      for (const [x, y, colour] of quadrantPoints(0, 0, 320, 240)) {
+        const i = (y * copy.width + x) * 4;
+        assert.deepEqual([...copy.data.subarray(i, i + 3)], colour);
+      }
       // The user makes the window wider and lower: the picture keeps its
       // aspect ratio, scaled down to 240x180 and centred, with black bars
       // left and right.
