@@ -57,6 +57,7 @@ const GLFW_SYMBOLS = {
   glfwSetMouseButtonCallback: { parameters: [p, "function"], result: p },
   glfwSetWindowCloseCallback: { parameters: [p, "function"], result: p },
   glfwSetWindowSizeCallback: { parameters: [p, "function"], result: p },
+  glfwSetWindowPosCallback: { parameters: [p, "function"], result: p },
   glfwSetFramebufferSizeCallback: { parameters: [p, "function"], result: p },
   // Native access: present in the X11 or in the Wayland build.
   glfwGetX11Display: { parameters: [], result: p, optional: true },
@@ -129,7 +130,7 @@ export const GLFW_CALLBACKS = {
   mouseButton: { parameters: [p, i32, i32, i32], result: v },
   /** `(window)` */
   close: { parameters: [p], result: v },
-  /** `(window, width, height)`: window size or framebuffer size */
+  /** `(window, width, height)`: window size or framebuffer size (or position) */
   size: { parameters: [p, i32, i32], result: v },
 } as const;
 

@@ -40,6 +40,8 @@ export interface WindowEvents {
   onCloseRequest(): void;
   /** The window's size changed (screen units). */
   onWindowSize(width: number, height: number): void;
+  /** The window moved. */
+  onWindowPos(): void;
   /** The framebuffer's size changed (pixels). */
   onFramebufferSize(width: number, height: number): void;
   /** The X server reported the window gone (destroyed by another client). */
@@ -115,6 +117,7 @@ export class Display {
     | "mouseButton"
     | "close"
     | "size"
+    | "pos"
     | "framebuffer",
     Deno.PointerObject
   >;
@@ -288,6 +291,9 @@ export class Display {
       size: make(GLFW_CALLBACKS.size, (window, width, height) => {
         route(window)?.onWindowSize(width, height);
       }),
+      pos: make(GLFW_CALLBACKS.size, (window) => {
+        route(window)?.onWindowPos();
+      }),
       framebuffer: make(GLFW_CALLBACKS.size, (window, width, height) => {
         route(window)?.onFramebufferSize(width, height);
       }),
@@ -318,6 +324,7 @@ export class Display {
     glfw.glfwSetMouseButtonCallback(handle, callbacks.mouseButton);
     glfw.glfwSetWindowCloseCallback(handle, callbacks.close);
     glfw.glfwSetWindowSizeCallback(handle, callbacks.size);
+    glfw.glfwSetWindowPosCallback(handle, callbacks.pos);
     glfw.glfwSetFramebufferSizeCallback(handle, callbacks.framebuffer);
   }
 

@@ -455,7 +455,9 @@ export class NativeWindow implements ScreenWindow {
       },
       onWindowSize: (width, height) => {
         this.#windowSize = [width, height];
+        this.#requeryPointer();
       },
+      onWindowPos: () => this.#requeryPointer(),
       onFramebufferSize: (width, height) => {
         this.#framebufferSize = [width, height];
         if (this.#waylandWindow !== null && width > 0 && height > 0) {
@@ -472,6 +474,23 @@ export class NativeWindow implements ScreenWindow {
         this.#gone = true;
       },
     };
+  }
+
+  /**
+   * The pointer's place relative to the window after the window moved or
+   * changed size under a still pointer (no motion event comes then).
+   */
+  #requeryPointer(): void {
+    const input = this.input;
+    if (!input.pointerKnown) return;
+    const x = new Float64Array(1);
+    const y = new Float64Array(1);
+    this.#display.libraries.glfw.glfwGetCursorPos(this.#handle, x, y);
+    const [width, height] = this.#windowSize;
+    input.pointerX = x[0];
+    input.pointerY = y[0];
+    input.pointerInside = x[0] >= 0 && y[0] >= 0 && x[0] < width &&
+      y[0] < height;
   }
 
   #destroyNative(): void {

@@ -371,6 +371,20 @@ Deno.test("!key and !pointer put injected input into the state; a key toggles fu
         "full screen after pressing f",
       );
       assert.equal(stateOf(engine, "f"), 1);
+      // The pointer did not move, but the picture did under it.
+      const [px, py] = [window.x + 50, window.y + 25];
+      const expected = [px / 1024, (py - 128) / 512].map((v) => v * 100);
+      await waitFor(
+        () => `the pointer at ${expected} % over the full-screen picture`,
+        () => {
+          position = stateOf(engine, "p");
+          return Promise.resolve(
+            Array.isArray(position) &&
+              near(position.map((v) => Number(v) * 100), expected, 1),
+          );
+        },
+        () => frames(engine),
+      );
       await xvfb.xdotool("mousemove", "512", "384");
       await xvfb.xdotool("key", "f");
       await waitFor(
@@ -393,5 +407,47 @@ Deno.test("!key and !pointer put injected input into the state; a key toggles fu
       await engine.dispose();
     }
     assert.equal(stateOf(engine, "k"), null, "cleared with the node");
+  });
+});
+
+Deno.test("examples/window.toml: F toggles full screen, the pointer lights the picture", async () => {
+  await withDisplay(async (xvfb) => {
+    const engine = await Engine.open(
+      new URL("../../examples/window.toml", import.meta.url).pathname,
+      { windows: {}, watch: false },
+    );
+    try {
+      const window = await findWindow(xvfb, "F: full screen", engine);
+      assert.deepEqual([window.width, window.height], [960, 540]);
+      // Light under the pointer, warm while button 0 is held.
+      const [x, y] = [window.x + 240, window.y + 270];
+      await xvfb.xdotool("mousemove", String(x), String(y));
+      await xvfb.xdotool("mousedown", "1");
+      let seen = [0, 0, 0];
+      await waitFor(
+        () => `a warm light at ${x},${y} (${seen})`,
+        async () => {
+          seen = colourAt(await xvfb.screenshot(), x, y);
+          const [r, , b] = seen;
+          return r > 200 && b < r - 60;
+        },
+        () => frames(engine),
+      );
+      await xvfb.xdotool("mouseup", "1");
+      await xvfb.xdotool("key", "f");
+      await waitFor(
+        () => "full screen",
+        async () => (await xvfb.geometry(window.id)).width === 1024,
+        () => frames(engine),
+      );
+      await xvfb.xdotool("key", "f");
+      await waitFor(
+        () => "back to 960x540",
+        async () => (await xvfb.geometry(window.id)).width === 960,
+        () => frames(engine),
+      );
+    } finally {
+      await engine.dispose();
+    }
   });
 });
