@@ -146,6 +146,13 @@ export class Xvfb {
     if (result.code !== 0) throw new Error(`close failed: ${result.stderr}`);
   }
 
+  /** Whether the pointer's cursor is drawn where it is now (XFIXES). */
+  async cursorVisible(): Promise<boolean> {
+    const result = await run("/usr/bin/python3", [TOOL, "cursor"], this.env);
+    if (result.code !== 0) throw new Error(`cursor failed: ${result.stderr}`);
+    return new TextDecoder().decode(result.stdout).trim() === "visible";
+  }
+
   /** Ends the server (`SIGKILL` for a server that dies), and waits. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<void> {
     if (this.#stopped) return;

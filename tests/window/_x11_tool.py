@@ -2,6 +2,9 @@
 
     python3 _x11_tool.py close WINDOW   send WM_DELETE_WINDOW, as a window
                                         manager does when the user closes it
+    python3 _x11_tool.py cursor         print "visible" or "hidden": whether
+                                        the pointer's current cursor image has
+                                        any opaque pixel (XFIXES)
 """
 import sys
 
@@ -23,7 +26,19 @@ def close(window_id: int) -> None:
     connection.close()
 
 
+def cursor() -> str:
+    connection = display.Display()
+    connection.xfixes_query_version()
+    image = connection.xfixes_get_cursor_image(connection.screen().root)
+    opaque = any((pixel >> 24) & 0xFF for pixel in image.cursor_image)
+    connection.close()
+    return "visible" if opaque else "hidden"
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "close":
+    if len(sys.argv) == 3 and sys.argv[1] == "close":
+        close(int(sys.argv[2], 0))
+    elif len(sys.argv) == 2 and sys.argv[1] == "cursor":
+        print(cursor())
+    else:
         sys.exit(__doc__)
-    close(int(sys.argv[2], 0))

@@ -1,6 +1,6 @@
 // deno-test-isolated: runs `cli.ts run` processes against its own Xvfb servers (and kills one)
 // The command line with on-screen windows, under real X servers (Xvfb):
-// closing a window (the window manager's WM_DELETE_WINDOW) ends the run
+// closing a window (the window manager's WM_DELETE_WINDOW), or Ctrl-C, ends the run
 // with the recording complete; so does an X server that goes away; a
 // window destroyed by another client ends it too; no display, or
 // --offscreen, renders offscreen with one info line; bad `screen=` and
@@ -52,6 +52,14 @@ class Run {
       this.#done = true;
       return status;
     });
+  }
+
+  /** Sends `signal` unless it ended. */
+  signal(signal: Deno.Signal): void {
+    if (this.#done) return;
+    try {
+      this.#child.kill(signal);
+    } catch { /* gone */ }
   }
 
   /** SIGKILL unless it ended. */
@@ -187,6 +195,29 @@ Deno.test("closing the window ends the run, with the recording complete", async 
       assert.deepEqual(run.lines("WARN"), []);
       assert.deepEqual(run.lines("ERROR"), []);
       assert.ok(await frameCount(video) >= 5, "frames recorded");
+      assert.deepEqual(await xvfb.find("^recorded$"), []);
+    } finally {
+      await run.kill();
+      await xvfb.stop();
+    }
+  });
+});
+
+Deno.test("Ctrl-C ends a run with a window cleanly: window closed, recording complete", async () => {
+  await withFolder(async (folder) => {
+    const xvfb = await Xvfb.start(640, 480);
+    const scene = join(folder, "interrupted.toml");
+    const video = join(folder, "interrupted.mp4");
+    await Deno.writeTextFile(scene, recordedScene(video));
+    const run = new Run([scene, "--fps", "20"], xvfb.env);
+    try {
+      await waitForOrange(xvfb, run, "recorded");
+      run.signal("SIGINT");
+      const status = await run.exit();
+      assert.equal(status.code, 0, run.output);
+      assert.deepEqual(run.lines("WARN"), []);
+      assert.deepEqual(run.lines("ERROR"), []);
+      assert.ok(await frameCount(video) >= 1, "frames recorded");
       assert.deepEqual(await xvfb.find("^recorded$"), []);
     } finally {
       await run.kill();

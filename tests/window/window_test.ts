@@ -197,51 +197,71 @@ colorbits = 8
   });
 });
 
-Deno.test("fullscreen= fills the screen with bars, and switches back while running", async () => {
-  await withDisplay(
-    async (xvfb) => {
-      const scene = (fullscreen: boolean) =>
-        quadrantScene(
-          `size = [400, 100]\ntitle = "full"\nfullscreen = ${fullscreen}`,
-        );
-      const engine = Engine.fromText(scene(true), "full.toml", { windows: {} });
-      try {
-        // 400x100 on 1024x768: 1024x256 in the middle, bars above and below.
-        await waitForColours(
-          xvfb,
-          engine,
-          [
-            ...quadrantPoints(0, 256, 1024, 256),
-            [512, 100, BLACK],
-            [512, 660, BLACK],
-          ],
-          "the picture across the whole screen",
-        );
-        const [id] = await xvfb.find("^full$");
-        const geometry = await xvfb.geometry(id);
-        assert.deepEqual([geometry.width, geometry.height], [1024, 768]);
-        assert.ok(engine.replaceText(scene(false)));
-        const windowed = await waitFor(
-          () => "the window to leave full screen",
-          async () => {
-            const now = await xvfb.geometry(id);
-            return now.width === 400 && now.height === 100 && now;
-          },
-          () => frames(engine),
-        );
-        await waitForColours(
-          xvfb,
-          engine,
-          quadrantPoints(windowed.x, windowed.y, 400, 100),
-          "the quadrants in the window again",
-        );
-      } finally {
-        await engine.dispose();
-      }
-    },
-    1024,
-    768,
-  );
+Deno.test("fullscreen= fills the screen with bars and hides the pointer, and switches back while running; cursor= hides it", async () => {
+  await withDisplay(async (xvfb) => {
+    const scene = (attributes: string) =>
+      quadrantScene(`size = [400, 100]\ntitle = "full"\n${attributes}`);
+    const engine = Engine.fromText(scene("fullscreen = true"), "full.toml", {
+      windows: {},
+    });
+    try {
+      // 400x100 on 1024x768: 1024x256 in the middle, bars above and below.
+      await waitForColours(
+        xvfb,
+        engine,
+        [
+          ...quadrantPoints(0, 256, 1024, 256),
+          [512, 100, BLACK],
+          [512, 660, BLACK],
+        ],
+        "the picture across the whole screen",
+      );
+      const [id] = await xvfb.find("^full$");
+      const geometry = await xvfb.geometry(id);
+      assert.deepEqual([geometry.width, geometry.height], [1024, 768]);
+      // In full screen the pointer is hidden (by default).
+      await xvfb.xdotool("mousemove", "500", "400");
+      await waitFor(
+        () => "the cursor hidden over the full-screen window",
+        async () => !await xvfb.cursorVisible(),
+        () => frames(engine),
+      );
+      assert.ok(engine.replaceText(scene("fullscreen = false")));
+      const windowed = await waitFor(
+        () => "the window to leave full screen",
+        async () => {
+          const now = await xvfb.geometry(id);
+          return now.width === 400 && now.height === 100 && now;
+        },
+        () => frames(engine),
+      );
+      await waitForColours(
+        xvfb,
+        engine,
+        quadrantPoints(windowed.x, windowed.y, 400, 100),
+        "the quadrants in the window again",
+      );
+      // Windowed, the pointer shows over the window; cursor=false hides it.
+      await xvfb.xdotool(
+        "mousemove",
+        String(windowed.x + 200),
+        String(windowed.y + 50),
+      );
+      await waitFor(
+        () => "the cursor shown over the window",
+        () => xvfb.cursorVisible(),
+        () => frames(engine),
+      );
+      assert.ok(engine.replaceText(scene("cursor = false")));
+      await waitFor(
+        () => "the cursor hidden by cursor=false",
+        async () => !await xvfb.cursorVisible(),
+        () => frames(engine),
+      );
+    } finally {
+      await engine.dispose();
+    }
+  });
 });
 
 Deno.test("two !window nodes open two windows, each showing its own scene", async () => {
