@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri libglfw3 ffmpeg iproute2 openssl)
 test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux
-  xvfb x11-apps xdotool python3-xlib)
+  xvfb x11-apps xdotool python3-xlib weston)
 
 want=("${runtime_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi
@@ -36,6 +36,20 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# GLFW's Wayland build for the Wayland window test: as a package it conflicts
+# with libglfw3, so it is unpacked into .cache/ (ignored by git) instead.
+if [[ "${1:-}" == "--test" ]] && [[ ! -e .cache/glfw-wayland/libglfw.so.3 ]]; then
+  unpacked=$(mktemp -d)
+  if (cd "$unpacked" && apt-get download -q libglfw3-wayland >/dev/null 2>&1 &&
+    dpkg-deb -x libglfw3-wayland_*.deb root); then
+    mkdir -p .cache/glfw-wayland
+    cp -L "$unpacked"/root/usr/lib/*/libglfw.so.3 .cache/glfw-wayland/
+  else
+    echo "setup: could not fetch libglfw3-wayland; the Wayland window test will fail" >&2
+  fi
+  rm -rf "$unpacked"
 fi
 
 pinned=$(node -p 'require("./package.json").devDependencies.deno')
