@@ -366,13 +366,17 @@ export class NativeWindow implements ScreenWindow {
    */
   present(gl: GLContext, picture: Texture | null): void {
     if (!this.usable || this.#surface === null) return;
+    const [width, height] = this.#framebufferSize;
+    if (width <= 0 || height <= 0) { // minimised
+      this.#checkAlive();
+      return;
+    }
     bindSurface(gl.session, this.#surface);
     const interval = this.#settings.vsync ? 1 : 0;
     if (interval !== this.#interval) {
       setSwapInterval(gl.session, interval);
       this.#interval = interval;
     }
-    const [width, height] = this.#framebufferSize;
     gl.bindFramebuffer(0);
     const rect = picture === null
       ? null
