@@ -21,6 +21,7 @@ interface Bench {
 
 const BENCHES: readonly Bench[] = [
   { name: "engine", result: "engine", limitSeconds: 60 },
+  { name: "window", result: "window", limitSeconds: 150 },
   { name: "gl_bare", result: "gl_bare", limitSeconds: 100 },
   { name: "expr", result: "expr", limitSeconds: 30 },
   { name: "media", result: "media", limitSeconds: 60 },

@@ -69,6 +69,12 @@ const GLFW_SYMBOLS = {
 const XLIB_SYMBOLS = {
   XDefaultScreen: { parameters: [p], result: i32 },
   XDefaultVisual: { parameters: [p, i32], result: p },
+  XDefaultDepth: { parameters: [p, i32], result: i32 },
+  XCreateGC: { parameters: [p, "u64", "u64", p], result: p },
+  XFreeGC: { parameters: [p, p], result: i32 },
+  XSync: { parameters: [p, i32], result: i32 },
+  XFlush: { parameters: [p], result: i32 },
+  XFree: { parameters: [p], result: i32 },
   XVisualIDFromVisual: { parameters: [p], result: "u64" },
   XSetErrorHandler: { parameters: ["function"], result: p },
   XSetIOErrorHandler: { parameters: ["function"], result: p },

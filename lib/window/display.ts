@@ -124,6 +124,7 @@ export class Display {
   #xErrorHandler: Deno.PointerObject | null = null;
   #lost: string | null = null;
   #terminated = false;
+  #xErrors = 0;
 
   /**
    * The shared connection; every call must be matched by a
@@ -210,6 +211,7 @@ export class Display {
         const resource = view.getBigUint64(16);
         const code = view.getUint8(32);
         const request = view.getUint8(33);
+        this.#xErrors++;
         const window = this.#x11Windows.get(resource);
         log.debug(
           `X error ${X_ERROR_NAMES[code] ?? code} (request ${request}) on 0x${
@@ -298,6 +300,11 @@ export class Display {
         route(window)?.onFramebufferSize(width, height);
       }),
     };
+  }
+
+  /** How many X protocol errors have arrived (to tell whether a request failed). */
+  get xErrors(): number {
+    return this.#xErrors;
   }
 
   /** Why the connection is gone (the X server went away), or `null`. */

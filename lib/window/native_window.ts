@@ -1,29 +1,24 @@
 /**
- * {@linkcode NativeWindow}: one on-screen window (GLFW, no client API) with
- * an EGL window surface for the engine's GL context. Presenting draws a
- * texture the engine rendered into the window's framebuffer with that same
- * context, scaled to fit and centred with black bars where the aspect
- * ratios differ (letterboxing), then swaps: the picture never leaves the GPU.
+ * {@linkcode NativeWindow}: one on-screen window (GLFW, no client API): its
+ * settings (title, size, full screen, monitor, cursor), its input, and a
+ * presenter (`presenters.ts`) that shows the engine's textures in it with
+ * the engine's own GL context, letterboxed.
  *
  * @module
  */
 
 import type { GLContext } from "../gl/context.ts";
-import { DEFAULT_VERTEX_SOURCE } from "../gl/context.ts";
-import {
-  bindSurface,
-  createWindowSurface,
-  destroyWindowSurface,
-  setSwapInterval,
-  swapBuffers,
-  type WindowSurface,
-} from "../gl/egl_window.ts";
 import { cString, GLFW_CONST } from "../gl/glfw.ts";
-import { GL } from "../gl/gles.ts";
-import { ShaderProgram } from "../gl/shader.ts";
 import type { Texture } from "../gl/texture.ts";
 import type { Display, Monitor, WindowEvents } from "./display.ts";
 import { WindowInput } from "./input.ts";
+import {
+  choosePresenter,
+  type PictureRect,
+  type Presenter,
+} from "./presenters.ts";
+
+export { letterbox, type PictureRect } from "./presenters.ts";
 
 /** How a window should be; {@linkcode NativeWindow.apply} makes it so. */
 export interface WindowSettings {
@@ -39,7 +34,7 @@ export interface WindowSettings {
   monitor: Monitor | null;
   /** Whether the pointer is shown over the window. */
   cursor: boolean;
-  /** Whether swaps wait for vertical blank. */
+  /** Whether swaps wait for vertical blank (EGL presenting only). */
   vsync: boolean;
 }
 
@@ -56,70 +51,7 @@ export class WindowError extends Error {
   }
 }
 
-/** Where the picture lies in the framebuffer (GL pixels, origin bottom left). */
-export interface PictureRect {
-  /** Left edge. */
-  x: number;
-  /** Bottom edge. */
-  y: number;
-  /** Width. */
-  width: number;
-  /** Height. */
-  height: number;
-}
-
-/**
- * The largest rectangle of the aspect ratio `width`:`height` that fits
- * `frameWidth`×`frameHeight`, centred.
- */
-export function letterbox(
-  width: number,
-  height: number,
-  frameWidth: number,
-  frameHeight: number,
-): PictureRect {
-  const scale = Math.min(frameWidth / width, frameHeight / height);
-  const w = Math.max(1, Math.min(frameWidth, Math.round(width * scale)));
-  const h = Math.max(1, Math.min(frameHeight, Math.round(height * scale)));
-  return {
-    x: Math.floor((frameWidth - w) / 2),
-    y: Math.floor((frameHeight - h) / 2),
-    width: w,
-    height: h,
-  };
-}
-
-const PRESENT_FRAGMENT_SOURCE = `#version 330
-in vec2 coord;
-out vec4 color;
-uniform sampler2D picture;
-uniform int encode;
-void main() {
-    vec3 c = clamp(texture(picture, coord).rgb, 0.0, 1.0);
-    if (encode != 0) {
-        c = mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055,
-                step(vec3(0.0031308), c));
-    }
-    color = vec4(c, 1.0);
-}
-`;
-
-const programs = new WeakMap<GLContext, ShaderProgram>();
 const CHECK_INTERVAL_MS = 500;
-
-function presentProgram(gl: GLContext): ShaderProgram {
-  let program = programs.get(gl);
-  if (program === undefined) {
-    program = ShaderProgram.compile(
-      gl,
-      DEFAULT_VERTEX_SOURCE,
-      PRESENT_FRAGMENT_SOURCE,
-      "window",
-    );
-    programs.set(gl, program);
-  }
-  return program;
-}
 
 /** An open on-screen window, as nodes see it. */
 export interface ScreenWindow {
@@ -135,6 +67,8 @@ export interface ScreenWindow {
   readonly windowSize: readonly [number, number];
   /** Whether the window is usable (not closed, destroyed or disconnected). */
   readonly usable: boolean;
+  /** How pictures reach the screen: `"egl"` or `"shm"` (see `presenters.ts`). */
+  readonly presenting: string | null;
   /** Changes what differs from the current settings. */
   apply(settings: WindowSettings): void;
   /** Shows `picture` (or black), scaled to fit and centred, and swaps. */
@@ -148,21 +82,19 @@ export interface ScreenWindow {
   close(): void;
 }
 
-/** One on-screen window (GLFW window and EGL surface). */
+/** One on-screen window (a GLFW window and its presenter). */
 export class NativeWindow implements ScreenWindow {
   /** Keyboard and pointer input. */
   readonly input: WindowInput = new WindowInput();
   readonly #display: Display;
   readonly #handle: Deno.PointerObject;
   readonly #x11Window: bigint | null;
-  #waylandWindow: Deno.PointerObject | null = null;
-  #surface: WindowSurface | null = null;
+  #presenter: Presenter | null = null;
   #settings: WindowSettings;
   #windowSize: [number, number];
   #framebufferSize: [number, number];
   /** Windowed position and size to return to after full screen. */
   #restore: [number, number, number, number] | null = null;
-  #interval = -1;
   #closeRequested = false;
   #gone = false;
   #closed = false;
@@ -213,7 +145,13 @@ export class NativeWindow implements ScreenWindow {
     glfw.glfwGetFramebufferSize(handle, width, height);
     this.#framebufferSize = [width[0], height[0]];
     try {
-      this.#surface = createWindowSurface(gl.session, this.#nativeWindow());
+      this.#presenter = choosePresenter(
+        display,
+        gl,
+        x11 ?? this.#waylandSurface(),
+        this.#framebufferSize[0],
+        this.#framebufferSize[1],
+      );
     } catch (error) {
       this.#destroyNative();
       throw new WindowError(
@@ -228,21 +166,17 @@ export class NativeWindow implements ScreenWindow {
     display.rearm();
   }
 
-  #nativeWindow(): bigint | Deno.PointerObject {
-    if (this.#x11Window !== null) return this.#x11Window;
-    const libraries = this.#display.libraries;
-    const surface = libraries.glfw.glfwGetWaylandWindow!(this.#handle);
-    if (surface === null) throw new WindowError("GLFW gave no wl_surface");
-    const [width, height] = this.#framebufferSize;
-    this.#waylandWindow = libraries.waylandEGL!.wl_egl_window_create(
-      surface,
-      width,
-      height,
+  #waylandSurface(): Deno.PointerObject {
+    const surface = this.#display.libraries.glfw.glfwGetWaylandWindow!(
+      this.#handle,
     );
-    if (this.#waylandWindow === null) {
-      throw new WindowError("wl_egl_window_create failed");
-    }
-    return this.#waylandWindow;
+    if (surface === null) throw new WindowError("GLFW gave no wl_surface");
+    return surface;
+  }
+
+  /** How pictures reach the screen: `"egl"` or `"shm"` (see `presenters.ts`). */
+  get presenting(): string | null {
+    return this.#presenter?.kind ?? null;
   }
 
   /** The X11 window ID (X11 only), e.g. for tests. */
@@ -360,51 +294,22 @@ export class NativeWindow implements ScreenWindow {
   }
 
   /**
-   * Shows `picture` (or black), scaled to fit the window and centred, and
-   * swaps. The context is left current with this window's surface; the
+   * Shows `picture` (or black), scaled to fit the window and centred. The
+   * engine's context may be left current with this window's surface; the
    * engine renders into framebuffer objects, which that does not disturb.
    */
   present(gl: GLContext, picture: Texture | null): void {
-    if (!this.usable || this.#surface === null) return;
+    if (!this.usable || this.#presenter === null) return;
     const [width, height] = this.#framebufferSize;
-    if (width <= 0 || height <= 0) { // minimised
-      this.#checkAlive();
-      return;
-    }
-    bindSurface(gl.session, this.#surface);
-    const interval = this.#settings.vsync ? 1 : 0;
-    if (interval !== this.#interval) {
-      setSwapInterval(gl.session, interval);
-      this.#interval = interval;
-    }
-    gl.bindFramebuffer(0);
-    const rect = picture === null
-      ? null
-      : letterbox(picture.width, picture.height, width, height);
-    if (rect === null || rect.width < width || rect.height < height) {
-      gl.viewport(width, height);
-      gl.gl.glClearColor(0, 0, 0, 1);
-      gl.gl.glClear(GL.COLOR_BUFFER_BIT);
-    }
-    if (picture !== null && rect !== null) {
-      const program = presentProgram(gl);
-      gl.viewport(rect.width, rect.height, rect.x, rect.y);
-      program.use();
-      program.set("picture", 0);
-      program.set(
-        "encode",
-        picture.format === "rgba8" || picture.format === "r8" ? 0 : 1,
+    if (width > 0 && height > 0) { // else minimised
+      this.#picture = this.#presenter.present(
+        gl,
+        picture,
+        width,
+        height,
+        this.#settings.vsync,
       );
-      picture.setSampling({
-        nearest: rect.width === picture.width &&
-          rect.height === picture.height,
-      });
-      gl.bindTexture(0, picture.id);
-      gl.setBlend(false);
-      gl.drawQuad();
     }
-    this.#picture = rect;
-    swapBuffers(this.#surface);
     this.#checkAlive();
   }
 
@@ -464,15 +369,7 @@ export class NativeWindow implements ScreenWindow {
       onWindowPos: () => this.#requeryPointer(),
       onFramebufferSize: (width, height) => {
         this.#framebufferSize = [width, height];
-        if (this.#waylandWindow !== null && width > 0 && height > 0) {
-          this.#display.libraries.waylandEGL!.wl_egl_window_resize(
-            this.#waylandWindow,
-            width,
-            height,
-            0,
-            0,
-          );
-        }
+        this.#presenter?.resize(width, height);
       },
       onGone: () => {
         this.#gone = true;
@@ -498,12 +395,7 @@ export class NativeWindow implements ScreenWindow {
   }
 
   #destroyNative(): void {
-    const libraries = this.#display.libraries;
-    if (this.#waylandWindow !== null) {
-      libraries.waylandEGL!.wl_egl_window_destroy(this.#waylandWindow);
-      this.#waylandWindow = null;
-    }
-    libraries.glfw.glfwDestroyWindow(this.#handle);
+    this.#display.libraries.glfw.glfwDestroyWindow(this.#handle);
     this.#display.rearm();
   }
 
@@ -512,9 +404,9 @@ export class NativeWindow implements ScreenWindow {
     if (this.#closed) return;
     this.#closed = true;
     this.#display.unregister(this.#handle, this.#x11Window);
+    this.#presenter?.close();
+    this.#presenter = null;
     if (this.#display.lost !== null) return;
-    if (this.#surface !== null) destroyWindowSurface(this.#surface);
-    this.#surface = null;
     this.#destroyNative();
   }
 }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { Engine } from "../../lib/engine/engine.ts";
 import { sym, type Value } from "../../lib/expr/values.ts";
+import { setLogLevel } from "../../lib/log/logger.ts";
 import { colourAt, near, type Screenshot, waitFor, Xvfb } from "./_x11.ts";
 
 const RED = [255, 0, 0];
@@ -123,10 +124,18 @@ function quadrantPoints(
   ];
 }
 
-Deno.test("a !window shows the scene on screen, letterboxed when resized, and live reload keeps it", async () => {
-  await withDisplay(async (xvfb) => {
-    const engine = Engine.fromText(
-      quadrantScene(`size = [320, 240]\ntitle = "quadrants"\nid = "win"`) + `
+for (const presenting of ["shm", "egl"]) {
+  Deno.test(`a !window shows the scene on screen, letterboxed when resized, and live reload keeps it (presenting by ${presenting})`, async () => {
+    Deno.env.set("FLITTER_WINDOW_PRESENT", presenting);
+    setLogLevel("debug");
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void logged.push(args.join(" "));
+    try {
+      await withDisplay(async (xvfb) => {
+        const engine = Engine.fromText(
+          quadrantScene(`size = [320, 240]\ntitle = "quadrants"\nid = "win"`) +
+            `
 [[nodes]]
 kind = "!offscreen"
 id = "copy"
@@ -136,66 +145,80 @@ colorbits = 8
   kind = "!reference"
   id = "win"
 `,
-      "quadrants.toml",
-      { windows: {} },
-    );
-    try {
-      assert.equal(engine.gl.platform, "x11");
-      const window = await findWindow(xvfb, "quadrants", engine);
-      assert.deepEqual([window.width, window.height], [320, 240]);
-      // Centred on the 1024x768 screen.
-      assert.deepEqual([window.x, window.y], [352, 264]);
-      await waitForColours(
-        xvfb,
-        engine,
-        quadrantPoints(window.x, window.y, 320, 240),
-        "the quadrants in the window",
-      );
-      // The rest of the tree sees the same picture as the screen.
-      const copy = engine.readImage("copy");
-      for (const [x, y, colour] of quadrantPoints(0, 0, 320, 240)) {
-        const i = (y * copy.width + x) * 4;
-        assert.deepEqual([...copy.data.subarray(i, i + 3)], colour);
-      }
-      // The user makes the window wider and lower: the picture keeps its
-      // aspect ratio, scaled down to 240x180 and centred, with black bars
-      // left and right.
-      await xvfb.xdotool("windowsize", window.id, "480", "180");
-      await waitForColours(
-        xvfb,
-        engine,
-        [
-          ...quadrantPoints(window.x + 120, window.y, 240, 180),
-          [window.x + 60, window.y + 90, BLACK],
-          [window.x + 420, window.y + 90, BLACK],
-        ],
-        "the letterboxed quadrants",
-      );
-      // Taller than wide: bars above and below.
-      await xvfb.xdotool("windowsize", window.id, "320", "440");
-      await waitForColours(
-        xvfb,
-        engine,
-        [
-          ...quadrantPoints(window.x, window.y + 100, 320, 240),
-          [window.x + 160, window.y + 50, BLACK],
-          [window.x + 160, window.y + 390, BLACK],
-        ],
-        "the quadrants between bars above and below",
-      );
-      // A reload that keeps the window node in place keeps the window.
-      assert.ok(engine.replaceText(
-        quadrantScene(`size = [320, 240]\ntitle = "reloaded"`),
-      ));
-      const after = await findWindow(xvfb, "reloaded", engine);
-      assert.equal(after.id, window.id);
-      assert.deepEqual(await xvfb.find("^quadrants$"), []);
+          "quadrants.toml",
+          { windows: {} },
+        );
+        try {
+          assert.equal(engine.gl.platform, "x11");
+          const window = await findWindow(xvfb, "quadrants", engine);
+          assert.deepEqual([window.width, window.height], [320, 240]);
+          // Centred on the 1024x768 screen.
+          assert.deepEqual([window.x, window.y], [352, 264]);
+          await waitForColours(
+            xvfb,
+            engine,
+            quadrantPoints(window.x, window.y, 320, 240),
+            "the quadrants in the window",
+          );
+          // The rest of the tree sees the same picture as the screen.
+          const copy = engine.readImage("copy");
+          for (const [x, y, colour] of quadrantPoints(0, 0, 320, 240)) {
+            const i = (y * copy.width + x) * 4;
+            assert.deepEqual([...copy.data.subarray(i, i + 3)], colour);
+          }
+          // The user makes the window wider and lower: the picture keeps its
+          // aspect ratio, scaled down to 240x180 and centred, with black bars
+          // left and right.
+          await xvfb.xdotool("windowsize", window.id, "480", "180");
+          await waitForColours(
+            xvfb,
+            engine,
+            [
+              ...quadrantPoints(window.x + 120, window.y, 240, 180),
+              [window.x + 60, window.y + 90, BLACK],
+              [window.x + 420, window.y + 90, BLACK],
+            ],
+            "the letterboxed quadrants",
+          );
+          // Taller than wide: bars above and below.
+          await xvfb.xdotool("windowsize", window.id, "320", "440");
+          await waitForColours(
+            xvfb,
+            engine,
+            [
+              ...quadrantPoints(window.x, window.y + 100, 320, 240),
+              [window.x + 160, window.y + 50, BLACK],
+              [window.x + 160, window.y + 390, BLACK],
+            ],
+            "the quadrants between bars above and below",
+          );
+          // A reload that keeps the window node in place keeps the window.
+          assert.ok(engine.replaceText(
+            quadrantScene(`size = [320, 240]\ntitle = "reloaded"`),
+          ));
+          const after = await findWindow(xvfb, "reloaded", engine);
+          assert.equal(after.id, window.id);
+          assert.deepEqual(await xvfb.find("^quadrants$"), []);
+        } finally {
+          await engine.dispose();
+        }
+        assert.deepEqual(
+          await xvfb.find("^reloaded$"),
+          [],
+          "closed at dispose",
+        );
+      });
     } finally {
-      await engine.dispose();
+      console.log = log;
+      setLogLevel("info");
+      Deno.env.delete("FLITTER_WINDOW_PRESENT");
     }
-    assert.deepEqual(await xvfb.find("^reloaded$"), [], "closed at dispose");
+    assert.ok(
+      logged.some((line) => line.includes(`presenting by ${presenting}`)),
+      logged.join("\n"),
+    );
   });
-});
+}
 
 Deno.test("fullscreen= fills the screen with bars and hides the pointer, and switches back while running; cursor= hides it", async () => {
   await withDisplay(async (xvfb) => {

@@ -114,6 +114,9 @@ export class WindowScreen {
     try {
       this.#window = windows.open(ctx.gl, settings);
       ctx.gl.ensureCurrent();
+      log.debug(
+        `${attrs.path}: window "${wanted.title}" open, presenting by ${this.#window.presenting}`,
+      );
     } catch (error) {
       this.#failed = true;
       ctx.gl.ensureCurrent();
