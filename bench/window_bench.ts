@@ -3,15 +3,18 @@
  * nodes) rendered offscreen and in an on-screen window, in one run, on its
  * own Xvfb server (`xvfb` package).
  *
- * - Lockstep: two engines, one headless (surfaceless EGL) and one with its
- *   window open, in alternating blocks of frames; each frame timed until
- *   `glFinish`, so the window's cost (polling events, drawing the picture
- *   into the window's surface, swapping) is counted in full.
+ * - Lockstep: three engines in alternating blocks of frames: headless
+ *   (surfaceless EGL), with its window presenting through MIT-SHM (the
+ *   default with a software renderer), and with its window presenting
+ *   through its EGL surface (what GPUs use); each frame timed until
+ *   `glFinish`, so the window's cost (polling events, the present) is
+ *   counted in full.
  * - What a frame spends on the window alone: event polling, and the
- *   present (draw + swap) measured around the window node's render.
- * - Real time at 30 fps for 6 s each, offscreen, in a window, and in a
- *   window with `vsync`: frames per second and frame-to-frame jitter (the
- *   spread of the intervals between frame starts).
+ *   present, measured around the window node's render.
+ * - Real time at 30 fps for 6 s each: offscreen, in a window (MIT-SHM), in
+ *   a window through EGL with and without `vsync`: frames per second and
+ *   frame-to-frame jitter (the spread of the intervals between frame
+ *   starts).
  *
  * Run: `deno run -A bench/window_bench.ts` → `bench/results/window.json`.
  *
@@ -131,109 +134,149 @@ const xvfb = await Xvfb.start(1920, 1080);
 Deno.env.set("DISPLAY", xvfb.display);
 Deno.env.delete("WAYLAND_DISPLAY");
 
-try {
-  // ------------------------------------------------------------ lockstep
-  const offscreen = Engine.fromText(SCENE, "offscreen.toml", {
-    lockstep: true,
-    watch: false,
-  });
-  const windowed = Engine.fromText(SCENE, "window.toml", {
-    lockstep: true,
-    watch: false,
-    windows: {},
-  });
-  if (windowed.gl.platform !== "x11") {
-    throw new Error(`The window engine runs on ${windowed.gl.platform}`);
-  }
-  const timeFrame = (engine: Engine): number => {
-    const began = performance.now();
-    engine.renderFrame();
-    engine.gl.finish();
-    return performance.now() - began;
-  };
-  for (let i = 0; i < 10; i++) {
-    timeFrame(offscreen);
-    timeFrame(windowed);
-  }
-  const BLOCKS = 10;
-  const FRAMES_PER_BLOCK = 15;
-  const offTimes: number[] = [];
-  const onTimes: number[] = [];
-  for (let block = 0; block < BLOCKS; block++) {
-    for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
-      offTimes.push(timeFrame(offscreen));
-    }
-    for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
-      onTimes.push(timeFrame(windowed));
-    }
-  }
-
-  // The window's own parts: polling events, and the present (the window
-  // node's render less its compositing, measured by timing the whole render
-  // of the node with and without a window).
-  const pollTimes: number[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const began = performance.now();
-    windowed.windows.poll();
-    pollTimes.push(performance.now() - began);
-  }
-  const root = windowed.roots[0] as unknown as {
+/** Times the window node's present alone: its render less its compositing. */
+function presentTimes(engine: Engine): number[] {
+  const root = engine.roots[0] as unknown as {
     render: (...args: unknown[]) => void;
   };
   const renderOf = root.render.bind(root);
-  const presentTimes: number[] = [];
+  const times: number[] = [];
   const composite = Object.getPrototypeOf(Object.getPrototypeOf(root))
     .render as (...args: unknown[]) => void;
   root.render = (...args: unknown[]) => {
     composite.apply(root, args); // compositing only
-    windowed.gl.finish();
+    engine.gl.finish();
     const began = performance.now();
     renderOf(...args); // compositing again, then the present
-    windowed.gl.finish();
+    engine.gl.finish();
     const whole = performance.now() - began;
     const again = performance.now();
     composite.apply(root, args);
-    windowed.gl.finish();
-    presentTimes.push(whole - (performance.now() - again));
+    engine.gl.finish();
+    times.push(whole - (performance.now() - again));
   };
-  for (let i = 0; i < 60; i++) windowed.renderFrame();
+  for (let i = 0; i < 60; i++) engine.renderFrame();
   root.render = renderOf;
-  await offscreen.dispose();
-  await windowed.dispose();
+  return times;
+}
+
+function timeFrame(engine: Engine): number {
+  const began = performance.now();
+  engine.renderFrame();
+  engine.gl.finish();
+  return performance.now() - began;
+}
+
+/** `body` with `FLITTER_WINDOW_PRESENT` set to `how` (windows open in it). */
+async function presenting<T>(how: string, body: () => T): Promise<T> {
+  Deno.env.set("FLITTER_WINDOW_PRESENT", how);
+  try {
+    return await body();
+  } finally {
+    Deno.env.delete("FLITTER_WINDOW_PRESENT");
+  }
+}
+
+try {
+  // ------------------------------------------------------------ lockstep
+  const options = { lockstep: true, watch: false };
+  const offscreen = Engine.fromText(SCENE, "offscreen.toml", options);
+  // The window opens in the first frame, presenting the way chosen then.
+  const shm = await presenting("shm", () => {
+    const engine = Engine.fromText(SCENE, "shm.toml", {
+      ...options,
+      windows: {},
+    });
+    timeFrame(engine);
+    return engine;
+  });
+  const egl = await presenting("egl", () => {
+    const engine = Engine.fromText(SCENE, "egl.toml", {
+      ...options,
+      windows: {},
+    });
+    timeFrame(engine);
+    return engine;
+  });
+  if (shm.gl.platform !== "x11") {
+    throw new Error(`The window engine runs on ${shm.gl.platform}`);
+  }
+  const engines = { offscreen, shm, egl };
+  for (let i = 0; i < 10; i++) {
+    for (const engine of Object.values(engines)) timeFrame(engine);
+  }
+  const BLOCKS = 10;
+  const FRAMES_PER_BLOCK = 12;
+  const times = {
+    offscreen: [] as number[],
+    shm: [] as number[],
+    egl: [] as number[],
+  };
+  for (let block = 0; block < BLOCKS; block++) {
+    for (const [name, engine] of Object.entries(engines)) {
+      for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
+        times[name as keyof typeof times].push(timeFrame(engine));
+      }
+    }
+  }
+  // The window's own parts: polling events, and the present.
+  const pollTimes: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const began = performance.now();
+    shm.windows.poll();
+    pollTimes.push(performance.now() - began);
+  }
+  const presentShm = presentTimes(shm);
+  const presentEgl = presentTimes(egl);
+  const renderer = shm.gl.renderer;
+  for (const engine of Object.values(engines)) await engine.dispose();
 
   // ------------------------------------------------------------ real time
   const realTimeResults = {
     offscreen: await realTime("offscreen_rt", undefined),
-    window: await realTime("window_rt", {}),
-    windowVsync: await realTime("window_vsync_rt", { vsync: true }),
+    windowShm: await presenting("shm", () => realTime("shm_rt", {})),
+    windowEgl: await presenting("egl", () => realTime("egl_rt", {})),
+    windowEglVsync: await presenting(
+      "egl",
+      () => realTime("egl_vsync_rt", { vsync: true }),
+    ),
   };
 
-  const offMs = median(offTimes);
-  const onMs = median(onTimes);
+  const offMs = median(times.offscreen);
+  const lockstep = (name: "shm" | "egl") => {
+    const ms = median(times[name]);
+    return {
+      msPerFrameMedian: round(ms),
+      msPerFrameMean: round(mean(times[name])),
+      fps: round(1000 / ms, 1),
+      costPercent: round((ms / offMs - 1) * 100, 1),
+    };
+  };
   const results = {
     date: new Date().toISOString(),
-    renderer: windowed.gl.renderer,
+    renderer,
     cores: navigator.hardwareConcurrency,
     display: "Xvfb 1920x1080x24 (software X server), Mesa EGL X11 platform",
     scene:
       "1280x720 !window (colorbits 16) of three !shader nodes: gradient, plasma, simplex noise",
     lockstep: {
-      offscreenMsPerFrameMedian: round(offMs),
-      windowMsPerFrameMedian: round(onMs),
-      offscreenMsPerFrameMean: round(mean(offTimes)),
-      windowMsPerFrameMean: round(mean(onTimes)),
-      offscreenFps: round(1000 / offMs, 1),
-      windowFps: round(1000 / onMs, 1),
-      windowCostPercent: round((onMs / offMs - 1) * 100, 1),
+      offscreen: {
+        msPerFrameMedian: round(offMs),
+        msPerFrameMean: round(mean(times.offscreen)),
+        fps: round(1000 / offMs, 1),
+      },
+      windowShm: lockstep("shm"),
+      windowEgl: lockstep("egl"),
     },
     windowParts: {
       pollEventsMsMedian: round(median(pollTimes), 4),
       pollEventsMsP99: round(percentile(pollTimes, 0.99), 4),
-      presentMsMedian: round(median(presentTimes)),
+      presentShmMsMedian: round(median(presentShm)),
+      presentEglMsMedian: round(median(presentEgl)),
     },
     realTime30fps: realTimeResults,
     note:
-      "Xvfb has no vertical blank: Mesa's software X11 path accepts eglSwapInterval(1) and does not wait, so vsync changes nothing here; on a desktop GPU it paces swaps to the display.",
+      "With llvmpipe, windows present through MIT-SHM by default (windowShm); windowEgl forces the EGL surface path GPUs use. Xvfb has no vertical blank: Mesa's software X11 path accepts eglSwapInterval(1) without waiting, so vsync changes nothing here.",
   };
   await Deno.mkdir(new URL("./results/", import.meta.url), {
     recursive: true,

@@ -119,7 +119,8 @@ const programs = new WeakMap<GLContext, ShaderProgram>();
 /**
  * Draws `picture` into the bound framebuffer (`width`×`height`): black
  * bars, then the picture at `rect` (`flip`: upside down, for images stored
- * top row first), sRGB-encoded unless its format holds raw bytes.
+ * top row first), sRGB-encoded by the shader when `encode` (for linear
+ * framebuffers; an sRGB target encodes by itself).
  */
 function drawPicture(
   gl: GLContext,
@@ -129,6 +130,7 @@ function drawPicture(
   rect: PictureRect | null,
   flip: boolean,
   order: PixelOrder,
+  encode: boolean,
 ): void {
   if (rect === null || rect.width < width || rect.height < height) {
     gl.viewport(width, height);
@@ -150,10 +152,7 @@ function drawPicture(
   gl.viewport(rect.width, rect.height, rect.x, y);
   program.use();
   program.set("picture", 0);
-  program.set(
-    "encode",
-    picture.format === "rgba8" || picture.format === "r8" ? 0 : 1,
-  );
+  program.set("encode", encode ? 1 : 0);
   program.set("flip", flip ? 1 : 0);
   program.set("bgra", order === "bgra" ? 1 : 0);
   picture.setSampling({
@@ -162,6 +161,11 @@ function drawPicture(
   gl.bindTexture(0, picture.id);
   gl.setBlend(false);
   gl.drawQuad();
+}
+
+/** Whether `picture` holds raw bytes rather than linear colours. */
+function isRaw(picture: Texture): boolean {
+  return picture.format === "rgba8" || picture.format === "r8";
 }
 
 function rectFor(
@@ -231,7 +235,16 @@ export class EGLPresenter implements Presenter {
     }
     gl.bindFramebuffer(0);
     const rect = rectFor(picture, width, height);
-    drawPicture(gl, picture, width, height, rect, false, "rgba");
+    drawPicture(
+      gl,
+      picture,
+      width,
+      height,
+      rect,
+      false,
+      "rgba",
+      picture !== null && !isRaw(picture),
+    );
     swapBuffers(this.#surface);
     return rect;
   }
@@ -305,13 +318,26 @@ export class ShmPresenter implements Presenter {
       this.#image.destroy();
       this.#image = image;
     }
-    if (this.#frame === null) {
-      this.#frame = new RenderTarget(gl, width, height, "rgba8");
+    // An sRGB target encodes linear pictures (cheaper than the shader on
+    // software renderers); raw 8-bit pictures go to a raw target as they are.
+    const format = picture !== null && isRaw(picture) ? "rgba8" : "srgb8";
+    if (this.#frame === null || this.#frame.texture.format !== format) {
+      this.#frame?.destroy();
+      this.#frame = new RenderTarget(gl, width, height, format);
     } else this.#frame.resize(width, height);
     this.#frame.bind();
     const rect = rectFor(picture, width, height);
     // X images hold the top row first: drawn upside down, read in order.
-    drawPicture(gl, picture, width, height, rect, true, this.#image.order);
+    drawPicture(
+      gl,
+      picture,
+      width,
+      height,
+      rect,
+      true,
+      this.#image.order,
+      false,
+    );
     this.#image.waitIdle();
     gl.readPixels(0, 0, width, height, this.#image.pixels);
     this.#image.put(this.#window);
