@@ -150,20 +150,13 @@ export class GLContext {
     return new GLContext(createEGLSession());
   }
 
-  /**
-   * Wraps a context made elsewhere (e.g. on a window system's display by
-   * `egl_window.ts`), current on this thread; {@linkcode GLContext.destroy}
-   * destroys it.
-   */
+  /** Takes over a context made elsewhere (`egl_window.ts`) and makes it current. */
   static fromSession(session: EGLSession): GLContext {
     makeCurrent(session);
     return new GLContext(session);
   }
 
-  /**
-   * Where the context came from: the `"surfaceless"` or `"device"` EGL
-   * platform (headless), or a window system's (`"x11"`, `"wayland"`).
-   */
+  /** Its EGL platform: `"surfaceless"`, `"device"`, `"x11"` or `"wayland"`. */
   get platform(): string {
     return this.#session.platform;
   }
@@ -211,10 +204,7 @@ export class GLContext {
     }
   }
 
-  /**
-   * Sets the viewport to `width`×`height` at `x`,`y` (default: the origin)
-   * unless it is already.
-   */
+  /** Sets the viewport (`width`×`height` at `x`,`y`) unless it is already. */
   viewport(width: number, height: number, x = 0, y = 0): void {
     if (
       this.#viewportWidth !== width || this.#viewportHeight !== height ||
