@@ -1,8 +1,9 @@
 // deno-test-isolated: starts its own Wayland compositor (headless Weston) and a `cli.ts run` process on it
 // A `!window` on Wayland without X: GLFW's Wayland build (libglfw3-wayland,
 // unpacked into .cache/glfw-wayland/ by `scripts/setup.sh --test`, as the
-// package conflicts with libglfw3) under a headless Weston; the
-// compositor's own screenshot (weston-screenshooter) shows the scene.
+// package conflicts with libglfw3) under a headless Weston with a 2x
+// (HiDPI) output; the compositor's own screenshot (weston-screenshooter)
+// shows the scene filling the window's framebuffer, twice its size.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readImageFileSync } from "../../lib/media/image_file.ts";
@@ -27,7 +28,7 @@ function countNear(
   return count;
 }
 
-Deno.test("on Wayland (headless Weston, GLFW's Wayland build) a !window shows its scene", async () => {
+Deno.test("on Wayland (headless Weston, GLFW's Wayland build, a 2x screen) a !window shows its scene across its HiDPI framebuffer", async () => {
   await Deno.stat(GLFW_WAYLAND).catch(() => {
     throw new Error(
       `${GLFW_WAYLAND} is missing: run scripts/setup.sh --test (it unpacks libglfw3-wayland there)`,
@@ -45,6 +46,7 @@ Deno.test("on Wayland (headless Weston, GLFW's Wayland build) a !window shows it
       "--debug", // enables the screenshooter protocol
       "--width=800",
       "--height=600",
+      "--scale=2", // a HiDPI screen: windows get framebuffers twice their size
     ],
     env,
     stdin: "null",
@@ -93,10 +95,12 @@ size = [320, 240]
       }
     };
     const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+    // 320x240 in screen units: 640x480 pixels on the 2x screen.
+    const expected = 640 * 480;
     let seen = 0;
     await waitFor(
       () =>
-        `a 320x240 magenta window on the screenshot (${seen} pixels)\n${output}`,
+        `a 640x480-pixel magenta window on the screenshot (${seen} pixels)\n${output}`,
       async () => {
         for await (const entry of Deno.readDir(runtime)) {
           if (entry.name.endsWith(".png")) {
@@ -115,7 +119,7 @@ size = [320, 240]
           if (!entry.name.endsWith(".png")) continue;
           const image = readImageFileSync(join(runtime, entry.name));
           seen = countNear(image.data, [255, 0, 255]);
-          return seen >= 320 * 240 * 0.98 && seen <= 320 * 240 * 1.02;
+          return seen >= expected * 0.98 && seen <= expected * 1.02;
         }
         return false;
       },
