@@ -100,6 +100,7 @@ function environment(name: string): string {
 export class Display {
   static #shared: Display | null = null;
   static #users = 0;
+  static #lostEarlier: string | null = null;
 
   /** GLFW and the native libraries of its build. */
   readonly libraries: GLFWLibraries;
@@ -133,6 +134,10 @@ export class Display {
    * @throws {DisplayUnavailable} with the reason when there is no usable display
    */
   static acquire(): Display {
+    if (Display.#lostEarlier !== null) {
+      // GLFW still holds the dead connection and cannot start again.
+      throw new DisplayUnavailable(`${Display.#lostEarlier} earlier`);
+    }
     if (Display.#shared === null || Display.#shared.#terminated) {
       Display.#shared = new Display();
     }
@@ -242,6 +247,7 @@ export class Display {
 
   #lose(reason: string): void {
     if (this.#lost === null) this.#lost = reason;
+    Display.#lostEarlier ??= reason.replace(/^The /, "the ");
   }
 
   /**
