@@ -100,6 +100,22 @@ export {
   GLContext,
   type ReadOptions,
 } from "./lib/gl/context.ts";
+export type { EGLSession } from "./lib/gl/egl.ts";
+export type { NativeDisplay, WindowSurface } from "./lib/gl/egl_window.ts";
+export {
+  type WindowDefaults,
+  WindowManager,
+  type WindowOptions,
+} from "./lib/window/windows.ts";
+export type { Monitor } from "./lib/window/display.ts";
+export {
+  letterbox,
+  type PictureRect,
+  type ScreenWindow,
+  WindowError,
+  type WindowSettings,
+} from "./lib/window/native_window.ts";
+export { type PressRecord, WindowInput } from "./lib/window/input.ts";
 export type { GLES, GLES_SYMBOLS } from "./lib/gl/gles.ts";
 export {
   RenderTarget,

@@ -23,6 +23,7 @@ const BENCHES: readonly Bench[] = [
   { name: "engine", result: "engine", limitSeconds: 60 },
   { name: "video", result: "video", limitSeconds: 60 },
   { name: "canvas3d", result: "canvas3d", limitSeconds: 90 },
+  { name: "window", result: "window", limitSeconds: 150 },
   { name: "gl_bare", result: "gl_bare", limitSeconds: 100 },
   { name: "expr", result: "expr", limitSeconds: 30 },
   { name: "media", result: "media", limitSeconds: 60 },

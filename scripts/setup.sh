@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
 # Installs what flitter-webrtc needs: Deno (pinned, from the npm registry, into
-# node_modules) and the Debian packages for headless GL, video files and the
-# tests. Idempotent, and quick when everything is present.
-#   scripts/setup.sh          runtime packages (GL, ffmpeg, a font)
-#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium, coturn,
-#                             simple-whip-client with GStreamer, cc for its test's stub)
+# node_modules) and the Debian packages for GL (headless and in windows),
+# video files and the tests. Idempotent, and quick when everything is present.
+#   scripts/setup.sh          runtime packages (GL, GLFW windows, ffmpeg, a font)
+#   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium,
+#                             coturn, simple-whip-client with GStreamer, cc for
+#                             its test's stub, an X server with screenshots and
+#                             input injection, a Wayland compositor)
+# On a Wayland desktop without XWayland, install libglfw3-wayland instead of
+# libglfw3 (the two conflict; the script accepts either).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # fonts-dejavu-core: a font family for !canvas text (Skia finds installed fonts).
-runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri ffmpeg iproute2 openssl fonts-dejavu-core)
-test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux coturn simple-whip-client gstreamer1.0-tools gcc libc6-dev)
+runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri libglfw3 ffmpeg iproute2 openssl fonts-dejavu-core)
+test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux
+  coturn simple-whip-client gstreamer1.0-tools gcc libc6-dev
+  xvfb x11-apps xdotool python3-xlib weston)
 
 want=("${runtime_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi
 
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
 missing=()
 for package in "${want[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
+  if [[ "$package" == libglfw3 ]] && installed libglfw3-wayland; then continue; fi
+  if ! installed "$package"; then missing+=("$package"); fi
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
@@ -32,6 +40,20 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# GLFW's Wayland build for the Wayland window test: as a package it conflicts
+# with libglfw3, so it is unpacked into .cache/ (ignored by git) instead.
+if [[ "${1:-}" == "--test" ]] && [[ ! -e .cache/glfw-wayland/libglfw.so.3 ]]; then
+  unpacked=$(mktemp -d)
+  if (cd "$unpacked" && apt-get download -q libglfw3-wayland >/dev/null 2>&1 &&
+    dpkg-deb -x libglfw3-wayland_*.deb root); then
+    mkdir -p .cache/glfw-wayland
+    cp -L "$unpacked"/root/usr/lib/*/libglfw.so.3 .cache/glfw-wayland/
+  else
+    echo "setup: could not fetch libglfw3-wayland; the Wayland window test will fail" >&2
+  fi
+  rm -rf "$unpacked"
 fi
 
 pinned=$(node -p 'require("./package.json").optionalDependencies.deno')

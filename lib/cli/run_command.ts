@@ -27,7 +27,8 @@ import { loadWrtc } from "../webrtc/_wrtc.ts";
 /** Usage text of `run`. */
 export const RUN_USAGE =
   `Usage: flitter_webrtc run SCENE [--define NAME=VALUE]... [--fps N] [--runtime SECONDS]
-                          [--lockstep] [--offscreen] [--field-trials=TRIALS]
+                          [--lockstep] [--offscreen] [--fullscreen] [--screen N]
+                          [--vsync] [--field-trials=TRIALS]
                           [--quiet|--verbose|--debug|--trace]
 
   SCENE               a scene file (.toml or .json); it is reloaded when it changes
@@ -35,7 +36,10 @@ export const RUN_USAGE =
   --fps N             frames per second (default 60)
   --runtime SECONDS   exit after this many seconds of scene time
   --lockstep          render as fast as possible with an evenly stepped clock
-  --offscreen         never open a window (windows render offscreen anyway for now)
+  --offscreen         render every !window offscreen (no window opens)
+  --fullscreen        windows open full screen (unless fullscreen= says otherwise)
+  --screen N          windows open on screen N, 0 the primary (unless screen= says otherwise)
+  --vsync             windows wait for vertical blank when they show a frame (unless vsync=)
   --field-trials=TRIALS
                       libwebrtc field trials for video calls, as Name/group/Name/group/
                       (default: lowest latency, no jitter buffer; empty: libwebrtc's own)
@@ -51,6 +55,12 @@ export interface RunOptions {
   runtime: number | null;
   lockstep: boolean;
   offscreen: boolean;
+  /** `--fullscreen`. */
+  fullscreen: boolean;
+  /** `--screen N` (default 0). */
+  screen: number;
+  /** `--vsync`. */
+  vsync: boolean;
   /** `--field-trials=` (null: the built-in low-latency set). */
   fieldTrials: string | null;
   /** What the logging flags ask for (set by {@linkcode runScene}). */
@@ -73,6 +83,9 @@ export function parseRunArgs(args: string[]): RunOptions {
         runtime: { type: "string" },
         lockstep: { type: "boolean" },
         offscreen: { type: "boolean" },
+        fullscreen: { type: "boolean" },
+        screen: { type: "string" },
+        vsync: { type: "boolean" },
         "field-trials": { type: "string" },
       },
     });
@@ -110,6 +123,12 @@ export function parseRunArgs(args: string[]): RunOptions {
       `--runtime "${values.runtime}": expected seconds (≥ 0)`,
     );
   }
+  const screen = values.screen === undefined ? 0 : Number(values.screen);
+  if (!Number.isInteger(screen) || screen < 0) {
+    throw new UsageError(
+      `--screen "${values.screen}": expected a screen number (0, 1, …)`,
+    );
+  }
   const fieldTrials = values["field-trials"] ?? null;
   if (fieldTrials !== null && !isValidFieldTrials(fieldTrials)) {
     throw new UsageError(
@@ -123,6 +142,9 @@ export function parseRunArgs(args: string[]): RunOptions {
     runtime,
     lockstep: Boolean(values.lockstep),
     offscreen: Boolean(values.offscreen),
+    fullscreen: Boolean(values.fullscreen),
+    screen,
+    vsync: Boolean(values.vsync),
     fieldTrials,
     log,
   };
@@ -154,6 +176,12 @@ export async function runScene(options: RunOptions): Promise<number> {
       fps: options.fps,
       runtime: options.runtime,
       lockstep: options.lockstep,
+      windows: {
+        offscreen: options.offscreen ? "--offscreen" : null,
+        fullscreen: options.fullscreen,
+        screen: options.screen,
+        vsync: options.vsync,
+      },
     });
   } catch (error) {
     if (error instanceof SceneError) {

@@ -9,7 +9,7 @@
 import { FramePacer } from "./frame_pacer.ts";
 import { dirname, resolve } from "node:path";
 import type { Value } from "../expr/values.ts";
-import { GLContext } from "../gl/context.ts";
+import type { GLContext } from "../gl/context.ts";
 import { getLogger, isVerbose, type Logger } from "../log/logger.ts";
 import type {
   FrameInfo,
@@ -28,6 +28,7 @@ import { FrameScope } from "./frame_scope.ts";
 import { FrameStatistics } from "./frame_statistics.ts";
 import { type LiveNode, reconcile } from "./live_tree.ts";
 import { MapStateStore } from "./state_store.ts";
+import { WindowManager, type WindowOptions } from "../window/windows.ts";
 import "../kinds.ts";
 
 /** How an engine runs. */
@@ -53,6 +54,12 @@ export interface EngineOptions {
    * `{ webrtc: { sendConversion: "gpu" } }` (see `WebrtcNodeOptions`).
    */
   nodeOptions?: NodeOptions;
+  /**
+   * On-screen windows: given, a `!window` opens one when a display is
+   * available (`DISPLAY` or `WAYLAND_DISPLAY`), with these defaults; absent
+   * (the default for library use), every `!window` renders offscreen.
+   */
+  windows?: WindowOptions;
 }
 
 const STATISTICS_PERIOD_SECONDS = 5;
@@ -79,6 +86,8 @@ export class Engine {
   readonly pacer: FramePacer;
   /** Seconds of scene time after which {@linkcode Engine.run} stops, or `null` to run until stopped. */
   readonly runtime: number | null;
+  /** On-screen windows (whether they can open, and why not). */
+  readonly windows: WindowManager;
   #file: string;
   #model: SceneModel;
   #roots: LiveNode[] = [];
@@ -134,7 +143,8 @@ export class Engine {
       this.#files,
       dirname(resolve(file)),
     );
-    this.gl = GLContext.create();
+    this.windows = new WindowManager(options.windows);
+    this.gl = this.windows.createContext();
     this.#context = {
       gl: this.gl,
       frame: this.frame,
@@ -151,6 +161,11 @@ export class Engine {
         !this.lockstep && this.pacer.advance(owner, ms),
       releaseFrames: (owner) => this.pacer.release(owner),
       track: (work, what) => this.#track(work, what),
+      windows: this.windows,
+      endRun: (reason) => {
+        if (!this.#stopped) this.log.info(`${reason}: ending the run`);
+        this.stop();
+      },
     };
     this.#install(model);
   }
@@ -319,6 +334,7 @@ export class Engine {
 
   /** Sets this frame's clock; returns how many files were known before it. */
   #beginFrame(time?: number): number {
+    this.#pollWindows();
     const frame = this.frame;
     frame.startedAt = performance.now();
     const now = time ??
@@ -331,6 +347,16 @@ export class Engine {
     frame.beat = now * frame.tempo / 60;
     this.#scope.evaluateLets();
     return this.#files.size;
+  }
+
+  /** Takes window events; ends the run when the display went away. */
+  #pollWindows(): void {
+    const windows = this.windows;
+    windows.poll();
+    if (windows.lost !== null && !this.#stopped) {
+      this.log.warn(`${windows.lost}: ending the run`);
+      this.stop();
+    }
   }
 
   #endFrame(knownFiles: number): void {
@@ -460,5 +486,6 @@ export class Engine {
     for (const root of this.#roots) root.destroy(this.#ids);
     this.#roots = [];
     this.gl.destroy();
+    this.windows.dispose();
   }
 }

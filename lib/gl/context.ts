@@ -33,11 +33,7 @@ import {
 import { GL, type GLES, loadGLES } from "./gles.ts";
 import { POSITION_ATTRIBUTE, ShaderProgram } from "./shader.ts";
 import { RenderTarget, type Texture } from "./texture.ts";
-
-const SYNC_GPU_COMMANDS_COMPLETE = 0x9117;
-const SYNC_FLUSH_COMMANDS_BIT = 0x1;
-const TIMEOUT_EXPIRED = 0x911b;
-const WAIT_FAILED = 0x911d;
+import { gpuIdle } from "./gpu_idle.ts";
 
 /**
  * Flitter's default vertex shader: a full-screen quad from the `position`
@@ -100,6 +96,8 @@ export class GLContext {
   #framebuffer = 0;
   #viewportWidth = -1;
   #viewportHeight = -1;
+  #viewportX = 0;
+  #viewportY = 0;
   #activeUnit = 0;
   readonly #boundTextures = new Uint32Array(32);
   #unpackAlignment = 4;
@@ -148,9 +146,20 @@ export class GLContext {
     return new GLContext(createEGLSession());
   }
 
-  /** Where the context came from (`"surfaceless"` or `"device"` EGL platform). */
+  /** Takes over a context made elsewhere (`egl_window.ts`) and makes it current. */
+  static fromSession(session: EGLSession): GLContext {
+    makeCurrent(session);
+    return new GLContext(session);
+  }
+
+  /** Its EGL platform: `"surfaceless"`, `"device"`, `"x11"` or `"wayland"`. */
   get platform(): string {
     return this.#session.platform;
+  }
+
+  /** The EGL display and context (for drawing into window surfaces). */
+  get session(): EGLSession {
+    return this.#session;
   }
 
   /**
@@ -191,12 +200,17 @@ export class GLContext {
     }
   }
 
-  /** Sets the viewport to `width`×`height` at the origin unless it is already. */
-  viewport(width: number, height: number): void {
-    if (this.#viewportWidth !== width || this.#viewportHeight !== height) {
-      this.gl.glViewport(0, 0, width, height);
+  /** Sets the viewport (`width`×`height` at `x`,`y`) unless it is already. */
+  viewport(width: number, height: number, x = 0, y = 0): void {
+    if (
+      this.#viewportWidth !== width || this.#viewportHeight !== height ||
+      this.#viewportX !== x || this.#viewportY !== y
+    ) {
+      this.gl.glViewport(x, y, width, height);
       this.#viewportWidth = width;
       this.#viewportHeight = height;
+      this.#viewportX = x;
+      this.#viewportY = y;
     }
   }
 
@@ -447,24 +461,8 @@ export class GLContext {
    * (llvmpipe's threads, or a real one) works. Gives up after `limitMs`.
    * Resolves to whether the work finished.
    */
-  async gpuIdle(limitMs = 250): Promise<boolean> {
-    const gl = this.gl;
-    const fence = gl.glFenceSync(SYNC_GPU_COMMANDS_COMPLETE, 0);
-    if (fence === null) return false;
-    const deadline = performance.now() + limitMs;
-    try {
-      let flags = SYNC_FLUSH_COMMANDS_BIT;
-      while (true) {
-        const status = gl.glClientWaitSync(fence, flags, 0n);
-        if (status !== TIMEOUT_EXPIRED) return status !== WAIT_FAILED;
-        flags = 0;
-        if (performance.now() > deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        this.ensureCurrent(); // another engine may have rendered meanwhile
-      }
-    } finally {
-      gl.glDeleteSync(fence);
-    }
+  gpuIdle(limitMs = 250): Promise<boolean> {
+    return gpuIdle(this, limitMs);
   }
 
   /** Frees helpers and the EGL context (idempotent). */

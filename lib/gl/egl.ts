@@ -1,7 +1,8 @@
 /**
  * Headless EGL through Deno FFI: a surfaceless OpenGL ES 3.x context on
  * Mesa (`EGL_PLATFORM_SURFACELESS_MESA`), or on the EGL device platform
- * (`EGL_PLATFORM_DEVICE_EXT`) for GPU servers without Mesa.
+ * (`EGL_PLATFORM_DEVICE_EXT`) for GPU servers without Mesa. Contexts on a
+ * window system's display (X11, Wayland) are made in `egl_window.ts`.
  *
  * @module
  */
@@ -47,6 +48,14 @@ const SYMBOLS = {
   },
   eglReleaseThread: { parameters: [], result: "u32" },
   eglGetCurrentContext: { parameters: [], result: "pointer" },
+  eglGetCurrentSurface: { parameters: ["i32"], result: "pointer" },
+  eglGetConfigAttrib: {
+    parameters: ["pointer", "pointer", "i32", "buffer"],
+    result: "u32",
+  },
+  eglDestroySurface: { parameters: ["pointer", "pointer"], result: "u32" },
+  eglSwapBuffers: { parameters: ["pointer", "pointer"], result: "u32" },
+  eglSwapInterval: { parameters: ["pointer", "i32"], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** EGL could not give us a context: no library, no display, no ES 3. */
@@ -61,11 +70,13 @@ export class EGLError extends Error {
   }
 }
 
-type EGLLib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+/** The bound EGL functions. */
+export type EGLLib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
 
-function egl(): EGLLib {
+/** Loads `libEGL.so.1` once; for `egl_window.ts` (not part of the GL API). */
+export function egl(): EGLLib {
   if (library === null) {
     const names = ["libEGL.so.1", "libEGL.so"];
     let lastError: unknown = null;
@@ -88,11 +99,13 @@ function egl(): EGLLib {
   return library.symbols;
 }
 
-function cstring(text: string): Uint8Array<ArrayBuffer> {
+/** `text` as a NUL-terminated C string. */
+export function cstring(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(text + "\0");
 }
 
-function readCString(pointer: Deno.PointerValue): string {
+/** The C string at `pointer` (`""` for null). */
+export function readCString(pointer: Deno.PointerValue): string {
   return pointer === null ? "" : Deno.UnsafePointerView.getCString(pointer);
 }
 
@@ -102,8 +115,14 @@ export interface EGLSession {
   readonly display: Deno.PointerObject;
   /** `EGLContext`. */
   readonly context: Deno.PointerObject;
-  /** Which platform gave the display (`"surfaceless"` or `"device"`). */
-  readonly platform: "surfaceless" | "device";
+  /**
+   * Which platform gave the display: `"surfaceless"` or `"device"`
+   * (headless), `"x11"` or `"wayland"` (a window system's display, where
+   * window surfaces can be made for the context: see `egl_window.ts`).
+   */
+  readonly platform: "surfaceless" | "device" | "x11" | "wayland";
+  /** The `EGLConfig` of the context, when window surfaces are made with it. */
+  readonly config?: Deno.PointerObject;
   /** ES version of the context that was created, e.g. `[3, 2]`. */
   readonly version: readonly [number, number];
   /** `EGL_VENDOR` and `EGL_VERSION` of the display. */
@@ -114,7 +133,8 @@ function clientExtensions(lib: EGLLib): string {
   return readCString(lib.eglQueryString(null, EGL_EXTENSIONS));
 }
 
-type GetPlatformDisplay = (
+/** Signature of `eglGetPlatformDisplay` as a function pointer. */
+export type GetPlatformDisplay = (
   platform: number,
   native: Deno.PointerValue,
 ) => Deno.PointerValue;
@@ -128,7 +148,10 @@ const QUERY_DEVICES = {
   result: "u32",
 } as const;
 
-function platformDisplayFunction(lib: EGLLib): GetPlatformDisplay | null {
+/** `eglGetPlatformDisplay` (EGL 1.5) or its EXT form, or `null`. */
+export function platformDisplayFunction(
+  lib: EGLLib,
+): GetPlatformDisplay | null {
   const core = lib.eglGetProcAddress(cstring("eglGetPlatformDisplay"));
   if (core !== null) {
     // EGL 1.5: attribute list of EGLAttrib (intptr_t).
@@ -225,13 +248,14 @@ function createContext(
 /** Sessions per display, so a display is terminated with its last session. */
 const displayUsers = new Map<bigint, number>();
 
-function retainDisplay(display: Deno.PointerObject): void {
+/** Counts one more session on `display` (see {@linkcode destroyEGLSession}). */
+export function retainDisplay(display: Deno.PointerObject): void {
   const key = BigInt(Deno.UnsafePointer.value(display));
   displayUsers.set(key, (displayUsers.get(key) ?? 0) + 1);
 }
 
 /** Drops one use of `display`; terminates it when none is left. */
-function releaseDisplay(lib: EGLLib, display: Deno.PointerObject): void {
+export function releaseDisplay(lib: EGLLib, display: Deno.PointerObject): void {
   const key = BigInt(Deno.UnsafePointer.value(display));
   const users = (displayUsers.get(key) ?? 1) - 1;
   if (users > 0) displayUsers.set(key, users);

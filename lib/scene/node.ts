@@ -30,6 +30,7 @@ import type { Value } from "../expr/values.ts";
 import type { Logger } from "../log/logger.ts";
 import type { GLContext } from "../gl/context.ts";
 import type { Texture } from "../gl/texture.ts";
+import type { WindowManager } from "../window/windows.ts";
 
 /** Clock and tempo of the frame being rendered (Flitter's names). */
 export interface FrameInfo {
@@ -114,6 +115,17 @@ export interface RenderContext {
   advanceFrames(owner: object, ms: number): boolean;
   /** Gives up steering the frame schedule (see {@linkcode advanceFrames}). */
   releaseFrames(owner: object): void;
+  /**
+   * On-screen windows for `!window` nodes: whether they can open, the
+   * command line's window defaults, event polling. Absent (as in tests
+   * and tools that render headless): every `!window` renders offscreen.
+   */
+  readonly windows?: WindowManager;
+  /**
+   * Asks the engine to end the run cleanly after this frame (e.g. the user
+   * closed a window), logging `reason`; absent where there is no run.
+   */
+  endRun?(reason: string): void;
 }
 
 /** Width and height in pixels. */

@@ -12,6 +12,7 @@ const LAYERS: Record<string, number> = {
   expr: 1,
   gl: 1,
   media: 1,
+  window: 1,
   scene: 2,
   render: 3,
   canvas: 3,

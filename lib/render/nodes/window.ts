@@ -2,30 +2,36 @@
  * `!window` and `!offscreen`: top-level nodes that composite their children
  * into an image (`size=` default 512x512, `colorbits=` default 16 for the
  * whole tree, `composite=`, `alpha=`, `gamma=`, or a custom `fragment=`).
- * There is no display here, so `!window` renders offscreen too; its output
- * can be referenced (`!reference id=…`), recorded or streamed.
+ * A `!window` also shows that image in an on-screen window when the engine
+ * has a display (`_window_screen.ts`: `title=`, `fullscreen=`, `screen=`,
+ * `cursor=`, `vsync=`, and `!key`/`!pointer` children); otherwise, and
+ * always for `!offscreen`, it renders offscreen. Either way its output is
+ * the same image, which can be referenced (`!reference id=…`), recorded or
+ * streamed.
  *
  * @module
  */
 
-import { getLogger } from "../../log/logger.ts";
 import type { Attributes } from "../../scene/attributes.ts";
 import {
   type Inherited,
   registerNodeKind,
   type RenderContext,
+  type SceneNode,
   type Size,
 } from "../../scene/node.ts";
 import { PROGRAM_ATTRIBUTES, ProgramNode } from "../program_node.ts";
-
-const log = getLogger("render");
-let warnedNoDisplay = false;
+import { WindowScreen } from "./_window_screen.ts";
+import "./input.ts";
 
 /** A top-level compositing node (`!window`, `!offscreen`). */
 export class OutputNode extends ProgramNode {
+  readonly #screen: WindowScreen | null;
+
   /** @param kind the node kind, for messages */
   constructor(readonly kind: "window" | "offscreen") {
     super();
+    this.#screen = kind === "window" ? new WindowScreen() : null;
   }
 
   /** Plain compositing of a lone child is skipped (its image is the output). */
@@ -43,17 +49,30 @@ export class OutputNode extends ProgramNode {
     return attrs.number("colorbits", null);
   }
 
-  /** Notes once that `!window` renders offscreen. */
+  /** Opens or updates the on-screen window (`!window` with a display). */
   override prepare(
     ctx: RenderContext,
     attrs: Attributes,
     inherited: Inherited,
   ): Inherited {
-    if (this.kind === "window" && !warnedNoDisplay) {
-      warnedNoDisplay = true;
-      log.info("!window: no display here, rendering offscreen");
+    const passed = super.prepare(ctx, attrs, inherited);
+    this.#screen?.prepare(ctx, attrs, this.width, this.height);
+    return passed;
+  }
+
+  /** Composites, then shows the picture in the window (if any). */
+  override render(ctx: RenderContext, children: readonly SceneNode[]): void {
+    try {
+      super.render(ctx, children);
+    } finally {
+      this.#screen?.present(ctx, this.output, children);
     }
-    return super.prepare(ctx, attrs, inherited);
+  }
+
+  /** Closes the window and frees GL objects. */
+  override destroy(): void {
+    this.#screen?.close();
+    super.destroy();
   }
 }
 
@@ -63,7 +82,7 @@ for (const kind of ["window", "offscreen"] as const) {
     attributes: [
       ...PROGRAM_ATTRIBUTES,
       ...(kind === "window"
-        ? ["title", "screen", "fullscreen", "vsync", "linear"]
+        ? ["title", "screen", "fullscreen", "cursor", "vsync", "linear"]
         : ["linear"]),
     ],
     openAttributes: true,
