@@ -104,6 +104,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     fps: 30,
     runtime: options.runtime,
     watch: false,
+    // With a display the window is on screen; without one, offscreen.
+    windows: {},
     defines: new Map<string, Value>([
       ["VIDEO", video],
       ["STILL", still],
