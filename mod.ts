@@ -81,7 +81,6 @@ export type {
 export {
   type FrameInfo,
   getNodeKind,
-  inheritance,
   type Inherited,
   KindRegistry,
   type KindRegistryOptions,
@@ -89,6 +88,7 @@ export {
   type NodeKind,
   type NodeOptions,
   ownersOfKind,
+  PassedDown,
   registerNodeKind,
   type RenderContext,
   SceneNode,

@@ -22,8 +22,8 @@
 import {
   type Attributes,
   DEFAULT_VERTEX_SOURCE,
-  inheritance,
   type Inherited,
+  PassedDown,
   registerNodeKind,
   type RenderContext,
   RenderTarget,
@@ -55,7 +55,7 @@ void main() {
 export class StripesNode extends SceneNode {
   #target: RenderTarget | null = null;
   #program: ShaderProgram | null = null;
-  #passedDown: Inherited | null = null;
+  readonly #passedDown = new PassedDown();
   #width = 1;
   #height = 1;
   #count = 8;
@@ -81,13 +81,7 @@ export class StripesNode extends SceneNode {
     this.#angle = attrs.number("angle", 0);
     this.#stripe = attrs.vector("color", 3, [1, 1, 1]);
     this.#background = attrs.vector("background", 3, [0, 0, 0]);
-    this.#passedDown = inheritance(
-      this.#passedDown,
-      this.#width,
-      this.#height,
-      inherited.colorbits,
-    );
-    return this.#passedDown;
+    return this.#passedDown.set(this.#width, this.#height, inherited.colorbits);
   }
 
   /** Draws the stripes into the node's image (16-bit float, like Flitter's default). */

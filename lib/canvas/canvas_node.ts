@@ -24,8 +24,8 @@ import { formatForColorbits, type TextureFormat } from "../gl/texture.ts";
 import { LogOnce } from "../log/log_once.ts";
 import {
   COMMON_ATTRIBUTES,
-  inheritance,
   type Inherited,
+  PassedDown,
   registerNodeKind,
   type RenderContext,
   SceneNode,
@@ -114,7 +114,7 @@ export class CanvasNode extends SceneNode {
   #upload: SkiaUpload | null = null;
   readonly #warnings = new LogOnce();
   #redraws = 0;
-  #passedDown: Inherited | null = null;
+  readonly #passedDown = new PassedDown();
   readonly #conversion: CanvasConversion;
 
   /**
@@ -166,13 +166,7 @@ export class CanvasNode extends SceneNode {
       this.#format = format;
       this.#changed = true;
     }
-    this.#passedDown = inheritance(
-      this.#passedDown,
-      width,
-      height,
-      inherited.colorbits,
-    );
-    return this.#passedDown;
+    return this.#passedDown.set(width, height, inherited.colorbits);
   }
 
   /** Draws the commands when anything changed, and uploads the result. */

@@ -38,8 +38,8 @@ import {
 import {
   COMMON_ATTRIBUTES,
   type FrameInfo,
-  inheritance,
   type Inherited,
+  PassedDown,
   type RenderContext,
   SceneNode,
   type Size,
@@ -70,7 +70,7 @@ export const PROGRAM_ATTRIBUTES: readonly string[] = [
 /** Base class of nodes that draw a full-screen program into their output. */
 export abstract class ProgramNode extends SceneNode {
   /** What the children inherit (the same object while nothing changes). */
-  #passedDown: Inherited | null = null;
+  readonly #passedDown = new PassedDown();
   /** This frame's attributes (set in `prepare`). */
   protected attrs: Attributes | null = null;
   /** Output width and height for this frame. */
@@ -241,13 +241,11 @@ export abstract class ProgramNode extends SceneNode {
     this.height = height;
     const colorbits = attrs.number("colorbits", null) ?? inherited.colorbits;
     this.format = formatForColorbits(colorbits);
-    this.#passedDown = inheritance(
-      this.#passedDown,
+    return this.#passedDown.set(
       width,
       height,
       this.childColorbits(attrs, inherited),
     );
-    return this.#passedDown;
   }
 
   /** Composites the children with the node's program. */

@@ -145,21 +145,23 @@ export interface Inherited {
 }
 
 /**
- * `previous` when it already holds `width`, `height` and `colorbits`, else
- * a new {@linkcode Inherited} (so a node whose settings did not change
- * passes the same object down every frame, allocating nothing).
+ * What a node passes down, kept between frames: {@linkcode PassedDown.set}
+ * gives the same {@linkcode Inherited} object while the size and
+ * `colorbits=` stay the same (so a node whose settings did not change
+ * allocates nothing per frame), a new one when they change.
  */
-export function inheritance(
-  previous: Inherited | null,
-  width: number,
-  height: number,
-  colorbits: number | null,
-): Inherited {
-  if (
-    previous !== null && previous.size[0] === width &&
-    previous.size[1] === height && previous.colorbits === colorbits
-  ) return previous;
-  return { size: [width, height], colorbits };
+export class PassedDown {
+  #current: Inherited | null = null;
+
+  /** What the children inherit: `width`×`height` and `colorbits`. */
+  set(width: number, height: number, colorbits: number | null): Inherited {
+    const current = this.#current;
+    if (
+      current !== null && current.size[0] === width &&
+      current.size[1] === height && current.colorbits === colorbits
+    ) return current;
+    return this.#current = { size: [width, height], colorbits };
+  }
 }
 
 /** One live node of a scene (render node, signalling node, …). */

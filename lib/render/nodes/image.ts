@@ -25,8 +25,8 @@ import {
 import { IMAGE_FRAGMENT_SOURCE } from "../glsl_library.ts";
 import {
   COMMON_ATTRIBUTES,
-  inheritance,
   type Inherited,
+  PassedDown,
   registerNodeKind,
   type RenderContext,
   SceneNode,
@@ -95,7 +95,7 @@ export class ImageNode extends SceneNode {
   #target: RenderTarget | null = null;
   #drawnKey = "";
   /** What the children inherit (the same object while nothing changes). */
-  #passedDown: Inherited | null = null;
+  readonly #passedDown = new PassedDown();
   #error: unknown = null;
 
   /** The image, upright, premultiplied, once loaded. */
@@ -142,13 +142,7 @@ export class ImageNode extends SceneNode {
       (this.#image !== null
         ? [this.#image.width, this.#image.height]
         : inherited.size);
-    this.#passedDown = inheritance(
-      this.#passedDown,
-      width,
-      height,
-      inherited.colorbits,
-    );
-    return this.#passedDown;
+    return this.#passedDown.set(width, height, inherited.colorbits);
   }
 
   /** Loads the file when it changed and draws it into the output. */

@@ -48,8 +48,8 @@ import {
 } from "../../media/video_probe.ts";
 import {
   COMMON_ATTRIBUTES,
-  inheritance,
   type Inherited,
+  PassedDown,
   registerNodeKind,
   type RenderContext,
   SceneNode,
@@ -105,7 +105,7 @@ export class VideoNode extends SceneNode {
     alpha: 1,
   };
   readonly #playhead = new Playhead();
-  #passedDown: Inherited | null = null;
+  readonly #passedDown = new PassedDown();
 
   /**
    * @param ctx the engine's context (the decoder's closing is tracked there)
@@ -157,13 +157,7 @@ export class VideoNode extends SceneNode {
       (this.#info !== null
         ? [this.#info.width, this.#info.height]
         : inherited.size);
-    this.#passedDown = inheritance(
-      this.#passedDown,
-      width,
-      height,
-      inherited.colorbits,
-    );
-    return this.#passedDown;
+    return this.#passedDown.set(width, height, inherited.colorbits);
   }
 
   #readPlayback(attrs: Attributes): void {
