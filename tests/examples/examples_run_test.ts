@@ -64,6 +64,7 @@ Deno.test("every example scene runs from the command line without warnings or er
     { example: "video.toml", entry: CLI, defines: {} },
     { example: "spin.toml", entry: CLI, defines: {} },
     { example: "spin.json", entry: CLI, defines: {} },
+    { example: "window.toml", entry: CLI, defines: {} },
   ];
   // Every scene in examples/ is run: a new one cannot be forgotten here.
   const scenes = [...Deno.readDirSync(join(ROOT, "examples"))]
