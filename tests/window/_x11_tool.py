@@ -22,7 +22,9 @@ def close(window_id: int) -> None:
         data=(32, [delete, X.CurrentTime, 0, 0, 0]),
     )
     window.send_event(event, event_mask=X.NoEventMask)
-    connection.flush()
+    # A round trip: the server has handled the request before we hang up
+    # (a request still unread when the connection closes may be dropped).
+    connection.sync()
     connection.close()
 
 
