@@ -6,6 +6,8 @@
  * `deno task bench` runs this inside `scripts/in_loopback_netns.sh`, which
  * the WebRTC benchmarks need. Options: `--only=NAME[,NAME…]` (e.g.
  * `--only=call,server`; a benchmark's name or its result's) runs a subset.
+ * `bench/soak_bench.ts` (memory over long calls and many calls) is not run
+ * here: it runs as long as it is told to (30 minutes by default).
  *
  * @module
  */

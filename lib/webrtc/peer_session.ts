@@ -5,7 +5,8 @@
  * ({@linkcode WrtcPeerSession.latestFrame}) for the `!webrtc` node.
  *
  * Every offer or answer comes from a fresh `RTCPeerConnection` (the previous
- * one is closed) with one outgoing video track, `sendrecv`, no STUN or TURN
+ * one is closed) with the session's one outgoing video track (the same track
+ * for every connection: see `outgoing_video.ts`), `sendrecv`, no STUN or TURN
  * servers, and the ICE candidates in the SDP that is returned
  * (non-trickle: by default the UDP ones, without waiting ~100 ms more for
  * libwebrtc's TCP candidates; see
@@ -50,9 +51,7 @@ import {
   requireWrtc,
   type Wrtc,
   type WrtcPeerConnection,
-  type WrtcTrack,
   type WrtcVideoSink,
-  type WrtcVideoSource,
 } from "./_wrtc.ts";
 import {
   applyBitrate,
@@ -77,6 +76,8 @@ import {
 import { hasTurnServer, type IceServer } from "./ice_servers.ts";
 import { i420Layout } from "./yuv.ts";
 import { RgbaToI420 } from "./rgba_to_i420.ts";
+import { OutgoingVideo } from "./outgoing_video.ts";
+import { scheduleNativeHeapTrim } from "./native_heap.ts";
 
 export { isWrtcLoaded, loadWrtc } from "./_wrtc.ts";
 
@@ -93,8 +94,6 @@ export {
 /** Everything belonging to one `RTCPeerConnection`. */
 interface Connection {
   readonly pc: WrtcPeerConnection;
-  readonly source: WrtcVideoSource;
-  readonly track: WrtcTrack;
   sink: WrtcVideoSink | null;
   state: ConnectionState;
   framesReceived: number;
@@ -128,6 +127,8 @@ export class WrtcPeerSession implements PeerSession {
   #latest: ReceivedFrame | null = null;
   /** RGBA frames to I420, in buffers kept between frames. */
   readonly #converter = new RgbaToI420();
+  /** The video source and track every connection sends (see `outgoing_video.ts`). */
+  readonly #video: OutgoingVideo;
   #framesSent = 0;
 
   /**
@@ -148,6 +149,7 @@ export class WrtcPeerSession implements PeerSession {
    */
   constructor(options: PeerSessionOptions) {
     this.#wrtc = requireWrtc("WrtcPeerSession");
+    this.#video = new OutgoingVideo(this.#wrtc);
     const { width, height } = options;
     if (!(width > 0 && height > 0)) {
       throw new RangeError(
@@ -234,7 +236,7 @@ export class WrtcPeerSession implements PeerSession {
   async createOffer(): Promise<string> {
     const conn = this.#open();
     conn.offering = true;
-    const transceiver = conn.pc.addTransceiver(conn.track, {
+    const transceiver = conn.pc.addTransceiver(this.#video.track, {
       direction: "sendrecv",
     });
     const preferred = setCodecPreference(
@@ -256,12 +258,11 @@ export class WrtcPeerSession implements PeerSession {
     const remote = applyBitrate(preferCodec(offer, this.codec), this.#limits);
     await conn.pc.setRemoteDescription({ type: "offer", sdp: remote });
     this.#check(conn, "accepting an offer");
-    conn.pc.addTrack(conn.track);
+    const track = this.#video.track;
+    conn.pc.addTrack(track);
     const transceiver =
-      conn.pc.getTransceivers().find((t) => t.sender.track === conn.track) ??
-        conn.pc.getTransceivers().find((t) =>
-          t.sender.track?.id === conn.track.id
-        );
+      conn.pc.getTransceivers().find((t) => t.sender.track === track) ??
+        conn.pc.getTransceivers().find((t) => t.sender.track?.id === track.id);
     if (transceiver) transceiver.direction = "sendrecv";
     const preferred = transceiver
       ? setCodecPreference(this.#wrtc, transceiver, this.codec, this.#log)
@@ -316,7 +317,7 @@ export class WrtcPeerSession implements PeerSession {
     const conn = this.#conn;
     if (conn === null) return false;
     const data = this.#converter.convert(rgba, width, height, bottomUp);
-    conn.source.onFrame({ width, height, data });
+    this.#video.send({ width, height, data });
     this.#framesSent++;
     return true;
   }
@@ -335,7 +336,7 @@ export class WrtcPeerSession implements PeerSession {
         `sendI420: a ${width}x${height} frame needs even sizes and ${size} bytes, got ${i420.length}`,
       );
     }
-    conn.source.onFrame({ width, height, data: i420 });
+    this.#video.send({ width, height, data: i420 });
     this.#framesSent++;
     return true;
   }
@@ -363,7 +364,8 @@ export class WrtcPeerSession implements PeerSession {
   }
 
   /**
-   * A peer connection with its video source and track, no handlers yet.
+   * A peer connection, no handlers yet (the session's one video track is
+   * added to it by {@linkcode createOffer} or {@linkcode acceptOffer}).
    * `pooled`: ICE candidates are gathered from now on (`iceCandidatePoolSize`),
    * so an offer or answer made later has them at once.
    */
@@ -373,17 +375,9 @@ export class WrtcPeerSession implements PeerSession {
     const config = pooled
       ? { iceServers, iceTransportPolicy, iceCandidatePoolSize: 1 }
       : { iceServers, iceTransportPolicy };
-    const wrtc = this.#wrtc;
-    const pc = new wrtc.RTCPeerConnection(config);
-    // Rendered images carry no sensor noise: the VP8 denoiser would only cost
-    // time (7.3 → 5.6 ms per 720p frame measured).
-    const source = new wrtc.nonstandard.RTCVideoSource({
-      needsDenoising: false,
-    });
+    const pc = new this.#wrtc.RTCPeerConnection(config);
     return {
       pc,
-      source,
-      track: source.createTrack(),
       sink: null,
       state: "new",
       framesReceived: 0,
@@ -461,8 +455,8 @@ export class WrtcPeerSession implements PeerSession {
       conn.sink.onframe = null;
       conn.sink.stop();
     }
-    conn.track.stop();
     conn.pc.close();
+    scheduleNativeHeapTrim(); // see native_heap.ts
   }
 
   #check(conn: Connection, doing: string): void {
