@@ -32,7 +32,10 @@
  * libwebrtc's defaults), `--bitrate=N` (the `!webrtc` nodes' `bitrate=`),
  * `--out=NAME` (write `bench/results/NAME.json` instead), `--aiortc` (right
  * after the 720p call, the same call between two Python aiortc peers, for
- * comparison: see `bench/_aiortc_reference.ts`).
+ * comparison: see `bench/_aiortc_reference.ts`), `--busy` (a third
+ * process keeps one core busy for the whole run, as a machine that also
+ * runs other work, or a second rig on the same box, has it; results go to
+ * `bench/results/call_busy.json` unless `--out=` says otherwise).
  *
  * @module
  */
@@ -71,9 +74,11 @@ const FIELD_TRIALS = Deno.args.find((arg) => arg.startsWith("--field-trials="))
   ?.slice(15);
 /** `--aiortc`: also measure aiortc's own 720p call (see `_aiortc_reference.ts`). */
 const AIORTC = args.has("--aiortc");
-/** `--out=NAME`: results go to `bench/results/NAME.json` (default `call`). */
+/** `--busy`: a third process keeps one core busy throughout. */
+const BUSY = args.has("--busy");
+/** `--out=NAME`: results go to `bench/results/NAME.json` (default `call`, or `call_busy`). */
 const OUT = Deno.args.find((arg) => arg.startsWith("--out="))?.slice(6) ||
-  "call";
+  (BUSY ? "call_busy" : "call");
 const ROOT = new URL("../", import.meta.url).pathname;
 const ENDPOINT = new URL("./_call_endpoint.ts", import.meta.url).pathname;
 
@@ -672,8 +677,19 @@ function printSummary(result: Awaited<ReturnType<typeof collect>>): void {
   }
 }
 
+/** A process that spins on one core until killed (for `--busy`). */
+function startBusyCore(): Deno.ChildProcess {
+  return new Deno.Command("/bin/sh", {
+    args: ["-c", "while :; do :; done"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
 async function collect() {
   const server = await serverFigures();
+  const busy = BUSY ? startBusyCore() : null;
   const signalling = await startSignallingServer({
     host: "127.0.0.1",
     port: 0,
@@ -690,6 +706,9 @@ async function collect() {
       cores: navigator.hardwareConcurrency,
       renderer: connect.renderer,
       quick: QUICK,
+      busy: BUSY
+        ? "a third process spinning on one core throughout"
+        : "no other work",
       frameConversion: CONVERSION ?? "auto",
       fieldTrials: FIELD_TRIALS ?? LOW_LATENCY_FIELD_TRIALS,
       bitrate: BITRATE ?? "default for the size",
@@ -700,6 +719,10 @@ async function collect() {
       server,
     };
   } finally {
+    if (busy !== null) {
+      busy.kill("SIGKILL");
+      await busy.status;
+    }
     await signalling.close();
   }
 }

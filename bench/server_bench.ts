@@ -21,7 +21,13 @@
  * @module
  */
 
-import WebSocket from "npm:ws@8.18.3";
+import {
+  type BenchClient,
+  type ClientKind,
+  closeClients,
+  connectClient,
+  joinClient,
+} from "./_ws_clients.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
 import { startWebSocket } from "../lib/signalling/websocket.ts";
 import type {
@@ -48,6 +54,9 @@ async function startServer(args: string[] = []): Promise<
     args: [
       "run",
       "-A",
+      // E.g. SERVER_BENCH_DENO_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(Deno.env.get("SERVER_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ??
+        []),
       new URL("../server.ts", import.meta.url).pathname,
       "--host=127.0.0.1",
       "--port=0",
@@ -79,42 +88,6 @@ async function startServer(args: string[] = []): Promise<
   };
 }
 
-function connect(url: string): Promise<WebSocket> {
-  // Certificate checks off: the TLS run uses a self-signed certificate.
-  const socket = new WebSocket(url, { rejectUnauthorized: false });
-  return new Promise((resolve, reject) => {
-    socket.once("open", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
-
-async function join(url: string, id: string, room: string): Promise<WebSocket> {
-  const socket = await connect(url);
-  const joined = new Promise<void>((resolve) => {
-    const listener = (data: WebSocket.RawData) => {
-      const message = JSON.parse(String(data));
-      if (message.type === "members" && message.members.includes(id)) {
-        socket.off("message", listener);
-        resolve();
-      }
-    };
-    socket.on("message", listener);
-  });
-  socket.send(JSON.stringify({ type: "join", id, room }));
-  await joined;
-  return socket;
-}
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(sockets.map((socket) =>
-    new Promise<void>((resolve) => {
-      if (socket.readyState === WebSocket.CLOSED) return resolve();
-      socket.once("close", () => resolve());
-      socket.close();
-    })
-  ));
-}
-
 /** CPU seconds (user + system) process `pid` has used, from /proc (Linux). */
 function cpuSeconds(pid: number | "self"): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
@@ -123,30 +96,34 @@ function cpuSeconds(pid: number | "self"): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Pairs bounce 3 KB messages, `window` in flight per pair, for `seconds`. */
+/**
+ * Pairs bounce 3 KB messages, `window` in flight per pair, for `seconds`,
+ * with `kind` clients generating the load.
+ */
 async function relayThroughput(
   url: string,
   serverPid: number,
   pairs: number,
   window: number,
   seconds: number,
+  kind: ClientKind,
 ) {
-  const sockets: WebSocket[] = [];
+  const clients: BenchClient[] = [];
   let relayed = 0;
   let counting = false;
   let stopped = false;
   const starts: Array<() => void> = [];
   for (let p = 0; p < pairs; p++) {
-    const a = await join(url, "a", `pair ${p}`);
-    const b = await join(url, "b", `pair ${p}`);
-    sockets.push(a, b);
+    const a = await joinClient(url, "a", `pair ${p}`, kind);
+    const b = await joinClient(url, "b", `pair ${p}`, kind);
+    clients.push(a, b);
     const toB = JSON.stringify({ type: "call", to: "b", offer: SDP });
     const toA = JSON.stringify({ type: "answer", to: "a", answer: SDP });
-    b.on("message", () => {
+    b.onMessage(() => {
       if (counting) relayed++;
       b.send(toA); // echo back
     });
-    a.on("message", () => {
+    a.onMessage(() => {
       if (counting) relayed++;
       if (!stopped) a.send(toB);
     });
@@ -166,8 +143,9 @@ async function relayThroughput(
   const clientCpuUsed = cpuSeconds("self") - clientCpu;
   stopped = true;
   await new Promise((resolve) => setTimeout(resolve, 200));
-  await closeAll(sockets);
+  await closeClients(clients);
   return {
+    client: kind === "ws" ? "npm:ws" : "Deno WebSocket",
     pairs,
     inFlightPerPair: window,
     messageBytes:
@@ -183,22 +161,94 @@ async function relayThroughput(
   };
 }
 
+/** The best (lowest server CPU per message) of `rounds` runs of `run`. */
+async function bestOf<T extends { serverCpuMicrosecondsPerMessage: number }>(
+  rounds: number,
+  run: () => Promise<T>,
+): Promise<T & { rounds: number[] }> {
+  const results: T[] = [];
+  for (let i = 0; i < rounds; i++) results.push(await run());
+  const best = results.reduce((a, b) =>
+    b.serverCpuMicrosecondsPerMessage < a.serverCpuMicrosecondsPerMessage
+      ? b
+      : a
+  );
+  return {
+    ...best,
+    rounds: results.map((result) => result.serverCpuMicrosecondsPerMessage),
+  };
+}
+
+/** Resident memory of process `pid` in MB (10^6 bytes), from /proc (Linux). */
+function rssMegabytes(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kilobytes = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN);
+  return round(kilobytes * 1024 / 1e6, 1);
+}
+
+/**
+ * `count` clients connect and each joins a room of its own; held for
+ * `holdSeconds`; the server's RSS sampled every 100 ms throughout.
+ */
+async function heldClients(
+  url: string,
+  serverPid: number,
+  count: number,
+  holdSeconds: number,
+) {
+  const idle = rssMegabytes(serverPid);
+  let peak = idle;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMegabytes(serverPid));
+  }, 100);
+  const clients: BenchClient[] = [];
+  const started = performance.now();
+  try {
+    for (let i = 0; i < count; i += 100) {
+      clients.push(
+        ...await Promise.all(
+          Array.from(
+            { length: Math.min(100, count - i) },
+            (_, j) => joinClient(url, "held", `room ${i + j}`, "deno"),
+          ),
+        ),
+      );
+    }
+    const joinedSeconds = (performance.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));
+    const held = rssMegabytes(serverPid);
+    peak = Math.max(peak, held);
+    return {
+      clients: count,
+      holdSeconds,
+      joinedInSeconds: round(joinedSeconds, 1),
+      serverIdleRssMB: idle,
+      serverHeldRssMB: held,
+      serverPeakRssMB: peak,
+      kilobytesPerClient: round((peak - idle) * 1e3 / count, 1),
+    };
+  } finally {
+    clearInterval(sampler);
+    await closeClients(clients);
+  }
+}
+
 /** One message at a time: a → server → b → server → a. */
 async function roundTrip(url: string, count: number) {
-  const a = await join(url, "a", "rtt");
-  const b = await join(url, "b", "rtt");
+  const a = await joinClient(url, "a", "rtt", "ws");
+  const b = await joinClient(url, "b", "rtt", "ws");
   const toB = JSON.stringify({ type: "call", to: "b", offer: SDP });
   const toA = JSON.stringify({ type: "answer", to: "a", answer: SDP });
-  b.on("message", () => b.send(toA));
+  b.onMessage(() => b.send(toA));
   const times: number[] = [];
   for (let i = 0; i < count + 100; i++) {
     const start = performance.now();
-    const back = new Promise((resolve) => a.once("message", resolve));
+    const back = new Promise((resolve) => a.onMessage(resolve));
     a.send(toB);
     await back;
     if (i >= 100) times.push(performance.now() - start);
   }
-  await closeAll([a, b]);
+  await closeClients([a, b]);
   return {
     messages: count,
     p50Ms: round(percentile(times, 0.5)),
@@ -209,11 +259,14 @@ async function roundTrip(url: string, count: number) {
 
 /** `clients` connected clients join one room at once. */
 async function joinStorm(url: string, clients: number) {
-  const sockets: WebSocket[] = [];
+  const sockets: BenchClient[] = [];
   for (let i = 0; i < clients; i += 100) {
     sockets.push(
       ...await Promise.all(
-        Array.from({ length: Math.min(100, clients - i) }, () => connect(url)),
+        Array.from(
+          { length: Math.min(100, clients - i) },
+          () => connectClient(url, "ws"),
+        ),
       ),
     );
   }
@@ -225,9 +278,8 @@ async function joinStorm(url: string, clients: number) {
   const seenAt: number[] = [];
   sockets.forEach((socket, i) => {
     let complete = false;
-    socket.on("message", (data: WebSocket.RawData) => {
+    socket.onMessage((text) => {
       listsReceived++;
-      const text = String(data);
       bytesReceived += text.length;
       const message = JSON.parse(text);
       if (
@@ -252,7 +304,7 @@ async function joinStorm(url: string, clients: number) {
   ]);
   clearTimeout(timer);
   const settledMs = performance.now() - start;
-  await closeAll(sockets);
+  await closeClients(sockets);
   return {
     clients,
     settled: settled === clients,
@@ -453,30 +505,74 @@ async function timeToConnected(url: string, runs: number) {
   };
 }
 
-const server = await startServer();
-try {
-  const results = {
-    date: new Date().toISOString(),
-    deno: Deno.version.deno,
-    cpus: navigator.hardwareConcurrency,
-    note:
-      "server.ts in its own process, clients (npm:ws) in the benchmark process, all on 127.0.0.1; " +
-      "relay messagesPerSecond is bounded by the CPU the clients and other processes leave the server (see serverCpuShare)",
-    relay: await relayThroughput(server.url, server.pid, 4, 32, 3),
-    roundTrip: await roundTrip(server.url, 2000),
-    roundTripTls: await roundTripTls(2000),
-    joinStorm: await joinStorm(server.url, 1000),
-    offerToAnswer: await offerToAnswer(server.url, 50),
-    wrtcTimeToConnected: await timeToConnected(server.url, 10),
+/** Runs `body` against a server process of its own, stopped afterwards. */
+async function withServer<T>(
+  body: (server: { url: string; pid: number }) => Promise<T>,
+): Promise<T> {
+  const server = await startServer();
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * The parts, by name. `--only=NAME,...` runs just those and prints them
+ * (for profiling one part; nothing is written then).
+ */
+const PARTS: Record<string, (server: { url: string; pid: number }) => unknown> =
+  {
+    // Best of 3 rounds each: the machine is shared, and the least disturbed
+    // round is the closest to the server's own cost.
+    relay: (server) =>
+      bestOf(3, () => relayThroughput(server.url, server.pid, 4, 32, 3, "ws")),
+    relayDenoClients: (server) =>
+      bestOf(
+        3,
+        () => relayThroughput(server.url, server.pid, 4, 32, 3, "deno"),
+      ),
+    relay10x8: (server) =>
+      bestOf(3, () => relayThroughput(server.url, server.pid, 10, 8, 3, "ws")),
+    relay10x8DenoClients: (server) =>
+      bestOf(
+        3,
+        () => relayThroughput(server.url, server.pid, 10, 8, 3, "deno"),
+      ),
+    roundTrip: (server) => roundTrip(server.url, 2000),
+    roundTripTls: () => roundTripTls(2000),
+    joinStorm: (server) => joinStorm(server.url, 1000),
+    // A server of its own, so that its memory is the held clients' alone.
+    heldClients: () =>
+      withServer((server) => heldClients(server.url, server.pid, 10_000, 8)),
+    offerToAnswer: (server) => offerToAnswer(server.url, 50),
+    wrtcTimeToConnected: (server) => timeToConnected(server.url, 10),
   };
+
+const only = Deno.args.find((arg) => arg.startsWith("--only="))?.slice(7)
+  .split(",");
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  deno: Deno.version.deno,
+  cpus: navigator.hardwareConcurrency,
+  note:
+    "server.ts in its own process, clients (npm:ws unless the part says Deno WebSocket) in the benchmark process, all on 127.0.0.1; " +
+    "relay messagesPerSecond is bounded by the CPU the clients and other processes leave the server (see serverCpuShare)",
+};
+await withServer(async (server) => {
+  for (const [name, part] of Object.entries(PARTS)) {
+    if (only && !only.includes(name)) continue;
+    results[name] = await part(server);
+    if (only) console.log(name, JSON.stringify(results[name], null, 2));
+  }
+});
+if (!only) {
   console.log(JSON.stringify(results, null, 2));
   await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(
     new URL("results/server.json", import.meta.url),
     JSON.stringify(results, null, 2) + "\n",
   );
-} finally {
-  await server.stop();
 }
 // libwebrtc may crash when the runtime is torn down after a call; the results are written.
 Deno.exit(0);

@@ -79,8 +79,11 @@ export function broadcastInterval(size: number): number {
 
 class Room {
   readonly members = new Map<string, MemberConnection>();
-  /** IDs that left since the last broadcast (a rejoin must not hide their leaving). */
-  readonly departed = new Set<string>();
+  /**
+   * IDs that left since the last broadcast (a rejoin must not hide their
+   * leaving); made when one leaves, so a quiet room holds no set.
+   */
+  departed: Set<string> | null = null;
   lastBroadcast = -Infinity;
   cancelBroadcast: (() => void) | null = null;
 
@@ -143,7 +146,7 @@ export class RoomRegistry {
     if (target === undefined) {
       target = new Room(room);
       this.#rooms.set(room, target);
-    } else if (target.departed.has(id)) {
+    } else if (target.departed?.has(id)) {
       // Members must see this ID leave before they see it again.
       this.#broadcast(target);
     }
@@ -164,7 +167,7 @@ export class RoomRegistry {
     this.#joined.delete(connection);
     const { id, room } = joined;
     room.members.delete(id);
-    room.departed.add(id);
+    (room.departed ??= new Set()).add(id);
     if (room.members.size === 0) {
       room.cancelBroadcast?.();
       room.cancelBroadcast = null;
@@ -243,7 +246,7 @@ export class RoomRegistry {
   #broadcast(room: Room): void {
     room.cancelBroadcast?.();
     room.cancelBroadcast = null;
-    room.departed.clear();
+    room.departed = null;
     if (room.members.size === 0) return;
     room.lastBroadcast = this.#now();
     const text = JSON.stringify({

@@ -71,7 +71,7 @@
 import { getLogger, isLogging } from "../log/logger.ts";
 import { RateLimitedWarn } from "./_rate_limited_warn.ts";
 import { decodeClientMessage, MAX_MESSAGE_BYTES } from "./client_messages.ts";
-import { CLOSE_POLICY, type MemberConnection, RoomRegistry } from "./rooms.ts";
+import { CLOSE_POLICY, RoomRegistry } from "./rooms.ts";
 import { certificatesFromPem, privateKeyFromPem } from "./pem.ts";
 import {
   checkUpgrade,
@@ -82,7 +82,8 @@ import {
   textResponse,
   wantsWebSocket,
 } from "./http_head.ts";
-import { QueueTotal, ServerWebSocket } from "./websocket_connection.ts";
+import { QueueTotal } from "./websocket_connection.ts";
+import { ClientConnection, type ClientEvents } from "./client_connection.ts";
 import { type ByteConn, closeQuietly, writeAll } from "./byte_conn.ts";
 import { answerRoutes, LINGER_MS, respond } from "./http_front.ts";
 import { HttpRoutes } from "./http_routes.ts";
@@ -104,32 +105,13 @@ const PAGE =
 
 /** Largest request head the server reads. */
 const HEAD_BYTES = 16 * 1024;
-/** Each WebSocket client's read buffer to begin with (it grows while the client is busy). */
-const READ_BYTES = 8 * 1024;
+/**
+ * Each WebSocket client's read buffer while it is quiet (it grows while the
+ * client is busy): a held idle client costs this much, not a message's size.
+ */
+const READ_BYTES = 512;
 /** Milliseconds the closing handshake may take before the socket is closed. */
 const CLOSE_TIMEOUT_MS = 5000;
-
-/** One client socket, as the rooms see it. */
-class ClientConnection implements MemberConnection {
-  /**
-   * @param socket the WebSocket
-   * @param label `client N (address:port)`, for log lines
-   * @param sendText queues `text` for this client, within the limits
-   */
-  constructor(
-    readonly socket: ServerWebSocket,
-    readonly label: string,
-    readonly sendText: (connection: ClientConnection, text: string) => void,
-  ) {}
-
-  send(text: string): void {
-    this.sendText(this, text);
-  }
-
-  close(code: number, reason: string): void {
-    this.socket.close(code, reason);
-  }
-}
 
 /**
  * Starts a signalling server and resolves once it listens.
@@ -193,9 +175,20 @@ export async function startSignallingServer(
     describe,
     warn: (message) => warnings.warn(message),
   });
-  const sendText = (connection: ClientConnection, text: string) =>
-    limits.send(connection, text);
-  const checkQueue = (connection: ClientConnection) => limits.check(connection);
+  /** What every client's events do (one object for all clients). */
+  const events: ClientEvents = {
+    send: (connection, text) => limits.send(connection, text),
+    text: (connection, text) => receive(connection, text),
+    queued: (connection) => limits.check(connection),
+    binary: (connection) =>
+      warnings.warn(
+        `${connection.label}: ignored a binary frame (signalling uses JSON text)`,
+      ),
+    protocolError: (connection, code, problem) =>
+      warnings.warn(`${describe(connection)}: closed (${code}), ${problem}`),
+    ended: (connection) => leave(connection),
+    closed: (connection) => clients.delete(connection),
+  };
 
   /** Reads and answers one request: a page, an error, or the upgrade. */
   async function handshake(conn: ByteConn, peer: string): Promise<void> {
@@ -307,28 +300,16 @@ export async function startSignallingServer(
     response: Uint8Array,
     leftover: Uint8Array,
   ): void {
-    const label = `client ${nextClient++} (${peer})`;
-    // The handlers run only once frames arrive, after `connection` is set.
-    const socket = new ServerWebSocket(conn, {
-      maxMessageBytes: maxBytes,
-      closeTimeoutMs: CLOSE_TIMEOUT_MS,
-      total,
-    }, {
-      text: (text) => receive(connection, text),
-      queued: () => checkQueue(connection),
-      binary: () =>
-        warnings.warn(
-          `${label}: ignored a binary frame (signalling uses JSON text)`,
-        ),
-      protocolError: (code, problem) =>
-        warnings.warn(`${describe(connection)}: closed (${code}), ${problem}`),
-      ended: () => leave(connection),
-    });
-    const connection = new ClientConnection(socket, label, sendText);
+    const connection = new ClientConnection(
+      conn,
+      { maxMessageBytes: maxBytes, closeTimeoutMs: CLOSE_TIMEOUT_MS, total },
+      nextClient++,
+      peer,
+      events,
+    );
     clients.add(connection);
-    void socket.done.then(() => clients.delete(connection));
-    log.debug(`${label}: connected`);
-    socket.start(response, leftover, new Uint8Array(READ_BYTES));
+    log.debug(`${connection.label}: connected`);
+    connection.socket.start(response, leftover, new Uint8Array(READ_BYTES));
   }
 
   function leave(connection: ClientConnection): void {

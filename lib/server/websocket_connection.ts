@@ -18,6 +18,7 @@ import {
   CLOSE_INVALID_DATA,
   closePayload,
   encodeFrame,
+  type FrameHandlers,
   FrameParser,
   OPCODE_CLOSE,
   OPCODE_PING,
@@ -70,6 +71,8 @@ export interface ServerWebSocketHandlers {
    * it, the client sent a close frame, or the connection was lost (1006).
    */
   ended(code: number, reason: string): void;
+  /** Called once, when the underlying connection has been closed. */
+  closed(): void;
 }
 
 /** Options of {@linkcode ServerWebSocket}. */
@@ -82,16 +85,46 @@ export interface ServerWebSocketOptions {
   total: QueueTotal;
 }
 
-/** The read buffer of a client that keeps it full. */
+/** The largest read buffer, for a client that keeps sending. */
 const BUSY_READ_BYTES = 64 * 1024;
 
 /** Largest chunk built by joining queued frames for one write. */
 const COALESCE_BYTES = 64 * 1024;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/**
+ * Decoding text frames: the lenient decoder first (a 3 KB message in 0.4 µs,
+ * where Deno's fatal one takes 3 µs), and the fatal one only to tell a
+ * replacement character the client sent from bytes that are not UTF-8.
+ */
+const utf8 = new TextDecoder("utf-8");
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `data` as text; `null` when it is not UTF-8. */
+function decodeUtf8(data: Uint8Array): string | null {
+  const text = utf8.decode(data);
+  if (!text.includes("\uFFFD")) return text;
+  try {
+    return strictUtf8.decode(data);
+  } catch {
+    return null;
+  }
+}
 
 /** A server-side WebSocket on an upgraded connection. */
 export class ServerWebSocket {
+  /** Hands parsed frames to a socket: one small object each, no closures. */
+  static readonly #Frames = class implements FrameHandlers {
+    constructor(readonly socket: ServerWebSocket) {}
+
+    message(binary: boolean, data: Uint8Array): void {
+      this.socket.#message(binary, data);
+    }
+
+    control(opcode: number, payload: Uint8Array): void {
+      this.socket.#control(opcode, payload);
+    }
+  };
+
   /** `open` until a close starts, `closing` during the closing handshake, then `closed`. */
   state: "open" | "closing" | "closed" = "open";
   /** Bytes handed to `send` (and control frames) not yet written to the kernel. */
@@ -100,8 +133,6 @@ export class ServerWebSocket {
   lastReceived = performance.now();
   /** Whether a ping went out since bytes last came from the client. */
   pinged = false;
-  /** Resolves when the underlying connection is closed. */
-  readonly done: Promise<void>;
 
   readonly #conn: ByteConn;
   readonly #options: ServerWebSocketOptions;
@@ -115,7 +146,8 @@ export class ServerWebSocket {
   #failed = false;
   #ended = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #resolveDone: () => void;
+  /** Made only when someone waits (see {@linkcode ServerWebSocket.done}). */
+  #done: PromiseWithResolvers<void> | null = null;
 
   /**
    * @param conn the connection, its upgrade request read
@@ -130,13 +162,19 @@ export class ServerWebSocket {
     this.#conn = conn;
     this.#options = options;
     this.#handlers = handlers;
-    const done = Promise.withResolvers<void>();
-    this.done = done.promise;
-    this.#resolveDone = done.resolve;
-    this.#parser = new FrameParser(options.maxMessageBytes, {
-      message: (binary, data) => this.#message(binary, data),
-      control: (opcode, payload) => this.#control(opcode, payload),
-    });
+    this.#parser = new FrameParser(
+      options.maxMessageBytes,
+      new ServerWebSocket.#Frames(this),
+    );
+  }
+
+  /** Resolves when the underlying connection is closed. */
+  get done(): Promise<void> {
+    if (this.#done === null) {
+      this.#done = Promise.withResolvers<void>();
+      if (this.#closed) this.#done.resolve();
+    }
+    return this.#done.promise;
   }
 
   /**
@@ -190,7 +228,8 @@ export class ServerWebSocket {
       // already closed
     }
     this.#end(1006, "");
-    this.#resolveDone();
+    this.#done?.resolve();
+    this.#handlers.closed();
   }
 
   get #closed(): boolean {
@@ -279,11 +318,11 @@ export class ServerWebSocket {
   }
 
   async #read(initial: Uint8Array): Promise<void> {
-    // A busy client (reads that fill the buffer) gets a larger buffer, so
-    // one read takes many frames; it goes back to the small one once reads
-    // have been short for a while.
+    // Each read's buffer follows the last read: one that came back full
+    // doubles it (up to BUSY_READ_BYTES), so a busy client takes many
+    // frames per read; one that would have fit the small buffer brings it
+    // back, so an idle client waits with a few hundred bytes, not 64 KiB.
     let buffer = initial;
-    let shortReads = 0;
     while (this.state !== "closed") {
       let n: number | null;
       try {
@@ -297,12 +336,9 @@ export class ServerWebSocket {
       }
       this.#received(buffer.subarray(0, n));
       if (n === buffer.length && buffer.length < BUSY_READ_BYTES) {
-        buffer = new Uint8Array(BUSY_READ_BYTES);
-        shortReads = 0;
-      } else if (buffer !== initial && n <= initial.length / 2) {
-        if (++shortReads >= 64) buffer = initial;
-      } else {
-        shortReads = 0;
+        buffer = new Uint8Array(Math.min(BUSY_READ_BYTES, buffer.length * 2));
+      } else if (buffer !== initial && n <= initial.length) {
+        buffer = initial;
       }
     }
   }
@@ -335,10 +371,8 @@ export class ServerWebSocket {
       this.#handlers.binary(data.length);
       return;
     }
-    let text: string;
-    try {
-      text = utf8.decode(data);
-    } catch {
+    const text = decodeUtf8(data);
+    if (text === null) {
       throw new WebSocketProtocolError(
         CLOSE_INVALID_DATA,
         "A text message is not UTF-8",

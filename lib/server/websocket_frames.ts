@@ -62,6 +62,10 @@ export interface FrameHandlers {
   control(opcode: number, payload: Uint8Array): void;
 }
 
+/** Where every parser reads a frame header (parsing is synchronous). */
+const HEADER = new Uint8Array(14);
+const HEADER_VIEW = new DataView(HEADER.buffer);
+
 /**
  * Parses the byte stream a client sends into messages and control frames.
  * Bytes given to {@linkcode FrameParser.push} are unmasked in place and
@@ -71,8 +75,11 @@ export interface FrameHandlers {
  * buffered.
  */
 export class FrameParser {
-  readonly #header = new Uint8Array(14);
-  readonly #headerView = new DataView(this.#header.buffer);
+  /**
+   * The bytes of a header split across pushes (made only then: a server
+   * holds many idle parsers, and headers are read in the shared scratch).
+   */
+  #partialHeader: Uint8Array | null = null;
   #headerFilled = 0;
   #fin = false;
   #opcode = 0;
@@ -157,7 +164,8 @@ export class FrameParser {
 
   /** Reads header bytes from `bytes` at `at`; sets up the payload once the header is whole. */
   #readHeader(bytes: Uint8Array, at: number): number {
-    const header = this.#header;
+    const header = HEADER;
+    if (this.#headerFilled > 0) header.set(this.#partialHeader!);
     while (at < bytes.length) {
       header[this.#headerFilled++] = bytes[at++];
       if (this.#headerFilled < 2) continue;
@@ -166,7 +174,7 @@ export class FrameParser {
       if (this.#headerFilled === 2) this.#checkFirstBytes();
       if (this.#headerFilled < length) continue;
       this.#headerFilled = 0;
-      const view = this.#headerView;
+      const view = HEADER_VIEW;
       let size = short;
       if (short === 126) size = view.getUint16(2);
       else if (short === 127) {
@@ -188,11 +196,13 @@ export class FrameParser {
       this.#size = size;
       return at;
     }
+    // The header goes on in the next push.
+    (this.#partialHeader ??= new Uint8Array(HEADER.length)).set(header);
     return at;
   }
 
   #checkFirstBytes(): void {
-    const [first, second] = this.#header;
+    const [first, second] = HEADER;
     if ((first & 0x70) !== 0) {
       throw new WebSocketProtocolError(
         CLOSE_PROTOCOL_ERROR,

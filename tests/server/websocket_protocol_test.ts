@@ -108,6 +108,26 @@ Deno.test("frames parse whole, byte by byte, fragmented with a ping inside, and 
   assertEquals(parse([clientFrame(new Uint8Array(0), 1)]), ["text "]);
 });
 
+Deno.test("parsers fed byte by byte in turn keep their own half-read headers", () => {
+  const events: string[] = [];
+  const parsers = ["a", "b"].map((name) =>
+    new FrameParser(100_000, {
+      message: (_binary, data) =>
+        events.push(`${name} ${new TextDecoder().decode(data)}`),
+      control: () => {},
+    })
+  );
+  // Different header lengths: 2 + 4 bytes against 2 + 2 + 4 (126 form).
+  const frames = [clientTextFrame("short"), clientTextFrame("x".repeat(300))];
+  const longest = Math.max(...frames.map((frame) => frame.length));
+  for (let i = 0; i < longest; i++) {
+    frames.forEach((frame, k) => {
+      if (i < frame.length) parsers[k].push(frame.slice(i, i + 1));
+    });
+  }
+  assertEquals(events, ["a short", `b ${"x".repeat(300)}`]);
+});
+
 Deno.test("frames that break the protocol are refused with the right close code", () => {
   const unmasked = encodeFrame(1, text("hi"));
   assertEquals(protocolError([unmasked]), 1002);
@@ -251,8 +271,12 @@ Deno.test("protocol errors close only that client, with 1002 or 1007", async () 
       assert(await raw.ended(), what);
       raw.close();
     }
-    alice.send({ type: "call", to: "alice", offer: "self" });
-    assertEquals((await alice.next((m) => m.type === "call")).offer, "self");
+    // A replacement character the client sent is text like any other.
+    alice.send({ type: "call", to: "alice", offer: "self \uFFFD" });
+    assertEquals(
+      (await alice.next((m) => m.type === "call")).offer,
+      "self \uFFFD",
+    );
     await alice.close();
   });
 });
