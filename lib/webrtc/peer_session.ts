@@ -77,19 +77,12 @@ import { hasTurnServer, type IceServer } from "./ice_servers.ts";
 import { i420Layout } from "./yuv.ts";
 import { RgbaToI420 } from "./rgba_to_i420.ts";
 import { OutgoingVideo } from "./outgoing_video.ts";
-import { scheduleNativeHeapTrim } from "./native_heap.ts";
+import { scheduleNativeHeapTrim, trimWhileCallUp } from "./native_heap.ts";
 
 export { isWrtcLoaded, loadWrtc } from "./_wrtc.ts";
 
-export {
-  defaultBitrate,
-  type IceTransportPolicy,
-  PeerSessionClosedError,
-  type PeerSessionOptions,
-  type PeerSessionStats,
-  type ReceivedFrame,
-  UDP_CANDIDATE_GRACE_MS,
-} from "./peer_session_options.ts";
+// The options, figures and error types of a session.
+export * from "./peer_session_options.ts";
 
 /** Everything belonging to one `RTCPeerConnection`. */
 interface Connection {
@@ -103,6 +96,8 @@ interface Connection {
   offering: boolean;
   /** Watches the peer from the first `connected` on (see {@linkcode WrtcPeerSession.peerActivity}). */
   activity: PeerActivityWatch | null;
+  /** Ends the heap trims made while the call is up (see `native_heap.ts`). */
+  endTrims: (() => void) | null;
   closed: boolean;
 }
 
@@ -384,6 +379,7 @@ export class WrtcPeerSession implements PeerSession {
       gathering: new CandidateGathering(pc, pooled, this.#gatheringPolicy),
       offering: false,
       activity: null,
+      endTrims: null,
       closed: false,
     };
   }
@@ -415,6 +411,7 @@ export class WrtcPeerSession implements PeerSession {
           () => conn.framesReceived,
           this.#log,
         );
+        conn.endTrims = trimWhileCallUp();
       }
       this.#emit(state);
     };
@@ -446,6 +443,7 @@ export class WrtcPeerSession implements PeerSession {
   #release(conn: Connection): void {
     conn.closed = true;
     conn.activity?.stop();
+    conn.endTrims?.();
     conn.gathering.stop();
     conn.pc.onconnectionstatechange = null;
     conn.pc.onicegatheringstatechange = null;

@@ -10,9 +10,11 @@ import assert from "node:assert/strict";
 import { setLogLevel } from "../../lib/log/logger.ts";
 import { loadWrtc, requireWrtc } from "../../lib/webrtc/_wrtc.ts";
 import {
+  callsTrimmed,
   nativeHeapFigures,
   nativeHeapTrims,
   TRIM_DELAY_MS,
+  trimWhileCallUp,
 } from "../../lib/webrtc/native_heap.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import { halves, waitFor } from "./_helpers.ts";
@@ -93,4 +95,29 @@ Deno.test("closing peer connections trims glibc's heap once, a second later", as
   assert.equal(nativeHeapTrims(), before + 1, "one trim for both closes");
   const heap = nativeHeapFigures()!;
   assert.ok(heap.inUse > 0 && heap.arena > 0);
+});
+
+Deno.test("a call that is up holds the periodic heap trims until it closes", async () => {
+  if (nativeHeapFigures() === null) return; // not glibc: nothing to trim
+  const before = callsTrimmed();
+  const a = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  const b = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  try {
+    await a.acceptAnswer(await b.acceptOffer(await a.createOffer()));
+    await waitFor(
+      () =>
+        a.connectionState === "connected" && b.connectionState === "connected",
+      "both sides connected",
+    );
+    assert.equal(callsTrimmed(), before + 2, "one hold per side");
+  } finally {
+    a.close();
+    b.close();
+  }
+  assert.equal(callsTrimmed(), before, "released when the calls close");
+  // Releasing twice counts once.
+  const end = trimWhileCallUp();
+  end();
+  end();
+  assert.equal(callsTrimmed(), before);
 });
