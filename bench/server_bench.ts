@@ -1,10 +1,16 @@
 /**
  * Signalling server benchmark, against `server.ts` running as its own
- * process on 127.0.0.1 (clients are `npm:ws` in this process):
+ * process on 127.0.0.1 (clients in this process: `npm:ws`, or Deno's own
+ * `WebSocket` where a part says so; see `_ws_clients.ts`):
  *
  * - relay throughput: pairs of clients bounce 3 KB messages through the
- *   server, each pair with a bounded number in flight; messages relayed per
- *   second (the original Python server, aiohttp, manages about 24k/s);
+ *   server, each pair with a bounded number in flight (4 pairs × 32 and
+ *   10 pairs × 8, each with both clients); messages relayed per second and
+ *   the server's CPU time per message, best of 3 rounds (the original
+ *   Python server, aiohttp, manages about 24k/s, 41 µs per message under
+ *   10 × 8);
+ * - held clients: 10,000 clients connect and each joins a room of its own,
+ *   held 8 s, against a server process of their own: its peak RSS;
  * - round trip: one 3 KB message A → server → B → server → A at a time,
  *   over `ws:` and over `wss:` (TLS);
  * - join storm: 1000 connected clients send `join` for one room at once;
@@ -16,7 +22,9 @@
  *
  * Run: `scripts/in_loopback_netns.sh deno run -A bench/server_bench.ts` →
  * `bench/results/server.json` (outside the namespace the WebRTC part is
- * skipped).
+ * skipped). `--only=PART,…` runs just those parts and prints them (nothing
+ * is written); `SERVER_BENCH_DENO_FLAGS` adds flags to the server's `deno
+ * run` (e.g. `--cpu-prof`, or V8 flags).
  *
  * @module
  */
@@ -54,6 +62,8 @@ async function startServer(args: string[] = []): Promise<
     args: [
       "run",
       "-A",
+      // As `deno task serve` runs it (see the README's server section).
+      "--v8-flags=--max-semi-space-size=4",
       // E.g. SERVER_BENCH_DENO_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
       ...(Deno.env.get("SERVER_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ??
         []),

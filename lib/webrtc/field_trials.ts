@@ -217,6 +217,26 @@ function findAddonMapping(): AddonMapping {
   throw new FieldTrialsError("wrtc.node is not mapped in this process");
 }
 
+/**
+ * Where `wanted` is a whole NUL-terminated string of the table `strings`
+ * (preceded by a NUL too), or -1. Jumps between candidates with the typed
+ * array's native `indexOf`.
+ */
+function wholeString(strings: Uint8Array, wanted: Uint8Array): number {
+  const n = wanted.length;
+  for (
+    let i = strings.indexOf(wanted[0], 1);
+    i >= 0;
+    i = strings.indexOf(wanted[0], i + 1)
+  ) {
+    if (strings[i - 1] !== 0 || strings[i + n] !== 0) continue;
+    let j = 1;
+    while (j < n && strings[i + j] === wanted[j]) j++;
+    if (j === n) return i;
+  }
+  return -1;
+}
+
 /** Reads what it needs of a 64-bit little-endian ELF shared object. */
 class ElfReader implements Disposable {
   readonly #file: Deno.FsFile;
@@ -267,16 +287,36 @@ class ElfReader implements Disposable {
       const strings = this.#contents(sections[section.getUint32(40, true)]);
       const entrySize = Number(section.getBigUint64(56, true)) || 24;
       const view = new DataView(symbols.buffer);
-      for (let at = 0; at + entrySize <= symbols.length; at += entrySize) {
-        const nameAt = view.getUint32(at, true);
+      // Each entry's name offset, as words (`read` gives aligned bytes; the
+      // file is little-endian, as is every machine wrtc runs on).
+      const words = new Uint32Array(symbols.buffer, 0, symbols.length >>> 2);
+      const step = entrySize >>> 2;
+      const at = (nameAt: number) => {
+        for (let w = 0; (w + step) * 4 <= symbols.length; w += step) {
+          if (words[w] === nameAt) return w * 4;
+        }
+        return -1;
+      };
+      // The name as a whole string of the table first (wrtc.node's tables
+      // hold about 100,000 names); a name stored only as the tail of a
+      // longer one falls through to comparing every entry's name.
+      const whole = wholeString(strings, wanted);
+      let entry = whole < 0 ? -1 : at(whole);
+      for (
+        let k = 0;
+        entry < 0 && k + entrySize <= symbols.length;
+        k += entrySize
+      ) {
+        const nameAt = view.getUint32(k, true);
         if (
-          strings[nameAt + wanted.length] !== 0 ||
-          !wanted.every((byte, i) => strings[nameAt + i] === byte)
-        ) continue;
-        const address = view.getBigUint64(at + 8, true);
-        if (address === 0n) break;
-        return { address, fileOffset: this.#fileOffsetOf(address) };
+          strings[nameAt + wanted.length] === 0 &&
+          wanted.every((byte, i) => strings[nameAt + i] === byte)
+        ) entry = k;
       }
+      if (entry < 0) continue;
+      const address = view.getBigUint64(entry + 8, true);
+      if (address === 0n) break;
+      return { address, fileOffset: this.#fileOffsetOf(address) };
     }
     throw new FieldTrialsError(`${this.#path} has no symbol ${name}`);
   }
