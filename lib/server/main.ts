@@ -120,6 +120,15 @@ export async function main(
     return 1;
   }
 
+  // Listening for Ctrl-C before saying so: a signal right after the line
+  // below still stops the server cleanly.
+  const stop = () => void server.close();
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const name of signals) Deno.addSignalListener(name, stop);
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop();
   log.info(`Signalling server listening on ${server.url}`);
   const http = server.url.replace(/^ws/, "http");
   if (options.page) log.info(`Browser page at ${http}`);
@@ -128,13 +137,6 @@ export async function main(
       token === undefined ? "open to anyone: no --token" : "with a token"
     })`,
   );
-  const stop = () => void server.close();
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
-  for (const name of signals) Deno.addSignalListener(name, stop);
-  signal?.addEventListener("abort", stop, { once: true });
-  if (signal?.aborted) stop();
   try {
     await server.finished;
   } finally {

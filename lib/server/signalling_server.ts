@@ -175,6 +175,12 @@ export async function startSignallingServer(
     describe,
     warn: (message) => warnings.warn(message),
   });
+  /** Every client socket's limits (one object for all clients). */
+  const socketOptions = {
+    maxMessageBytes: maxBytes,
+    closeTimeoutMs: CLOSE_TIMEOUT_MS,
+    total,
+  };
   /** What every client's events do (one object for all clients). */
   const events: ClientEvents = {
     send: (connection, text) => limits.send(connection, text),
@@ -302,7 +308,7 @@ export async function startSignallingServer(
   ): void {
     const connection = new ClientConnection(
       conn,
-      { maxMessageBytes: maxBytes, closeTimeoutMs: CLOSE_TIMEOUT_MS, total },
+      socketOptions,
       nextClient++,
       peer,
       events,
