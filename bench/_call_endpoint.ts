@@ -21,6 +21,7 @@
  */
 
 import { Engine } from "../lib/engine/engine.ts";
+import { loadNodeKinds } from "../lib/scene/load_scene.ts";
 import { type LogLevel, setLogLevel } from "../lib/log/logger.ts";
 import type { FrameConversion, WebrtcNode } from "../lib/webrtc/webrtc_node.ts";
 import {
@@ -417,6 +418,8 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
     defines: { EPOCH: options.epochMs / 1000 },
     nodeOptions: { webrtc: { frameConversion: options.conversion } },
   });
+  // What loading a scene file does before its first frame (`Engine.open`).
+  await loadNodeKinds(engine.model);
   const result: EndpointResult = {
     label: options.label,
     renderer: engine.gl.renderer,

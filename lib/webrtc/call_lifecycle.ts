@@ -35,7 +35,7 @@ import type { Attributes } from "../scene/attributes.ts";
 import { formatProblem } from "../scene/errors.ts";
 import type { RenderContext, SceneNode } from "../scene/node.ts";
 import type { Signalling } from "../signalling/signalling.ts";
-import { loadWrtc } from "./_wrtc.ts";
+import { loadWrtc, requireWrtc } from "./_wrtc.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import {
   hasTurnServer,
@@ -49,6 +49,25 @@ import { VIDEO_CODECS, type VideoCodec } from "./sdp.ts";
 import { SignallingNode } from "./signalling_node.ts";
 
 const log = getLogger("webrtc");
+
+let warmedUp = false;
+
+/**
+ * What a scene with `!webrtc` nodes needs before its first call: the wrtc
+ * addon, libwebrtc's field trials (the built-in set, unless some were set
+ * already), and libwebrtc's first peer connection of the process (which
+ * starts its threads; about 10 ms), made and closed at once. The kind's
+ * `load` hook: `loadSceneFile` awaits it before the first frame, so neither
+ * that frame nor the first call waits for any of it.
+ */
+export async function prepareForCalls(): Promise<void> {
+  await loadWrtc();
+  ensureWrtcFieldTrials(log);
+  if (warmedUp) return;
+  warmedUp = true;
+  const { RTCPeerConnection } = requireWrtc("prepareForCalls");
+  new RTCPeerConnection({ iceServers: [] }).close();
+}
 
 async function stopQuietly(signalling: Signalling): Promise<void> {
   try {

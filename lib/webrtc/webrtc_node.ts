@@ -77,7 +77,7 @@ import {
 import { PROGRAM_ATTRIBUTES, ProgramNode } from "../render/program_node.ts";
 import type { WrtcPeerSession } from "./peer_session.ts";
 import { NodeSteering } from "./arrival_steering.ts";
-import { CallLifecycle } from "./call_lifecycle.ts";
+import { CallLifecycle, prepareForCalls } from "./call_lifecycle.ts";
 import {
   SEND_CONVERSIONS,
   type SendConversion,
@@ -286,6 +286,8 @@ registerNodeKind({
   // Unknown attributes are warned about, unless a custom shader is given
   // (its uniforms are set from attributes, as on `!shader`).
   openWith: ["fragment", "vertex"],
+  // A scene read from a file is loaded with wrtc ready for calls.
+  load: prepareForCalls,
   create: (ctx) =>
     new WebrtcNode(ctx, webrtcNodeOptions(ctx.nodeOptions.webrtc)),
 });

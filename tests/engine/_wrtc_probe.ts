@@ -7,7 +7,9 @@
  * - `plain`: a scene without `!webrtc`; also what making a peer session or
  *   converting with libyuv says before the addon is loaded;
  * - `webrtc`: a scene with a `!webrtc` node (no signalling), before and
- *   after the engine's tracked work (the addon's loading) settled.
+ *   after the engine's tracked work (the addon's loading) settled;
+ * - `file`: the same scene read from a file (`Engine.open`): what is ready
+ *   before its first frame (the addon, libwebrtc's field trials).
  *
  * @module
  */
@@ -19,6 +21,7 @@ import {
   WrtcPeerSession,
 } from "../../mod.ts";
 import { rgbaToI420 } from "../../lib/webrtc/yuv.ts";
+import { libwebrtcFieldTrials } from "../../lib/webrtc/field_trials.ts";
 
 setLogLevel("error");
 
@@ -75,6 +78,19 @@ if (mode === "plain") {
   engine.renderFrame();
   report.loaded = isWrtcLoaded();
   await engine.dispose();
+} else if (mode === "file") {
+  const file = await Deno.makeTempFile({ suffix: ".toml" });
+  await Deno.writeTextFile(
+    file,
+    `[[nodes]]\nkind = "!webrtc"\nid = "out"\nsize = [8, 8]\n${SHADER}`,
+  );
+  const engine = await Engine.open(file, { watch: false });
+  report.loadedBeforeFirstFrame = isWrtcLoaded();
+  report.trialsBeforeFirstFrame = libwebrtcFieldTrials();
+  engine.renderFrame();
+  report.pixel = [...engine.readImage("out").data.slice(0, 4)];
+  await engine.dispose();
+  await Deno.remove(file);
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -83,6 +83,18 @@ Deno.test("a scene with !webrtc loads the wrtc addon, after rendering its first 
   assert.ok(mapsAddon(report.atEnd as string[]), JSON.stringify(report));
 });
 
+Deno.test("a scene file with !webrtc is loaded with the addon and libwebrtc's field trials ready before its first frame", async () => {
+  const report = await probe("file");
+  assert.ok(!mapsAddon(report.atStart as string[]), JSON.stringify(report));
+  assert.equal(report.loadedBeforeFirstFrame, true, JSON.stringify(report));
+  assert.match(
+    String(report.trialsBeforeFirstFrame),
+    /WebRTC-ForcePlayoutDelay/,
+    "the built-in field trials are set",
+  );
+  assert.deepEqual(report.pixel, [255, 0, 0, 255], "its children were shown");
+});
+
 Deno.test("server.ts serving a WebSocket client does not load the wrtc addon", async () => {
   const server = await startServer([]);
   try {
