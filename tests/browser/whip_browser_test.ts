@@ -47,7 +47,12 @@ async function recorded(path: string): Promise<Rgb | null> {
     }
     return sum.map((v) => Math.round(v / n)) as unknown as Rgb;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
+    // Not written yet (readImageFile wraps the error, naming the file).
+    const cause = (error as Error).cause;
+    if (
+      error instanceof Deno.errors.NotFound ||
+      cause instanceof Deno.errors.NotFound
+    ) return null;
     throw error;
   }
 }
