@@ -36,6 +36,11 @@ import {
   connectClient,
   joinClient,
 } from "./_ws_clients.ts";
+import {
+  cpuSeconds,
+  type ServerProcess,
+  startServerProcess,
+} from "./_server_process.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
 import { startWebSocket } from "../lib/signalling/websocket.ts";
 import type {
@@ -53,58 +58,6 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 };
-
-/** Starts server.ts (with `args`) as a process and returns its URL. */
-async function startServer(args: string[] = []): Promise<
-  { url: string; pid: number; stop: () => Promise<void> }
-> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      // As `deno task serve` runs it (see the README's server section).
-      "--v8-flags=--max-semi-space-size=4",
-      // E.g. SERVER_BENCH_DENO_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-      ...(Deno.env.get("SERVER_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ??
-        []),
-      new URL("../server.ts", import.meta.url).pathname,
-      "--host=127.0.0.1",
-      "--port=0",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server.ts printed no URL: ${text}`);
-    text += value;
-    url = text.match(/listening on (\S+)/)?.[1];
-  }
-  const drain = (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return {
-    url,
-    pid: child.pid,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-      await drain;
-    },
-  };
-}
-
-/** CPU seconds (user + system) process `pid` has used, from /proc (Linux). */
-function cpuSeconds(pid: number | "self"): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime, in clock ticks of 1/100 s
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /**
  * Pairs bounce 3 KB messages, `window` in flight per pair, for `seconds`,
@@ -513,6 +466,19 @@ async function timeToConnected(url: string, runs: number) {
     callerFirst: describe(callerFirst),
     answererFirst: describe(answererFirst),
   };
+}
+
+/**
+ * server.ts as `deno task serve` runs it, with `args`; `SERVER_BENCH_DENO_FLAGS`
+ * adds Deno flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+function startServer(args: string[] = []): Promise<ServerProcess> {
+  const extra = Deno.env.get("SERVER_BENCH_DENO_FLAGS")?.split(" ")
+    .filter(Boolean) ?? [];
+  return startServerProcess({
+    args,
+    denoFlags: ["--v8-flags=--max-semi-space-size=4", ...extra],
+  });
 }
 
 /** Runs `body` against a server process of its own, stopped afterwards. */

@@ -28,6 +28,7 @@
  */
 
 import WebSocket from "npm:ws@8.18.3";
+import { cpuSeconds, startServerProcess } from "./_server_process.ts";
 
 const SINKS = 50;
 const MESSAGE_BYTES = 60_000;
@@ -55,47 +56,6 @@ function memory(pid: number): { rss: number; peak: number } {
   const kib = (field: string) =>
     Number(status.match(new RegExp(`^${field}:\\s+(\\d+)`, "m"))![1]);
   return { rss: round(kib("VmRSS") / 1024), peak: round(kib("VmHWM") / 1024) };
-}
-
-/** CPU seconds (user + system) process `pid` has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function startServer(): Promise<
-  { url: string; port: number; pid: number; stop: () => Promise<void> }
-> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", serverPath, "--host=127.0.0.1", "--port=0"],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server.ts printed no URL: ${text}`);
-    text += value;
-    url = text.match(/listening on (\S+)/)?.[1];
-  }
-  const drain = (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return {
-    url,
-    port: Number(new URL(url).port),
-    pid: child.pid,
-    stop: async () => {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await child.status;
-      clearTimeout(timer);
-      await drain;
-    },
-  };
 }
 
 /** A ws client that joined `room` as `id` and tracks the room's members. */
@@ -390,7 +350,11 @@ async function idle(server: { port: number; pid: number }) {
 async function fresh<T>(
   phase: (server: { url: string; port: number; pid: number }) => Promise<T>,
 ): Promise<T> {
-  const server = await startServer();
+  const server = await startServerProcess({
+    script: serverPath,
+    denoFlags: [],
+    stderr: "null",
+  });
   try {
     return await phase(server);
   } finally {
