@@ -5,8 +5,9 @@
 #   scripts/setup.sh          runtime packages (GL, GLFW windows, ffmpeg, a font)
 #   scripts/setup.sh --test   also the test tools (Python aiortc peer, chromium,
 #                             coturn, simple-whip-client with GStreamer, cc for
-#                             its test's stub, an X server with screenshots and
-#                             input injection, a Wayland compositor)
+#                             its test's stub, Janus with simple-whip-server, an
+#                             X server with screenshots and input injection, a
+#                             Wayland compositor)
 # On a Wayland desktop without XWayland, install libglfw3-wayland instead of
 # libglfw3 (the two conflict; the script accepts either).
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 # fonts-dejavu-core: a font family for !canvas text (Skia finds installed fonts).
 runtime_packages=(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri libglfw3 ffmpeg iproute2 openssl fonts-dejavu-core)
 test_packages=(python3 python3-aiortc python3-cryptography python3-websockets chromium util-linux
-  coturn simple-whip-client gstreamer1.0-tools gcc libc6-dev
+  coturn simple-whip-client janus gstreamer1.0-tools gcc libc6-dev
   xvfb x11-apps xdotool python3-xlib weston)
 
 want=("${runtime_packages[@]}")
@@ -56,6 +57,30 @@ if [[ "${1:-}" == "--test" ]] && [[ ! -e .cache/glfw-wayland/libglfw.so.3 ]]; th
   rm -rf "$unpacked"
 fi
 
+# Meetecho's simple-whip-server (WHIP in front of Janus) for the fan-out test
+# and benchmark: its Debian package depends on Debian's nodejs, which
+# conflicts with the Node this project runs with, so its program is unpacked
+# into .cache/ and its npm dependencies (the versions Debian 12 ships) are
+# installed next to it; it runs with this machine's Node.
+sws=.cache/simple-whip-server
+if [[ "${1:-}" == "--test" ]] && { [[ ! -e $sws/src/server.js ]] || [[ ! -e $sws/node_modules/express/package.json ]]; }; then
+  unpacked=$(mktemp -d)
+  fetch_sws() { (cd "$unpacked" && apt-get download -q simple-whip-server >/dev/null 2>&1); }
+  if fetch_sws || { [[ $(id -u) -eq 0 ]] && apt-get update -q >/dev/null && fetch_sws; }; then
+    dpkg-deb -x "$unpacked"/simple-whip-server_*.deb "$unpacked/root"
+    rm -rf "$sws" && mkdir -p "$sws"
+    cp -r "$unpacked/root/usr/share/simple-whip-server/src" "$sws/"
+    rm -f "$sws/src/config.js"
+    cp "$unpacked/root/etc/simple-whip-server/config.js" "$sws/src/config.js"
+    echo '{"name":"simple-whip-server-dependencies","private":true}' >"$sws/package.json"
+    (cd "$sws" && npm install --no-audit --no-fund --no-package-lock --loglevel=error \
+      async@3.2.6 colors@1.4.0 cors@2.8.5 debug@4.3.4 express@4.18.2 websocket@1.0.34)
+  else
+    echo "setup: could not fetch simple-whip-server; the Janus fan-out test will fail" >&2
+  fi
+  rm -rf "$unpacked"
+fi
+
 pinned=$(node -p 'require("./package.json").optionalDependencies.deno')
 if [[ ! -x node_modules/.bin/deno ]] || [[ "$(node_modules/.bin/deno --version | head -1)" != "deno $pinned "* ]]; then
   echo "setup: installing Deno $pinned from the npm registry"
@@ -64,7 +89,7 @@ fi
 # Fetch the npm packages the sources import (as npm:NAME@VERSION) into
 # node_modules once, so that tests in a network namespace find them.
 if [[ ! -d node_modules/.deno ]] || [[ deno.json -nt node_modules/.deno ]] || [[ deno.lock -nt node_modules/.deno ]]; then
-  mapfile -t sources < <(find . -name '*.ts' -not -path './node_modules/*' -not -path './out/*' -not -path './dist/*' | sort)
+  mapfile -t sources < <(find . -name '*.ts' -not -path './node_modules/*' -not -path './.cache/*' -not -path './out/*' -not -path './dist/*' | sort)
   node_modules/.bin/deno install --quiet --entrypoint "${sources[@]}"
   touch node_modules/.deno
 fi

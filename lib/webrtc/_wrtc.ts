@@ -107,7 +107,7 @@ export interface WrtcPeerConnection {
     | ((event: { track: WrtcTrack; transceiver?: WrtcTransceiver }) => void)
     | null;
   addTransceiver(
-    track: WrtcTrack,
+    trackOrKind: WrtcTrack | "video" | "audio",
     init?: { direction?: string },
   ): WrtcTransceiver;
   addTrack(track: WrtcTrack): unknown;

@@ -21,6 +21,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
+import { isInstalled, LoggedProcess } from "./_logged_process.ts";
+import { createVethNamespace, runCommand } from "./_veth_netns.ts";
 import {
   callScene,
   Endpoint,
@@ -40,26 +42,17 @@ const PIPELINE = "videotestsrc is-live=true pattern=red " +
   "! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay pt=96 ssrc=2 ! queue " +
   "! application/x-rtp,media=video,encoding-name=VP8,payload=96";
 
-async function found(command: string, args: string[]): Promise<boolean> {
-  try {
-    await new Deno.Command(command, { args, stdout: "null", stderr: "null" })
-      .output();
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /** Why the test cannot run here (a missing tool or privilege), or `undefined`. */
 async function unavailable(): Promise<string | undefined> {
   if (Deno.uid() !== 0) return "building a network namespace needs root";
-  if (!await found("ip", ["-V"])) return "the ip command is not installed";
-  if (!await found("whip-client", ["--help"])) {
+  if (!await isInstalled("ip", ["-V"])) {
+    return "the ip command is not installed";
+  }
+  if (!await isInstalled("whip-client", ["--help"])) {
     return "whip-client is not installed (apt-get install simple-whip-client)";
   }
-  if (!await found("cc", ["--version"])) return "cc is not installed";
-  if (!await found("gst-inspect-1.0", ["--version"])) {
+  if (!await isInstalled("cc", ["--version"])) return "cc is not installed";
+  if (!await isInstalled("gst-inspect-1.0", ["--version"])) {
     return "gstreamer1.0-tools is not installed";
   }
   for (const element of ["webrtcbin", "nicesrc", "vp8enc", "rtpvp8pay"]) {
@@ -76,131 +69,21 @@ async function unavailable(): Promise<string | undefined> {
 const skip = await unavailable();
 if (skip) console.warn(`Skipping the simple-whip-client test: ${skip}`);
 
-async function run(command: string, ...args: string[]): Promise<void> {
-  const { success, stderr } = await new Deno.Command(command, {
-    args,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!success) {
-    throw new Error(
-      `${command} ${args.join(" ")}: ${
-        new TextDecoder().decode(stderr).trim()
-      }`,
-    );
-  }
-}
-
-/** A network namespace with `lo` and a veth pair, `10.232.N.1/24` on one end; removed by the returned function. */
-async function createNamespace(): Promise<
-  { name: string; remove: () => Promise<void> }
-> {
-  const name = `flt-whip-${Deno.pid}`;
-  const link = `flw${Deno.pid % 100000}`;
-  await run("ip", "netns", "add", name);
-  const remove = () => run("ip", "netns", "del", name).catch(() => {});
-  try {
-    const inside = ["-n", name];
-    await run("ip", ...inside, "link", "set", "lo", "up");
-    await run(
-      "ip",
-      ...inside,
-      "link",
-      "add",
-      link,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      `${link}p`,
-    );
-    await run(
-      "ip",
-      ...inside,
-      "addr",
-      "add",
-      `10.232.${Deno.pid % 250}.1/24`,
-      "dev",
-      link,
-    );
-    await run("ip", ...inside, "link", "set", `${link}p`, "up");
-    await run("ip", ...inside, "link", "set", link, "up");
-  } catch (error) {
-    await remove();
-    throw error;
-  }
-  return { name, remove };
-}
-
-/** whip-client running in `netns`, with its output. */
-class WhipClient {
-  readonly #child: Deno.ChildProcess;
-  readonly #pumps: Promise<void>;
-  #output = "";
-  status: Deno.CommandStatus | null = null;
-
-  constructor(netns: string, libraries: string, args: string[]) {
-    this.#child = new Deno.Command("ip", {
-      args: ["netns", "exec", netns, "whip-client", ...args],
-      env: { LD_LIBRARY_PATH: libraries },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        this.#output = (this.#output + text).slice(-50_000);
-      }
-    };
-    this.#pumps = Promise.all([
-      pump(this.#child.stdout),
-      pump(this.#child.stderr),
-    ]).then(() => {});
-    this.#child.status.then((status) => this.status = status);
-  }
-
-  get output(): string {
-    return this.#output;
-  }
-
-  /** Stops it as Ctrl-C would (it DELETEs its session first); SIGKILL after 10 s. */
-  async stop(): Promise<Deno.CommandStatus> {
-    if (this.status === null) {
-      try {
-        this.#child.kill("SIGINT");
-      } catch {
-        // Already gone.
-      }
-    }
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, 10_000);
-    const status = await this.#child.status;
-    clearTimeout(timer);
-    await this.#pumps;
-    return status;
-  }
-}
-
 Deno.test({
   name:
     "simple-whip-client publishes a red test pattern into our server's WHIP endpoint (with a bearer token): the rig in the room shows red; stopping the client DELETEs and the rig hangs up",
   ignore: skip !== undefined,
   fn: async () => {
     const dir = await tempFolder();
-    const net = await createNamespace();
+    const net = await createVethNamespace("flt-whip");
     let server: ServerProcess | undefined;
-    let client: WhipClient | undefined;
+    let client: LoggedProcess | undefined;
     const endpoints: Endpoint[] = [];
     const context = () =>
       `--- whip-client:\n${client?.output.slice(-4000) ?? ""}\n` +
       `--- server:\n${server?.output().slice(-3000) ?? ""}`;
     try {
-      await run(
+      await runCommand(
         "cc",
         "-shared",
         "-fPIC",
@@ -242,7 +125,7 @@ Deno.test({
         endpoints,
       );
       const http = server.url.replace(/^ws/, "http");
-      client = new WhipClient(net.name, dir.path, [
+      client = new LoggedProcess("whip-client", [
         "-u",
         `${http}whip/studio/stage`,
         "-t",
@@ -250,7 +133,7 @@ Deno.test({
         "-n",
         "-V",
         PIPELINE,
-      ]);
+      ], { netns: net.name, env: { LD_LIBRARY_PATH: dir.path } });
       try {
         await waitForState("rig", files.STATE, "connected", endpoints);
         await waitForColour("rig", files.OUT, RED, endpoints);
@@ -259,7 +142,7 @@ Deno.test({
       }
       assert.equal(client.status, null, context());
       assert.match(client.output, /PeerConnection connected/);
-      await client.stop();
+      await client.stop("SIGINT"); // as Ctrl-C: it DELETEs its session first
       await waitForState("rig", files.STATE, "none", endpoints);
       assert.match(
         server.output(),
@@ -267,7 +150,7 @@ Deno.test({
         context(),
       );
     } finally {
-      await client?.stop();
+      await client?.stop("SIGINT");
       await stopAll(endpoints);
       await server?.stop();
       await net.remove();
