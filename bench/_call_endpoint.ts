@@ -157,6 +157,11 @@ export interface EndpointResult {
   lateMs: number;
   /** When rendering and signalling started (ms, `performance.timeOrigin` clock). */
   startedAt: number;
+  /**
+   * When the first frame had rendered, at which the `!webrtc` node starts
+   * its signalling (same clock), or `null` before.
+   */
+  signallingAt: number | null;
   /** When the peer connection reached `connected`, or `null`. */
   connectedAt: number | null;
   /** Figures over the measured window (absent when `measureSeconds` is 0 or no call came up). */
@@ -425,6 +430,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
     renderer: engine.gl.renderer,
     lateMs: 0,
     startedAt: 0,
+    signallingAt: null,
     connectedAt: null,
   };
   const startAt = await startSignal() + options.startDelayMs;
@@ -441,6 +447,7 @@ async function main(options: EndpointOptions): Promise<EndpointResult> {
   const step = async (measure: boolean) => {
     const began = performance.now();
     await engine.renderFrameAsync((began - clockStart) / 1000);
+    result.signallingAt ??= now();
     const rendered = performance.now();
     if (measure) reader.read();
     const read = performance.now();
@@ -584,6 +591,7 @@ if (import.meta.main) {
       label: options.label,
       lateMs: 0,
       startedAt: 0,
+      signallingAt: null,
       connectedAt: null,
       error: error instanceof Error
         ? error.stack ?? error.message

@@ -41,6 +41,8 @@ const BENCHES: readonly Bench[] = [
     result: "reconnect_websocket",
     limitSeconds: 300,
   },
+  // One rig reaching 1, 4, 8 viewers: through Janus (one !whip publish) or by direct calls.
+  { name: "fanout", result: "fanout", limitSeconds: 300 },
   // The server figures were just measured: the call benchmark only includes them.
   {
     name: "call",

@@ -103,6 +103,13 @@ export interface SignallingKind<Config = unknown> {
   configure(attrs: Attributes, log: Logger): Config | null;
   /** Starts signalling for `session` with `config`. */
   start(config: Config, session: PeerSession, log: Logger): Signalling;
+  /**
+   * Optional work to finish before a scene read from a file first renders
+   * (awaited once per load, with the `!webrtc` node's own preparation),
+   * e.g. warming a client library so that the first connection is as
+   * quick as later ones. It must not fail (a failure is ignored).
+   */
+  prepare?(): Promise<void>;
 }
 
 /** Signalling failures that are worth a clear message (bad URL, bad config…). */

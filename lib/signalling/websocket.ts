@@ -58,6 +58,7 @@ import {
   type Ending,
 } from "./_websocket_call.ts";
 import { MessageError } from "./_websocket_messages.ts";
+import { warmUpWebSocketClient } from "./_websocket_warmup.ts";
 
 export {
   configureWebSocket,
@@ -312,6 +313,8 @@ export const websocketKind: SignallingKind<WebSocketConfig> = {
   configure: configureWebSocket,
   // Its own "websocket" logger (as broadcast has "broadcast"), not the node's.
   start: (config, session) => startWebSocket(config, session),
+  // The first connection of a process is several times slower than later ones.
+  prepare: () => warmUpWebSocketClient(),
 };
 
 registerSignallingKind(websocketKind);

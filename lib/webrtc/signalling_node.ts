@@ -100,6 +100,7 @@ onSignallingKindRegistered((kind) => {
     attributes: [...COMMON_ATTRIBUTES, ...kind.attributes],
     // `!websocket id=` is the endpoint ID, not a node ID to look up.
     idRefersToOther: kind.attributes.includes("id"),
+    load: kind.prepare && (() => kind.prepare!().catch(() => {})),
     create: () => new SignallingNode(kind),
   });
 });

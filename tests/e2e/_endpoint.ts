@@ -314,6 +314,11 @@ export class Endpoint {
     return new Endpoint(options.name, args, options.netns, options.wrap);
   }
 
+  /** The process id (Deno's own: `ip netns exec` and `wrap` commands exec). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Everything printed so far (stdout and stderr, interleaved as read). */
   get output(): string {
     return this.#output;
