@@ -55,18 +55,33 @@ export class Link {
   }
 }
 
-/**
- * A PeerSession double that records what signalling gives it. With
- * `activity`, it also reports {@linkcode PeerSession.peerActivity}: the
- * test sets what the peer did (each new connection starts as heard just
- * now).
- */
+/** Options of a {@linkcode PeerDouble}. */
+export interface PeerDoubleOptions {
+  /**
+   * Report {@linkcode PeerSession.peerActivity}: the test sets what the
+   * peer did (each new connection starts as heard just now).
+   */
+  activity?: boolean;
+  /**
+   * A new connection first closes the current one with
+   * {@linkcode PeerDouble.close} (counted in `closes`, its state `null`),
+   * where by default it replaces it without a `null` in between, as the
+   * real session does.
+   */
+  closeOnReplace?: boolean;
+}
+
+/** A PeerSession double that records what signalling gives it (see {@linkcode PeerDoubleOptions}). */
 export class PeerDouble implements PeerSession {
-  connectionState: ConnectionState | null = null;
+  #state: ConnectionState | null = null;
+  /** How often `connectionState` was read while `"disconnected"` (by signalling: tests read {@linkcode state}). */
+  disconnectedReads = 0;
   readonly offers: string[] = [];
   readonly acceptedOffers: string[] = [];
   readonly answers: string[] = [];
   readonly acceptedAnswers: string[] = [];
+  /** Every state set, in order. */
+  readonly states: Array<ConnectionState | null> = [];
   closes = 0;
   /** What the peer of the current connection did (with `activity` only). */
   activity: { closedByPeer: boolean; silentMs: number | null } = {
@@ -76,17 +91,29 @@ export class PeerDouble implements PeerSession {
   /** Offers this double refuses, as libwebrtc refuses an SDP it cannot parse. */
   rejects: (offer: string) => boolean = () => false;
   peerActivity?: () => PeerActivity | null;
+  readonly #closeOnReplace: boolean;
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
 
   constructor(
     readonly name: string,
     readonly link?: Link,
-    options: { activity?: boolean } = {},
+    options: PeerDoubleOptions = {},
   ) {
+    this.#closeOnReplace = options.closeOnReplace ?? false;
     if (options.activity) {
       this.peerActivity = () =>
-        this.connectionState === null ? null : { ...this.activity };
+        this.#state === null ? null : { ...this.activity };
     }
+  }
+
+  get connectionState(): ConnectionState | null {
+    if (this.#state === "disconnected") this.disconnectedReads++;
+    return this.#state;
+  }
+
+  /** The state, without counting the read. */
+  get state(): ConnectionState | null {
+    return this.#state;
   }
 
   createOffer(): Promise<string> {
@@ -116,11 +143,12 @@ export class PeerDouble implements PeerSession {
 
   close(): void {
     this.closes++;
-    if (this.connectionState !== null) this.setState(null);
+    if (this.#state !== null) this.setState(null);
   }
 
   setState(state: ConnectionState | null): void {
-    this.connectionState = state;
+    this.#state = state;
+    this.states.push(state);
     for (const listener of this.#listeners) listener(state);
   }
 
@@ -131,8 +159,9 @@ export class PeerDouble implements PeerSession {
     return () => this.#listeners.delete(listener);
   }
 
-  /** A new connection (as the real session: the previous one is replaced). */
+  /** A new connection, replacing the current one. */
   #open(): void {
+    if (this.#closeOnReplace) this.close();
     this.activity = { closedByPeer: false, silentMs: null };
     this.setState("new");
   }
@@ -140,7 +169,7 @@ export class PeerDouble implements PeerSession {
 
 /** A caller and an answerer double, linked. */
 export function linkedPair(
-  options: { activity?: boolean } = {},
+  options: PeerDoubleOptions = {},
 ): [PeerDouble, PeerDouble, Link] {
   const link = new Link();
   link.caller = new PeerDouble("caller", link, options);
@@ -164,11 +193,11 @@ export function configs(
 /** Polls `condition` until it holds; fails the test after `timeoutMs`. */
 export async function waitFor(
   what: string,
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<void> {
   const start = performance.now();
-  while (!condition()) {
+  while (!await condition()) {
     if (performance.now() - start > timeoutMs) {
       throw new Error(`Timed out waiting for ${what}`);
     }
