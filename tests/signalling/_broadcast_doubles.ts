@@ -62,13 +62,6 @@ export interface PeerDoubleOptions {
    * peer did (each new connection starts as heard just now).
    */
   activity?: boolean;
-  /**
-   * A new connection first closes the current one with
-   * {@linkcode PeerDouble.close} (counted in `closes`, its state `null`),
-   * where by default it replaces it without a `null` in between, as the
-   * real session does.
-   */
-  closeOnReplace?: boolean;
 }
 
 /** A PeerSession double that records what signalling gives it (see {@linkcode PeerDoubleOptions}). */
@@ -91,7 +84,6 @@ export class PeerDouble implements PeerSession {
   /** Offers this double refuses, as libwebrtc refuses an SDP it cannot parse. */
   rejects: (offer: string) => boolean = () => false;
   peerActivity?: () => PeerActivity | null;
-  readonly #closeOnReplace: boolean;
   readonly #listeners = new Set<(state: ConnectionState | null) => void>();
 
   constructor(
@@ -99,7 +91,6 @@ export class PeerDouble implements PeerSession {
     readonly link?: Link,
     options: PeerDoubleOptions = {},
   ) {
-    this.#closeOnReplace = options.closeOnReplace ?? false;
     if (options.activity) {
       this.peerActivity = () =>
         this.#state === null ? null : { ...this.activity };
@@ -159,9 +150,8 @@ export class PeerDouble implements PeerSession {
     return () => this.#listeners.delete(listener);
   }
 
-  /** A new connection, replacing the current one. */
+  /** A new connection (as the real session: the previous one is replaced, without a `null` state in between). */
   #open(): void {
-    if (this.#closeOnReplace) this.close();
     this.activity = { closedByPeer: false, silentMs: null };
     this.setState("new");
   }

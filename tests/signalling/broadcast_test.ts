@@ -42,12 +42,6 @@ setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "trace" ? "trace" : "warn");
 
 const SECRET = "broadcast-test-secret";
 
-/**
- * The doubles here close their current connection when a new one replaces
- * it (see `PeerDoubleOptions.closeOnReplace`).
- */
-const REPLACE = { closeOnReplace: true };
-
 /** Log records printed while it is open (at `level` and above), instead of printing them. */
 interface LogCapture extends Disposable {
   readonly lines: string[];
@@ -149,7 +143,7 @@ Deno.test("broadcast offer re-send schedule starts fast and keeps the original's
 });
 
 Deno.test("broadcast caller and answerer exchange offer and answer and connect", async () => {
-  const [caller, answerer] = linkedPair(REPLACE);
+  const [caller, answerer] = linkedPair();
   // The answerer binds a port of its own choosing; the caller is told it.
   const answering = startBroadcast(configs(0, SECRET).answer, answerer);
   let calling: ReturnType<typeof startBroadcast> | undefined;
@@ -178,7 +172,7 @@ Deno.test("broadcast caller and answerer exchange offer and answer and connect",
 });
 
 Deno.test("broadcast caller whose offer went unanswered before the answerer started still connects, with one answer", async () => {
-  const [caller, answerer] = linkedPair(REPLACE);
+  const [caller, answerer] = linkedPair();
   // The held port sees the broadcast offers: the answerer starts only
   // after the caller has sent its offer twice with nobody answering.
   await using held = await holdUdpPort();
@@ -205,7 +199,7 @@ Deno.test("broadcast caller whose offer went unanswered before the answerer star
 });
 
 Deno.test("broadcast answerer ignores garbage, wrong-key, expired, oversized and unexpected datagrams", async () => {
-  const [caller, answerer] = linkedPair(REPLACE);
+  const [caller, answerer] = linkedPair();
   const answering = startBroadcast(configs(0, SECRET).answer, answerer);
   const raw = await RawPeer.open();
   try {
@@ -251,7 +245,7 @@ Deno.test("broadcast answerer ignores garbage, wrong-key, expired, oversized and
 });
 
 Deno.test("broadcast answerer re-sends the same answer to a repeated offer and takes a new offer", async () => {
-  const answerer = new PeerDouble("answerer", undefined, REPLACE);
+  const answerer = new PeerDouble("answerer");
   const answering = startBroadcast(configs(0, SECRET).answer, answerer);
   const raw = await RawPeer.open();
   try {
@@ -311,7 +305,7 @@ Deno.test("broadcast answerer re-sends the same answer to a repeated offer and t
 });
 
 Deno.test("broadcast caller repeats one offer, stops once answered and ignores later answers", async () => {
-  const caller = new PeerDouble("caller", undefined, REPLACE);
+  const caller = new PeerDouble("caller");
   // The raw peer holds the port the caller broadcasts to, and answers.
   const raw = await RawPeer.open(0, "0.0.0.0");
   using log = captureLog("trace");
@@ -372,7 +366,7 @@ Deno.test("broadcast caller repeats one offer, stops once answered and ignores l
 });
 
 Deno.test("broadcast caller starts over with a new offer when nobody answers in its window", async () => {
-  const caller = new PeerDouble("caller", undefined, REPLACE);
+  const caller = new PeerDouble("caller");
   const timings: Partial<BroadcastTimings> = {
     offerResendDelaysMs: [50, 50, 50],
   };
@@ -392,7 +386,7 @@ Deno.test("broadcast caller starts over with a new offer when nobody answers in 
 });
 
 Deno.test("broadcast signalling restarts when a connected call fails and connects again", async () => {
-  const [caller, answerer] = linkedPair(REPLACE);
+  const [caller, answerer] = linkedPair();
   // Held for the whole test: the answerer binds it again when it restarts.
   await using held = await holdUdpPort();
   const { call, answer } = configs(held.port, SECRET);
@@ -423,7 +417,7 @@ Deno.test("broadcast signalling restarts when a connected call fails and connect
 
 Deno.test("broadcast signalling closes promptly while the peer is still making its offer", async () => {
   let settle: (() => void) | null = null;
-  const session = new PeerDouble("slow", undefined, REPLACE);
+  const session = new PeerDouble("slow");
   session.createOffer = () =>
     new Promise<string>((resolve) => settle = () => resolve("v=0\r\n"));
   await using held = await holdUdpPort();
@@ -440,7 +434,7 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
   const blocker = dgram.createSocket({ type: "udp4", reuseAddr: false });
   await new Promise<void>((resolve) => blocker.bind(0, "0.0.0.0", resolve));
   const port = blocker.address().port;
-  const answerer = new PeerDouble("answerer", undefined, REPLACE);
+  const answerer = new PeerDouble("answerer");
   const log = captureLog("warn");
   const answering = startBroadcast(configs(port, SECRET).answer, answerer, {
     retryDelayMs: 50,
@@ -466,7 +460,7 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
 });
 
 Deno.test("broadcast signalling rides out a short disconnection but restarts after a long one", async () => {
-  const [caller, answerer] = linkedPair(REPLACE);
+  const [caller, answerer] = linkedPair();
   await using held = await holdUdpPort();
   const { call, answer } = configs(held.port, SECRET);
   // The answerer's grace period is twice the caller's: it serves as the
@@ -515,7 +509,7 @@ Deno.test("broadcast signalling rides out a short disconnection but restarts aft
 });
 
 Deno.test("broadcast warns about a burst of bad datagrams once, and keeps answering", async () => {
-  const answerer = new PeerDouble("answerer", undefined, REPLACE);
+  const answerer = new PeerDouble("answerer");
   const answering = startBroadcast(configs(0, SECRET).answer, answerer, {
     warningIntervalMs: 60_000,
   });
