@@ -7,19 +7,19 @@
 // through the PNG files their scenes record. How fast all this happens is
 // measured by bench/reconnect_bench.ts, not here.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { holdUdpPort } from "../_udp_port.ts";
 import {
-  callScene,
+  broadcastNode,
   Endpoint,
+  probeFiles,
   readState,
   type Rgb,
-  type SceneNodeJson,
   stopAll,
   tempFolder,
   waitForColour,
   waitForState,
   waitUntil,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const RED: Rgb = [255, 0, 0];
@@ -27,39 +27,17 @@ const BLUE: Rgb = [0, 0, 255];
 /** Kill/restart cycles of the caller (the benchmark runs more). */
 const CYCLES = 3;
 
-function broadcast(
-  role: "call" | "answer",
-  id: string,
-  port: number,
-): SceneNodeJson {
-  return {
-    kind: "!broadcast",
-    [role]: id,
-    port,
-    broadcast: "127.255.255.255",
-  };
-}
-
 /** Writes the caller (red) and answerer (blue) scenes for connection `id` on `port`. */
 async function writeScenes(folder: string, id: string, port: number) {
-  const caller = join(folder, "caller.json");
-  const answerer = join(folder, "answerer.json");
-  await Deno.writeTextFile(
-    caller,
-    callScene({ colour: RED, signalling: broadcast("call", id, port) }),
-  );
-  await Deno.writeTextFile(
-    answerer,
-    callScene({ colour: BLUE, signalling: broadcast("answer", id, port) }),
-  );
-  return { caller, answerer };
-}
-
-/** The probe files of one run of an endpoint (a killed process leaves its last ones). */
-function files(folder: string, name: string) {
   return {
-    OUT: join(folder, `${name}_out.png`),
-    STATE: join(folder, `${name}_state.png`),
+    caller: await writeCallScene(folder, "caller", {
+      colour: RED,
+      signalling: broadcastNode("call", id, port),
+    }),
+    answerer: await writeCallScene(folder, "answerer", {
+      colour: BLUE,
+      signalling: broadcastNode("answer", id, port),
+    }),
   };
 }
 
@@ -70,7 +48,7 @@ Deno.test("a broadcast caller killed with SIGKILL and started again at once conn
   const endpoints: Endpoint[] = [];
   try {
     const scenes = await writeScenes(dir.path, "restart", port);
-    const b = files(dir.path, "b");
+    const b = probeFiles(dir.path, "b");
     endpoints.push(
       Endpoint.start({ name: "B", scene: scenes.answerer, defines: b }),
     );
@@ -81,7 +59,7 @@ Deno.test("a broadcast caller killed with SIGKILL and started again at once conn
         assert.equal(killed.signal, "SIGKILL");
         endpoints.splice(endpoints.indexOf(caller), 1);
       }
-      const a = files(dir.path, `a${run}`);
+      const a = probeFiles(dir.path, `a${run}`);
       caller = Endpoint.start({
         name: `A (run ${run})`,
         scene: scenes.caller,
@@ -108,7 +86,7 @@ Deno.test("a broadcast answerer goes back to its own picture when its caller's s
   try {
     const scenes = await writeScenes(dir.path, "leave", port);
     const callerScene = await Deno.readTextFile(scenes.caller);
-    const b = files(dir.path, "b");
+    const b = probeFiles(dir.path, "b");
     endpoints.push(
       Endpoint.start({ name: "B", scene: scenes.answerer, defines: b }),
     );
@@ -122,7 +100,7 @@ Deno.test("a broadcast answerer goes back to its own picture when its caller's s
       await waitForColour("B", b.OUT, BLUE, endpoints);
     };
     for (const how of ["SIGTERM", "SIGKILL"] as const) {
-      const a = files(dir.path, `a_${how}`);
+      const a = probeFiles(dir.path, `a_${how}`);
       const caller = Endpoint.start({
         name: `A (${how} next)`,
         scene: scenes.caller,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   Endpoint,
+  probeFiles,
   regionColour,
   type Rgb,
   ROOT,
@@ -33,10 +34,7 @@ Deno.test("the custom !folder signalling example connects two endpoints through 
   try {
     const size: [number, number] = [160, 96];
     const folder = join(dir.path, "calls");
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
-    });
+    const files = (name: string) => probeFiles(dir.path, name);
     for (const name of ["folder_answer", "folder_call"]) {
       const example = await Deno.readTextFile(
         join(ROOT, `examples/${name}.toml`),

@@ -11,13 +11,14 @@ import { join } from "node:path";
 import { loadWrtc, requireWrtc } from "../../lib/webrtc/_wrtc.ts";
 import { holdUdpPort } from "../_udp_port.ts";
 import {
-  callScene,
+  broadcastNode,
   Endpoint,
+  probeFiles,
   type Rgb,
   stopAll,
   tempFolder,
-  waitForColour,
-  waitForState,
+  waitForCall,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const RED: Rgb = [255, 0, 0];
@@ -86,16 +87,7 @@ Deno.test({
         stripped,
         addon,
       ];
-      const broadcast = (role: "call" | "answer") => ({
-        kind: "!broadcast",
-        [role]: "trials",
-        port: held.port,
-        broadcast: "127.255.255.255",
-      });
-      const files = (name: string) => ({
-        OUT: join(dir.path, `${name}_out.png`),
-        STATE: join(dir.path, `${name}_state.png`),
-      });
+      const files = (name: string) => probeFiles(dir.path, name);
       for (
         const [name, colour, role] of [["a", RED, "call"], [
           "b",
@@ -103,19 +95,18 @@ Deno.test({
           "answer",
         ]] as const
       ) {
-        const scene = join(dir.path, `${name}.json`);
-        await Deno.writeTextFile(
-          scene,
-          callScene({ colour, signalling: broadcast(role) }),
-        );
+        const scene = await writeCallScene(dir.path, name, {
+          colour,
+          signalling: broadcastNode(role, "trials", held.port),
+        });
         endpoints.push(
           Endpoint.start({ name, scene, defines: files(name), wrap }),
         );
       }
-      await waitForState("A", files("a").STATE, "connected", endpoints);
-      await waitForState("B", files("b").STATE, "connected", endpoints);
-      await waitForColour("A", files("a").OUT, BLUE, endpoints);
-      await waitForColour("B", files("b").OUT, RED, endpoints);
+      await waitForCall([
+        { who: "A", files: files("a"), receives: BLUE },
+        { who: "B", files: files("b"), receives: RED },
+      ], endpoints);
       for (const endpoint of endpoints) {
         const warnings = endpoint.output.split("\n").filter((line) =>
           line.includes("cannot set libwebrtc field trials")
