@@ -520,6 +520,24 @@ export async function waitForCall(
   }
 }
 
+/**
+ * Runs `body` with a fresh temporary folder and a list for the endpoints it
+ * starts; afterwards, whatever happened, stops every endpoint in the list
+ * and removes the folder.
+ */
+export async function withEndpoints(
+  body: (dir: string, endpoints: Endpoint[]) => Promise<void>,
+): Promise<void> {
+  const dir = await tempFolder();
+  const endpoints: Endpoint[] = [];
+  try {
+    await body(dir.path, endpoints);
+  } finally {
+    await stopAll(endpoints);
+    await dir.remove();
+  }
+}
+
 /** A fresh temporary folder, removed by the returned function. */
 export async function tempFolder(): Promise<
   { path: string; remove: () => Promise<void> }

@@ -12,12 +12,11 @@ import {
   readState,
   type Rgb,
   ROOT,
-  stopAll,
-  tempFolder,
   waitForCall,
   waitForColour,
   waitForState,
   waitUntil,
+  withEndpoints,
   writeCallScene,
 } from "./_endpoint.ts";
 import { holdUdpPort } from "../_udp_port.ts";
@@ -27,20 +26,18 @@ const BLUE: Rgb = [0, 0, 255];
 const YELLOW: Rgb = [255, 255, 0];
 
 Deno.test("two endpoints call each other over !broadcast, reach :connected and each receives the other's colour", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const sceneA = await writeCallScene(dir.path, "a", {
+  await withEndpoints(async (dir, endpoints) => {
+    const sceneA = await writeCallScene(dir, "a", {
       colour: RED,
       signalling: broadcastNode("call", "e2e", port),
     });
-    const sceneB = await writeCallScene(dir.path, "b", {
+    const sceneB = await writeCallScene(dir, "b", {
       colour: BLUE,
       signalling: broadcastNode("answer", "e2e", port),
     });
-    const files = (name: string) => probeFiles(dir.path, name);
+    const files = (name: string) => probeFiles(dir, name);
     const a = Endpoint.start({ name: "A", scene: sceneA, defines: files("a") });
     endpoints.push(a);
     const b = Endpoint.start({ name: "B", scene: sceneB, defines: files("b") });
@@ -50,28 +47,23 @@ Deno.test("two endpoints call each other over !broadcast, reach :connected and e
       { who: "A", files: files("a"), receives: BLUE },
       { who: "B", files: files("b"), receives: RED },
     ], endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });
 
 Deno.test("after one endpoint is killed the other leaves :connected, and a restarted endpoint connects again", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const sceneA = await writeCallScene(dir.path, "a", {
+  await withEndpoints(async (dir, endpoints) => {
+    const sceneA = await writeCallScene(dir, "a", {
       colour: RED,
       signalling: broadcastNode("call", "again", port),
     });
-    const sceneB = await writeCallScene(dir.path, "b", {
+    const sceneB = await writeCallScene(dir, "b", {
       colour: BLUE,
       signalling: broadcastNode("answer", "again", port),
     });
     // Each run of A gets its own files: a killed process leaves its last ones.
-    const files = (name: string) => probeFiles(dir.path, name);
+    const files = (name: string) => probeFiles(dir, name);
     const b = Endpoint.start({ name: "B", scene: sceneB, defines: files("b") });
     endpoints.push(b);
     const a1 = Endpoint.start({
@@ -108,29 +100,24 @@ Deno.test("after one endpoint is killed the other leaves :connected, and a resta
       { who: "A", files: files("a2"), receives: BLUE },
       { who: "B", files: files("b"), receives: RED },
     ], endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });
 
 Deno.test("the tranceiver example relays a caller's colour to the receiver and the receiver's colour back", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
+  await withEndpoints(async (dir, endpoints) => {
     // A calls "tranceiver", the example relays to "receiver" (C), all with
     // the default secret, on one port of the loopback broadcast address.
-    const sceneA = await writeCallScene(dir.path, "a", {
+    const sceneA = await writeCallScene(dir, "a", {
       colour: RED,
       signalling: broadcastNode("call", "tranceiver", port),
     });
-    const sceneC = await writeCallScene(dir.path, "c", {
+    const sceneC = await writeCallScene(dir, "c", {
       colour: YELLOW,
       signalling: broadcastNode("answer", "receiver", port),
     });
-    const files = (name: string) => probeFiles(dir.path, name);
+    const files = (name: string) => probeFiles(dir, name);
     const c = Endpoint.start({ name: "C", scene: sceneC, defines: files("c") });
     endpoints.push(c);
     const b = Endpoint.start({
@@ -152,8 +139,5 @@ Deno.test("the tranceiver example relays a caller's colour to the receiver and t
     // Only B connects to both: A's colour at C, C's colour at A.
     await waitForColour("C", files("c").OUT, RED, endpoints);
     await waitForColour("A", files("a").OUT, YELLOW, endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });

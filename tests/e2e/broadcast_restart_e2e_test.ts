@@ -14,11 +14,10 @@ import {
   probeFiles,
   readState,
   type Rgb,
-  stopAll,
-  tempFolder,
   waitForColour,
   waitForState,
   waitUntil,
+  withEndpoints,
   writeCallScene,
 } from "./_endpoint.ts";
 
@@ -42,13 +41,11 @@ async function writeScenes(folder: string, id: string, port: number) {
 }
 
 Deno.test("a broadcast caller killed with SIGKILL and started again at once connects again, cycle after cycle", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const scenes = await writeScenes(dir.path, "restart", port);
-    const b = probeFiles(dir.path, "b");
+  await withEndpoints(async (dir, endpoints) => {
+    const scenes = await writeScenes(dir, "restart", port);
+    const b = probeFiles(dir, "b");
     endpoints.push(
       Endpoint.start({ name: "B", scene: scenes.answerer, defines: b }),
     );
@@ -59,7 +56,7 @@ Deno.test("a broadcast caller killed with SIGKILL and started again at once conn
         assert.equal(killed.signal, "SIGKILL");
         endpoints.splice(endpoints.indexOf(caller), 1);
       }
-      const a = probeFiles(dir.path, `a${run}`);
+      const a = probeFiles(dir, `a${run}`);
       caller = Endpoint.start({
         name: `A (run ${run})`,
         scene: scenes.caller,
@@ -72,21 +69,16 @@ Deno.test("a broadcast caller killed with SIGKILL and started again at once conn
       await waitForColour(`A (run ${run})`, a.OUT, BLUE, endpoints);
       await waitForColour("B", b.OUT, RED, endpoints);
     }
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });
 
 Deno.test("a broadcast answerer goes back to its own picture when its caller's scene hangs up, when the caller exits cleanly, and when it crashes", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const scenes = await writeScenes(dir.path, "leave", port);
+  await withEndpoints(async (dir, endpoints) => {
+    const scenes = await writeScenes(dir, "leave", port);
     const callerScene = await Deno.readTextFile(scenes.caller);
-    const b = probeFiles(dir.path, "b");
+    const b = probeFiles(dir, "b");
     endpoints.push(
       Endpoint.start({ name: "B", scene: scenes.answerer, defines: b }),
     );
@@ -100,7 +92,7 @@ Deno.test("a broadcast answerer goes back to its own picture when its caller's s
       await waitForColour("B", b.OUT, BLUE, endpoints);
     };
     for (const how of ["SIGTERM", "SIGKILL"] as const) {
-      const a = probeFiles(dir.path, `a_${how}`);
+      const a = probeFiles(dir, `a_${how}`);
       const caller = Endpoint.start({
         name: `A (${how} next)`,
         scene: scenes.caller,
@@ -134,8 +126,5 @@ Deno.test("a broadcast answerer goes back to its own picture when its caller's s
     const answerer = endpoints[0];
     assert.match(answerer.output, /the peer hung up/, answerer.describe());
     assert.match(answerer.output, /nothing from the peer for/);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });

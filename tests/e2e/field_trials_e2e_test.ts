@@ -15,9 +15,8 @@ import {
   Endpoint,
   probeFiles,
   type Rgb,
-  stopAll,
-  tempFolder,
   waitForCall,
+  withEndpoints,
   writeCallScene,
 } from "./_endpoint.ts";
 
@@ -68,12 +67,10 @@ Deno.test({
     "with field trials impossible to set (a wrtc build without its symbol table) each endpoint warns once and the call still connects",
   ignore: unavailable !== undefined,
   async fn() {
-    const dir = await tempFolder();
     await using held = await holdUdpPort();
-    const endpoints: Endpoint[] = [];
-    try {
+    await withEndpoints(async (dir, endpoints) => {
       const addon = await loadedAddonPath();
-      const stripped = join(dir.path, "wrtc.node");
+      const stripped = join(dir, "wrtc.node");
       await Deno.writeFile(
         stripped,
         withoutSymbolTable(await Deno.readFile(addon)),
@@ -87,7 +84,7 @@ Deno.test({
         stripped,
         addon,
       ];
-      const files = (name: string) => probeFiles(dir.path, name);
+      const files = (name: string) => probeFiles(dir, name);
       for (
         const [name, colour, role] of [["a", RED, "call"], [
           "b",
@@ -95,7 +92,7 @@ Deno.test({
           "answer",
         ]] as const
       ) {
-        const scene = await writeCallScene(dir.path, name, {
+        const scene = await writeCallScene(dir, name, {
           colour,
           signalling: broadcastNode(role, "trials", held.port),
         });
@@ -117,9 +114,6 @@ Deno.test({
           /WARN .*cannot set libwebrtc field trials: .*has no symbol _ZN6webrtc11field_trial25InitFieldTrialsFromStringEPKc; calls use libwebrtc's default jitter buffer and pacing/,
         );
       }
-    } finally {
-      await stopAll(endpoints);
-      await dir.remove();
-    }
+    });
   },
 });

@@ -12,10 +12,9 @@ import {
   probeFiles,
   type Rgb,
   type SceneNodeJson,
-  stopAll,
-  tempFolder,
   waitForCall,
   websocketNode,
+  withEndpoints,
   writeCallScene,
 } from "./_endpoint.ts";
 
@@ -46,16 +45,14 @@ async function callAcross(
   caller: SceneNodeJson,
   answerer: SceneNodeJson,
 ): Promise<void> {
-  const dir = await tempFolder();
-  const endpoints: Endpoint[] = [];
-  try {
-    const files = (name: string) => probeFiles(dir.path, name);
+  await withEndpoints(async (dir, endpoints) => {
+    const files = (name: string) => probeFiles(dir, name);
     const scenes = {
-      a: await writeCallScene(dir.path, "a", {
+      a: await writeCallScene(dir, "a", {
         colour: YELLOW,
         signalling: caller,
       }),
-      b: await writeCallScene(dir.path, "b", {
+      b: await writeCallScene(dir, "b", {
         colour: CYAN,
         signalling: answerer,
       }),
@@ -76,10 +73,7 @@ async function callAcross(
       { who: "A", files: files("a"), receives: CYAN },
       { who: "B", files: files("b"), receives: YELLOW },
     ], endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 }
 
 Deno.test({
