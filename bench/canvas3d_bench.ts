@@ -17,8 +17,16 @@
  * @module
  */
 
-import { Engine } from "../lib/engine/engine.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
+import {
+  engineCpuMs,
+  lockstepEngine,
+  median,
+  recordFrame,
+  replayFrame,
+  round,
+  writeResults,
+} from "./_gl_replay.ts";
 
 setLogLevel("warn");
 
@@ -88,70 +96,18 @@ ${light.split("\n").map((line) => `    ${line}`).join("\n")}
 ${boxes()}
 `;
 
-type Call = [(...args: unknown[]) => unknown, unknown[]];
-
-function copyArgument(value: unknown): unknown {
-  return ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function round(value: number, digits = 3): number {
-  return Number(value.toFixed(digits));
-}
-
-const engine = Engine.fromText(SCENE, "canvas3d_bench.toml", {
-  lockstep: true,
-  fps: 60,
-  watch: false,
-});
+const engine = lockstepEngine(SCENE, "canvas3d_bench.toml");
 const gl = engine.gl;
-for (let i = 0; i < 10; i++) {
-  engine.renderFrame();
-  gl.finish();
-}
 
 // Record the GL calls of every frame to be timed (the grid turns, so each
 // frame draws a different picture): the bare replay then draws exactly the
 // frames the engine draws, with the same instance data.
 const FRAMES = 80;
 const times = Array.from({ length: FRAMES }, (_, i) => 1 + i / 60);
-const symbols = gl.gl as unknown as Record<
-  string,
-  (...args: unknown[]) => unknown
->;
-let calls: Call[] = [];
-const recorder = new Proxy(symbols, {
-  get(target, name: string) {
-    const fn = target[name];
-    if (typeof fn !== "function") return fn;
-    return (...args: unknown[]) => {
-      calls.push([fn, args.map(copyArgument)]);
-      return fn(...args);
-    };
-  },
-});
-const recorded: Call[][] = [];
-(gl as unknown as { gl: unknown }).gl = recorder;
-for (const time of times) {
-  calls = [];
-  engine.renderFrame(time);
-  recorded.push(calls);
-}
-(gl as unknown as { gl: unknown }).gl = symbols;
+const recorded = times.map((time) => recordFrame(engine, time));
 gl.finish();
-calls = recorded[0];
-const draws = calls.filter(([fn]) => fn === symbols.glDrawElementsInstanced);
-
-function replayFrame(frame: Call[]): void {
-  for (let i = 0; i < frame.length; i++) {
-    const call = frame[i];
-    call[0](...call[1]);
-  }
-}
+const calls = recorded[0];
+const draws = calls.filter(([, , name]) => name === "glDrawElementsInstanced");
 
 // Engine and replay alternate frame by frame, so both meet the same load
 // (other processes share the cores); each frame's pair gives a ratio.
@@ -186,19 +142,7 @@ for (let i = 0; i < FRAMES; i++) {
 }
 
 // The engine's own CPU per frame, GL calls answered by no-ops.
-const noOp = new Proxy(symbols, {
-  get(target, name: string) {
-    return typeof target[name] === "function" ? () => 0 : target[name];
-  },
-});
-(gl as unknown as { gl: unknown }).gl = noOp;
-const cpuTimes: number[] = [];
-for (let i = 0; i < 300; i++) {
-  const began = performance.now();
-  engine.renderFrame();
-  cpuTimes.push(performance.now() - began);
-}
-(gl as unknown as { gl: unknown }).gl = symbols;
+const cpuTimes = engineCpuMs(engine, 300);
 
 const engineMs = median(engineTimes);
 const bareMs = median(bareTimes);
@@ -221,9 +165,4 @@ const results = {
 };
 await engine.dispose();
 engine.close();
-await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-await Deno.writeTextFile(
-  new URL("./results/canvas3d.json", import.meta.url),
-  JSON.stringify(results, null, 2) + "\n",
-);
-console.log(JSON.stringify(results, null, 2));
+await writeResults("canvas3d", results);

@@ -12,9 +12,17 @@
  * @module
  */
 
-import { Engine } from "../lib/engine/engine.ts";
 import { setLogLevel } from "../lib/log/logger.ts";
 import { RenderTarget } from "../lib/gl/texture.ts";
+import {
+  engineCpuMs,
+  lockstepEngine,
+  median,
+  recordFrame,
+  replayFrame,
+  round,
+  writeResults,
+} from "./_gl_replay.ts";
 import { SIMPLEX_NOISE } from "./_shaders.ts";
 
 setLogLevel("warn");
@@ -64,62 +72,12 @@ ${shaderNode(SHADERS.plasma, ":add")}
 ${shaderNode(SHADERS.noise, ":add")}
 `;
 
-type Call = [(...args: unknown[]) => unknown, unknown[]];
-
-function copyArgument(value: unknown): unknown {
-  if (ArrayBuffer.isView(value)) {
-    return (value as Uint8Array).slice();
-  }
-  return value;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function round(value: number, digits = 3): number {
-  return Number(value.toFixed(digits));
-}
-
-const engine = Engine.fromText(SCENE, "engine_bench.toml", {
-  lockstep: true,
-  fps: 60,
-  watch: false,
-});
+const engine = lockstepEngine(SCENE, "engine_bench.toml");
 const gl = engine.gl;
-for (let i = 0; i < 10; i++) {
-  engine.renderFrame();
-  gl.finish();
-}
 
 // Record one steady-state frame's GL calls.
-const symbols = gl.gl as unknown as Record<
-  string,
-  (...args: unknown[]) => unknown
->;
-const calls: Call[] = [];
-const recorder = new Proxy(symbols, {
-  get(target, name: string) {
-    const fn = target[name];
-    if (typeof fn !== "function") return fn;
-    return (...args: unknown[]) => {
-      calls.push([fn, args.map(copyArgument)]);
-      return fn(...args);
-    };
-  },
-});
-(gl as unknown as { gl: unknown }).gl = recorder;
-engine.renderFrame();
-(gl as unknown as { gl: unknown }).gl = symbols;
+const calls = recordFrame(engine);
 gl.finish();
-
-function replayFrame(): void {
-  for (let i = 0; i < calls.length; i++) {
-    const call = calls[i];
-    call[0](...call[1]);
-  }
-}
 
 const BLOCKS = 8;
 const FRAMES_PER_BLOCK = 15;
@@ -134,7 +92,7 @@ for (let block = 0; block < BLOCKS; block++) {
   }
   for (let i = 0; i < FRAMES_PER_BLOCK; i++) {
     const began = performance.now();
-    replayFrame();
+    replayFrame(calls);
     gl.finish();
     bareTimes.push(performance.now() - began);
   }
@@ -143,19 +101,7 @@ for (let block = 0; block < BLOCKS; block++) {
 // The engine's own CPU cost per frame: the same frames with every GL call
 // answered by a no-op, so only expression evaluation, the tree walk and the
 // nodes' bookkeeping remain.
-const noOp = new Proxy(symbols, {
-  get(target, name: string) {
-    return typeof target[name] === "function" ? () => 0 : target[name];
-  },
-});
-(gl as unknown as { gl: unknown }).gl = noOp;
-const cpuTimes: number[] = [];
-for (let i = 0; i < 2000; i++) {
-  const began = performance.now();
-  engine.renderFrame();
-  cpuTimes.push(performance.now() - began);
-}
-(gl as unknown as { gl: unknown }).gl = symbols;
+const cpuTimes = engineCpuMs(engine, 2000);
 
 function readbackMs(width: number, height: number): number {
   const target = new RenderTarget(gl, width, height, "srgb8");
@@ -192,9 +138,4 @@ const results = {
   },
 };
 await engine.dispose();
-await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-await Deno.writeTextFile(
-  new URL("./results/engine.json", import.meta.url),
-  JSON.stringify(results, null, 2) + "\n",
-);
-console.log(JSON.stringify(results, null, 2));
+await writeResults("engine", results);

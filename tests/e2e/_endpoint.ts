@@ -130,6 +130,39 @@ export function callScene(options: CallSceneOptions): string {
   );
 }
 
+/** Where offers go on loopback (the address `!broadcast` endpoints use in these tests). */
+export const LOOPBACK_BROADCAST = "127.255.255.255";
+
+/** A `!broadcast` node that calls or answers `id` on `port`, offers going to `broadcast`. */
+export function broadcastNode(
+  role: "call" | "answer",
+  id: string,
+  port: number,
+  broadcast = LOOPBACK_BROADCAST,
+): SceneNodeJson {
+  return { kind: "!broadcast", [role]: id, port, broadcast };
+}
+
+/** A `!websocket` node: member `id` of room `e2e` (unless `extra` says another) through the server at `url`. */
+export function websocketNode(
+  url: string,
+  id: string,
+  extra: Record<string, unknown> = {},
+): SceneNodeJson {
+  return { kind: "!websocket", url, room: "e2e", id, ...extra };
+}
+
+/** Writes {@linkcode callScene}`(options)` to `NAME.json` in `folder`; returns its path. */
+export async function writeCallScene(
+  folder: string,
+  name: string,
+  options: CallSceneOptions,
+): Promise<string> {
+  const path = join(folder, `${name}.json`);
+  await Deno.writeTextFile(path, callScene(options));
+  return path;
+}
+
 /**
  * Appends the `OUT`/`STATE` probes for the node `webrtcId` (at `size`) to a
  * TOML scene whose nodes are a top-level `[[nodes]]` array, e.g. an
@@ -161,6 +194,20 @@ function tomlPairs(table: Record<string, unknown>, indent = ""): string[] {
 }
 
 // ---------------------------------------------------------------- files
+
+/** The files an endpoint's probes write (the `OUT` and `STATE` defines; a type, not an interface, so that it can be passed as defines). */
+export type ProbeFiles = { OUT: string; STATE: string };
+
+/**
+ * The probe files of run `name` of an endpoint, in `folder`: each run gets
+ * its own (a killed process leaves its last ones).
+ */
+export function probeFiles(folder: string, name: string): ProbeFiles {
+  return {
+    OUT: join(folder, `${name}_out.png`),
+    STATE: join(folder, `${name}_state.png`),
+  };
+}
 
 /**
  * Mean colour of the central quarter (middle half in both directions) of
@@ -450,6 +497,50 @@ export async function waitForState(
     endpoints,
     timeoutMs,
   );
+}
+
+/** One side of a call, as {@linkcode waitForCall} watches it. */
+export interface CallSide {
+  /** For messages. */
+  who: string;
+  /** Its probe files. */
+  files: ProbeFiles;
+  /** The colour it should receive from the other side. */
+  receives: Rgb;
+}
+
+/**
+ * Waits until every side is `:connected` (in turn), then until each shows
+ * the colour it receives (in turn).
+ */
+export async function waitForCall(
+  sides: readonly CallSide[],
+  endpoints: readonly Endpoint[],
+): Promise<void> {
+  for (const { who, files } of sides) {
+    await waitForState(who, files.STATE, "connected", endpoints);
+  }
+  for (const { who, files, receives } of sides) {
+    await waitForColour(who, files.OUT, receives, endpoints);
+  }
+}
+
+/**
+ * Runs `body` with a fresh temporary folder and a list for the endpoints it
+ * starts; afterwards, whatever happened, stops every endpoint in the list
+ * and removes the folder.
+ */
+export async function withEndpoints(
+  body: (dir: string, endpoints: Endpoint[]) => Promise<void>,
+): Promise<void> {
+  const dir = await tempFolder();
+  const endpoints: Endpoint[] = [];
+  try {
+    await body(dir.path, endpoints);
+  } finally {
+    await stopAll(endpoints);
+    await dir.remove();
+  }
 }
 
 /** A fresh temporary folder, removed by the returned function. */

@@ -5,17 +5,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  callScene,
+  broadcastNode,
   Endpoint,
+  LOOPBACK_BROADCAST,
+  probeFiles,
   readState,
   type Rgb,
   ROOT,
-  type SceneNodeJson,
-  stopAll,
-  tempFolder,
+  waitForCall,
   waitForColour,
   waitForState,
   waitUntil,
+  withEndpoints,
+  writeCallScene,
 } from "./_endpoint.ts";
 import { holdUdpPort } from "../_udp_port.ts";
 
@@ -23,78 +25,45 @@ const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 const YELLOW: Rgb = [255, 255, 0];
 
-function broadcast(
-  role: "call" | "answer",
-  id: string,
-  port: number,
-): SceneNodeJson {
-  return {
-    kind: "!broadcast",
-    [role]: id,
-    port,
-    broadcast: "127.255.255.255",
-  };
-}
-
 Deno.test("two endpoints call each other over !broadcast, reach :connected and each receives the other's colour", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const sceneA = join(dir.path, "a.json");
-    const sceneB = join(dir.path, "b.json");
-    await Deno.writeTextFile(
-      sceneA,
-      callScene({ colour: RED, signalling: broadcast("call", "e2e", port) }),
-    );
-    await Deno.writeTextFile(
-      sceneB,
-      callScene({ colour: BLUE, signalling: broadcast("answer", "e2e", port) }),
-    );
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
+  await withEndpoints(async (dir, endpoints) => {
+    const sceneA = await writeCallScene(dir, "a", {
+      colour: RED,
+      signalling: broadcastNode("call", "e2e", port),
     });
+    const sceneB = await writeCallScene(dir, "b", {
+      colour: BLUE,
+      signalling: broadcastNode("answer", "e2e", port),
+    });
+    const files = (name: string) => probeFiles(dir, name);
     const a = Endpoint.start({ name: "A", scene: sceneA, defines: files("a") });
     endpoints.push(a);
     const b = Endpoint.start({ name: "B", scene: sceneB, defines: files("b") });
     endpoints.push(b);
 
-    await waitForState("A", files("a").STATE, "connected", endpoints);
-    await waitForState("B", files("b").STATE, "connected", endpoints);
-    await waitForColour("A", files("a").OUT, BLUE, endpoints);
-    await waitForColour("B", files("b").OUT, RED, endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+    await waitForCall([
+      { who: "A", files: files("a"), receives: BLUE },
+      { who: "B", files: files("b"), receives: RED },
+    ], endpoints);
+  });
 });
 
 Deno.test("after one endpoint is killed the other leaves :connected, and a restarted endpoint connects again", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const sceneA = join(dir.path, "a.json");
-    const sceneB = join(dir.path, "b.json");
-    await Deno.writeTextFile(
-      sceneA,
-      callScene({ colour: RED, signalling: broadcast("call", "again", port) }),
-    );
-    await Deno.writeTextFile(
-      sceneB,
-      callScene({
-        colour: BLUE,
-        signalling: broadcast("answer", "again", port),
-      }),
-    );
-    // Each run of A gets its own files: a killed process leaves its last ones.
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
+  await withEndpoints(async (dir, endpoints) => {
+    const sceneA = await writeCallScene(dir, "a", {
+      colour: RED,
+      signalling: broadcastNode("call", "again", port),
     });
+    const sceneB = await writeCallScene(dir, "b", {
+      colour: BLUE,
+      signalling: broadcastNode("answer", "again", port),
+    });
+    // Each run of A gets its own files: a killed process leaves its last ones.
+    const files = (name: string) => probeFiles(dir, name);
     const b = Endpoint.start({ name: "B", scene: sceneB, defines: files("b") });
     endpoints.push(b);
     const a1 = Endpoint.start({
@@ -127,51 +96,35 @@ Deno.test("after one endpoint is killed the other leaves :connected, and a resta
       defines: files("a2"),
     });
     endpoints.push(a2);
-    await waitForState("A", files("a2").STATE, "connected", endpoints);
-    await waitForState("B", files("b").STATE, "connected", endpoints);
-    await waitForColour("A", files("a2").OUT, BLUE, endpoints);
-    await waitForColour("B", files("b").OUT, RED, endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+    await waitForCall([
+      { who: "A", files: files("a2"), receives: BLUE },
+      { who: "B", files: files("b"), receives: RED },
+    ], endpoints);
+  });
 });
 
 Deno.test("the tranceiver example relays a caller's colour to the receiver and the receiver's colour back", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
+  await withEndpoints(async (dir, endpoints) => {
     // A calls "tranceiver", the example relays to "receiver" (C), all with
     // the default secret, on one port of the loopback broadcast address.
-    const sceneA = join(dir.path, "a.json");
-    const sceneC = join(dir.path, "c.json");
-    await Deno.writeTextFile(
-      sceneA,
-      callScene({
-        colour: RED,
-        signalling: broadcast("call", "tranceiver", port),
-      }),
-    );
-    await Deno.writeTextFile(
-      sceneC,
-      callScene({
-        colour: YELLOW,
-        signalling: broadcast("answer", "receiver", port),
-      }),
-    );
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
+    const sceneA = await writeCallScene(dir, "a", {
+      colour: RED,
+      signalling: broadcastNode("call", "tranceiver", port),
     });
+    const sceneC = await writeCallScene(dir, "c", {
+      colour: YELLOW,
+      signalling: broadcastNode("answer", "receiver", port),
+    });
+    const files = (name: string) => probeFiles(dir, name);
     const c = Endpoint.start({ name: "C", scene: sceneC, defines: files("c") });
     endpoints.push(c);
     const b = Endpoint.start({
       name: "B (examples/tranceiver.toml)",
       scene: join(ROOT, "examples/tranceiver.toml"),
       defines: {
-        BROADCAST: "127.255.255.255",
+        BROADCAST: LOOPBACK_BROADCAST,
         PORT: port,
         WIDTH: 160,
         HEIGHT: 120,
@@ -186,8 +139,5 @@ Deno.test("the tranceiver example relays a caller's colour to the receiver and t
     // Only B connects to both: A's colour at C, C's colour at A.
     await waitForColour("C", files("c").OUT, RED, endpoints);
     await waitForColour("A", files("a").OUT, YELLOW, endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });

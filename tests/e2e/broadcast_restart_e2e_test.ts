@@ -7,19 +7,18 @@
 // through the PNG files their scenes record. How fast all this happens is
 // measured by bench/reconnect_bench.ts, not here.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { holdUdpPort } from "../_udp_port.ts";
 import {
-  callScene,
+  broadcastNode,
   Endpoint,
+  probeFiles,
   readState,
   type Rgb,
-  type SceneNodeJson,
-  stopAll,
-  tempFolder,
   waitForColour,
   waitForState,
   waitUntil,
+  withEndpoints,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const RED: Rgb = [255, 0, 0];
@@ -27,50 +26,26 @@ const BLUE: Rgb = [0, 0, 255];
 /** Kill/restart cycles of the caller (the benchmark runs more). */
 const CYCLES = 3;
 
-function broadcast(
-  role: "call" | "answer",
-  id: string,
-  port: number,
-): SceneNodeJson {
-  return {
-    kind: "!broadcast",
-    [role]: id,
-    port,
-    broadcast: "127.255.255.255",
-  };
-}
-
 /** Writes the caller (red) and answerer (blue) scenes for connection `id` on `port`. */
 async function writeScenes(folder: string, id: string, port: number) {
-  const caller = join(folder, "caller.json");
-  const answerer = join(folder, "answerer.json");
-  await Deno.writeTextFile(
-    caller,
-    callScene({ colour: RED, signalling: broadcast("call", id, port) }),
-  );
-  await Deno.writeTextFile(
-    answerer,
-    callScene({ colour: BLUE, signalling: broadcast("answer", id, port) }),
-  );
-  return { caller, answerer };
-}
-
-/** The probe files of one run of an endpoint (a killed process leaves its last ones). */
-function files(folder: string, name: string) {
   return {
-    OUT: join(folder, `${name}_out.png`),
-    STATE: join(folder, `${name}_state.png`),
+    caller: await writeCallScene(folder, "caller", {
+      colour: RED,
+      signalling: broadcastNode("call", id, port),
+    }),
+    answerer: await writeCallScene(folder, "answerer", {
+      colour: BLUE,
+      signalling: broadcastNode("answer", id, port),
+    }),
   };
 }
 
 Deno.test("a broadcast caller killed with SIGKILL and started again at once connects again, cycle after cycle", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const scenes = await writeScenes(dir.path, "restart", port);
-    const b = files(dir.path, "b");
+  await withEndpoints(async (dir, endpoints) => {
+    const scenes = await writeScenes(dir, "restart", port);
+    const b = probeFiles(dir, "b");
     endpoints.push(
       Endpoint.start({ name: "B", scene: scenes.answerer, defines: b }),
     );
@@ -81,7 +56,7 @@ Deno.test("a broadcast caller killed with SIGKILL and started again at once conn
         assert.equal(killed.signal, "SIGKILL");
         endpoints.splice(endpoints.indexOf(caller), 1);
       }
-      const a = files(dir.path, `a${run}`);
+      const a = probeFiles(dir, `a${run}`);
       caller = Endpoint.start({
         name: `A (run ${run})`,
         scene: scenes.caller,
@@ -94,21 +69,16 @@ Deno.test("a broadcast caller killed with SIGKILL and started again at once conn
       await waitForColour(`A (run ${run})`, a.OUT, BLUE, endpoints);
       await waitForColour("B", b.OUT, RED, endpoints);
     }
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });
 
 Deno.test("a broadcast answerer goes back to its own picture when its caller's scene hangs up, when the caller exits cleanly, and when it crashes", async () => {
-  const dir = await tempFolder();
   await using held = await holdUdpPort();
   const port = held.port;
-  const endpoints: Endpoint[] = [];
-  try {
-    const scenes = await writeScenes(dir.path, "leave", port);
+  await withEndpoints(async (dir, endpoints) => {
+    const scenes = await writeScenes(dir, "leave", port);
     const callerScene = await Deno.readTextFile(scenes.caller);
-    const b = files(dir.path, "b");
+    const b = probeFiles(dir, "b");
     endpoints.push(
       Endpoint.start({ name: "B", scene: scenes.answerer, defines: b }),
     );
@@ -122,7 +92,7 @@ Deno.test("a broadcast answerer goes back to its own picture when its caller's s
       await waitForColour("B", b.OUT, BLUE, endpoints);
     };
     for (const how of ["SIGTERM", "SIGKILL"] as const) {
-      const a = files(dir.path, `a_${how}`);
+      const a = probeFiles(dir, `a_${how}`);
       const caller = Endpoint.start({
         name: `A (${how} next)`,
         scene: scenes.caller,
@@ -156,8 +126,5 @@ Deno.test("a broadcast answerer goes back to its own picture when its caller's s
     const answerer = endpoints[0];
     assert.match(answerer.output, /the peer hung up/, answerer.describe());
     assert.match(answerer.output, /nothing from the peer for/);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   Endpoint,
+  probeFiles,
   regionColour,
   type Rgb,
   ROOT,
-  stopAll,
-  tempFolder,
   waitForState,
   waitUntil,
+  withEndpoints,
   withTomlProbes,
 } from "./_endpoint.ts";
 
@@ -28,27 +28,22 @@ const magentaish = (rgb: Rgb | null) =>
   rgb !== null && rgb[0] > rgb[1] + 40 && rgb[2] > rgb[1] + 40;
 
 Deno.test("the custom !folder signalling example connects two endpoints through a folder and each shows the other's picture", async () => {
-  const dir = await tempFolder();
-  const endpoints: Endpoint[] = [];
-  try {
+  await withEndpoints(async (dir, endpoints) => {
     const size: [number, number] = [160, 96];
-    const folder = join(dir.path, "calls");
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
-    });
+    const folder = join(dir, "calls");
+    const files = (name: string) => probeFiles(dir, name);
     for (const name of ["folder_answer", "folder_call"]) {
       const example = await Deno.readTextFile(
         join(ROOT, `examples/${name}.toml`),
       );
       await Deno.writeTextFile(
-        join(dir.path, `${name}.toml`),
+        join(dir, `${name}.toml`),
         withTomlProbes(example, "main", size),
       );
       endpoints.push(Endpoint.start({
         name,
         entry: SCRIPT,
-        scene: join(dir.path, `${name}.toml`),
+        scene: join(dir, `${name}.toml`),
         defines: {
           ...files(name),
           FOLDER: folder,
@@ -84,8 +79,5 @@ Deno.test("the custom !folder signalling example connects two endpoints through 
     for (const endpoint of endpoints) {
       assert.doesNotMatch(endpoint.output, /\b(WARN|ERROR)\b/);
     }
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+  });
 });

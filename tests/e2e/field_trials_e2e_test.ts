@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { loadWrtc, requireWrtc } from "../../lib/webrtc/_wrtc.ts";
 import { holdUdpPort } from "../_udp_port.ts";
 import {
-  callScene,
+  broadcastNode,
   Endpoint,
+  probeFiles,
   type Rgb,
-  stopAll,
-  tempFolder,
-  waitForColour,
-  waitForState,
+  waitForCall,
+  withEndpoints,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const RED: Rgb = [255, 0, 0];
@@ -67,12 +67,10 @@ Deno.test({
     "with field trials impossible to set (a wrtc build without its symbol table) each endpoint warns once and the call still connects",
   ignore: unavailable !== undefined,
   async fn() {
-    const dir = await tempFolder();
     await using held = await holdUdpPort();
-    const endpoints: Endpoint[] = [];
-    try {
+    await withEndpoints(async (dir, endpoints) => {
       const addon = await loadedAddonPath();
-      const stripped = join(dir.path, "wrtc.node");
+      const stripped = join(dir, "wrtc.node");
       await Deno.writeFile(
         stripped,
         withoutSymbolTable(await Deno.readFile(addon)),
@@ -86,16 +84,7 @@ Deno.test({
         stripped,
         addon,
       ];
-      const broadcast = (role: "call" | "answer") => ({
-        kind: "!broadcast",
-        [role]: "trials",
-        port: held.port,
-        broadcast: "127.255.255.255",
-      });
-      const files = (name: string) => ({
-        OUT: join(dir.path, `${name}_out.png`),
-        STATE: join(dir.path, `${name}_state.png`),
-      });
+      const files = (name: string) => probeFiles(dir, name);
       for (
         const [name, colour, role] of [["a", RED, "call"], [
           "b",
@@ -103,19 +92,18 @@ Deno.test({
           "answer",
         ]] as const
       ) {
-        const scene = join(dir.path, `${name}.json`);
-        await Deno.writeTextFile(
-          scene,
-          callScene({ colour, signalling: broadcast(role) }),
-        );
+        const scene = await writeCallScene(dir, name, {
+          colour,
+          signalling: broadcastNode(role, "trials", held.port),
+        });
         endpoints.push(
           Endpoint.start({ name, scene, defines: files(name), wrap }),
         );
       }
-      await waitForState("A", files("a").STATE, "connected", endpoints);
-      await waitForState("B", files("b").STATE, "connected", endpoints);
-      await waitForColour("A", files("a").OUT, BLUE, endpoints);
-      await waitForColour("B", files("b").OUT, RED, endpoints);
+      await waitForCall([
+        { who: "A", files: files("a"), receives: BLUE },
+        { who: "B", files: files("b"), receives: RED },
+      ], endpoints);
       for (const endpoint of endpoints) {
         const warnings = endpoint.output.split("\n").filter((line) =>
           line.includes("cannot set libwebrtc field trials")
@@ -126,9 +114,6 @@ Deno.test({
           /WARN .*cannot set libwebrtc field trials: .*has no symbol _ZN6webrtc11field_trial25InitFieldTrialsFromStringEPKc; calls use libwebrtc's default jitter buffer and pacing/,
         );
       }
-    } finally {
-      await stopAll(endpoints);
-      await dir.remove();
-    }
+    });
   },
 });

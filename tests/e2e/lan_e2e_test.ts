@@ -4,18 +4,18 @@
 // call goes over a real subnet, not loopback — signalling by broadcast to
 // the subnet's broadcast address, and through a signalling server on one of
 // the machines, as the README's "Calling between two machines" describes.
-import { join } from "node:path";
 import { startServer } from "../server/_server_process.ts";
 import { createLan, type Lan, lanUnavailable } from "./_lan.ts";
 import {
-  callScene,
+  broadcastNode,
   Endpoint,
+  probeFiles,
   type Rgb,
   type SceneNodeJson,
-  stopAll,
-  tempFolder,
-  waitForColour,
-  waitForState,
+  waitForCall,
+  websocketNode,
+  withEndpoints,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 // Channels of 0 or 255 only: they survive the sRGB encoding exactly.
@@ -45,22 +45,18 @@ async function callAcross(
   caller: SceneNodeJson,
   answerer: SceneNodeJson,
 ): Promise<void> {
-  const dir = await tempFolder();
-  const endpoints: Endpoint[] = [];
-  try {
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
-    });
-    const scenes = { a: join(dir.path, "a.json"), b: join(dir.path, "b.json") };
-    await Deno.writeTextFile(
-      scenes.a,
-      callScene({ colour: YELLOW, signalling: caller }),
-    );
-    await Deno.writeTextFile(
-      scenes.b,
-      callScene({ colour: CYAN, signalling: answerer }),
-    );
+  await withEndpoints(async (dir, endpoints) => {
+    const files = (name: string) => probeFiles(dir, name);
+    const scenes = {
+      a: await writeCallScene(dir, "a", {
+        colour: YELLOW,
+        signalling: caller,
+      }),
+      b: await writeCallScene(dir, "b", {
+        colour: CYAN,
+        signalling: answerer,
+      }),
+    };
     endpoints.push(Endpoint.start({
       name: `B (answering, on ${lan.hosts[1].address})`,
       scene: scenes.b,
@@ -73,14 +69,11 @@ async function callAcross(
       defines: files("a"),
       netns: lan.hosts[0].netns,
     }));
-    await waitForState("A", files("a").STATE, "connected", endpoints);
-    await waitForState("B", files("b").STATE, "connected", endpoints);
-    await waitForColour("A", files("a").OUT, CYAN, endpoints);
-    await waitForColour("B", files("b").OUT, YELLOW, endpoints);
-  } finally {
-    await stopAll(endpoints);
-    await dir.remove();
-  }
+    await waitForCall([
+      { who: "A", files: files("a"), receives: CYAN },
+      { who: "B", files: files("b"), receives: YELLOW },
+    ], endpoints);
+  });
 }
 
 Deno.test({
@@ -92,10 +85,7 @@ Deno.test({
       // The namespaces are new and private: the default port is free there.
       const port = 5111;
       const broadcast = (role: "call" | "answer") => ({
-        kind: "!broadcast",
-        [role]: "lan",
-        port,
-        broadcast: lan.broadcast,
+        ...broadcastNode(role, "lan", port, lan.broadcast),
         secret: "two rigs",
       });
       await callAcross(lan, broadcast("call"), broadcast("answer"));
@@ -113,13 +103,11 @@ Deno.test({
         netns: lan.hosts[0].netns,
       });
       try {
-        const websocket = (id: string, call?: string) => ({
-          kind: "!websocket",
-          url: server.url.replace(/^ws:/, "http:"),
-          room: "lan",
-          id,
-          ...(call ? { call } : {}),
-        });
+        const websocket = (id: string, call?: string) =>
+          websocketNode(server.url.replace(/^ws:/, "http:"), id, {
+            room: "lan",
+            ...(call ? { call } : {}),
+          });
         await callAcross(lan, websocket("a", "b"), websocket("b"));
       } finally {
         await server.stop();

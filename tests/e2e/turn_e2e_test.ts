@@ -15,6 +15,7 @@ import { lanUnavailable } from "./_lan.ts";
 import { createTurnNet, type TurnNet } from "./_turn_net.ts";
 import {
   Endpoint,
+  probeFiles,
   probeNodes,
   regionColour,
   type Rgb,
@@ -128,8 +129,7 @@ async function callThroughTurn(
       netns: net.t.netns,
     });
     const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
+      ...probeFiles(dir.path, name),
       RELAY: join(dir.path, `${name}_relay.png`),
     });
     const websocket = (id: string, call?: string) => ({

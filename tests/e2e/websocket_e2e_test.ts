@@ -8,31 +8,25 @@ import { join } from "node:path";
 import { selfSignedCertificate } from "../server/_certificate.ts";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import {
-  callScene,
   Endpoint,
+  probeFiles,
   readState,
   regionColour,
   type Rgb,
   ROOT,
-  type SceneNodeJson,
   stopAll,
   tempFolder,
+  waitForCall,
   waitForColour,
   waitForState,
   waitUntil,
+  websocketNode,
   withTomlProbes,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const GREEN: Rgb = [0, 255, 0];
 const MAGENTA: Rgb = [255, 0, 255];
-
-function websocket(
-  url: string,
-  id: string,
-  extra: Record<string, unknown> = {},
-): SceneNodeJson {
-  return { kind: "!websocket", url, room: "e2e", id, ...extra };
-}
 
 /** Runs a green caller and a magenta answerer through the server at `url`. */
 async function callThrough(
@@ -42,31 +36,23 @@ async function callThrough(
 ): Promise<void> {
   const endpoints: Endpoint[] = [];
   try {
-    const sceneA = join(dir, "a.json");
-    const sceneB = join(dir, "b.json");
-    await Deno.writeTextFile(
-      sceneA,
-      callScene({
-        colour: GREEN,
-        signalling: websocket(url, "a", { call: "b", ...extra }),
-      }),
-    );
-    await Deno.writeTextFile(
-      sceneB,
-      callScene({ colour: MAGENTA, signalling: websocket(url, "b", extra) }),
-    );
-    const files = (name: string) => ({
-      OUT: join(dir, `${name}_out.png`),
-      STATE: join(dir, `${name}_state.png`),
+    const sceneA = await writeCallScene(dir, "a", {
+      colour: GREEN,
+      signalling: websocketNode(url, "a", { call: "b", ...extra }),
     });
+    const sceneB = await writeCallScene(dir, "b", {
+      colour: MAGENTA,
+      signalling: websocketNode(url, "b", extra),
+    });
+    const files = (name: string) => probeFiles(dir, name);
     endpoints.push(
       Endpoint.start({ name: "A", scene: sceneA, defines: files("a") }),
       Endpoint.start({ name: "B", scene: sceneB, defines: files("b") }),
     );
-    await waitForState("A", files("a").STATE, "connected", endpoints);
-    await waitForState("B", files("b").STATE, "connected", endpoints);
-    await waitForColour("A", files("a").OUT, MAGENTA, endpoints);
-    await waitForColour("B", files("b").OUT, GREEN, endpoints);
+    await waitForCall([
+      { who: "A", files: files("a"), receives: MAGENTA },
+      { who: "B", files: files("b"), receives: GREEN },
+    ], endpoints);
   } finally {
     await stopAll(endpoints);
   }
@@ -114,10 +100,7 @@ Deno.test("the caller and receiver examples connect through our server and show 
   try {
     server = await startServer([]);
     const size: [number, number] = [192, 108];
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
-    });
+    const files = (name: string) => probeFiles(dir.path, name);
     for (const name of ["caller", "receiver"]) {
       const example = await Deno.readTextFile(
         join(ROOT, `examples/${name}.toml`),
@@ -177,24 +160,16 @@ Deno.test("after the answering endpoint is killed the caller leaves :connected, 
   const endpoints: Endpoint[] = [];
   try {
     server = await startServer([]);
-    const sceneA = join(dir.path, "a.json");
-    const sceneB = join(dir.path, "b.json");
-    await Deno.writeTextFile(
-      sceneA,
-      callScene({
-        colour: GREEN,
-        signalling: websocket(server.url, "a", { call: "b" }),
-      }),
-    );
-    await Deno.writeTextFile(
-      sceneB,
-      callScene({ colour: MAGENTA, signalling: websocket(server.url, "b") }),
-    );
-    // Each run of B gets its own files: a killed process leaves its last ones.
-    const files = (name: string) => ({
-      OUT: join(dir.path, `${name}_out.png`),
-      STATE: join(dir.path, `${name}_state.png`),
+    const sceneA = await writeCallScene(dir.path, "a", {
+      colour: GREEN,
+      signalling: websocketNode(server.url, "a", { call: "b" }),
     });
+    const sceneB = await writeCallScene(dir.path, "b", {
+      colour: MAGENTA,
+      signalling: websocketNode(server.url, "b"),
+    });
+    // Each run of B gets its own files: a killed process leaves its last ones.
+    const files = (name: string) => probeFiles(dir.path, name);
     const a = Endpoint.start({ name: "A", scene: sceneA, defines: files("a") });
     const b1 = Endpoint.start({
       name: "B (first run)",

@@ -16,18 +16,19 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import {
-  callScene,
   centreColour,
   Endpoint,
   near,
+  type ProbeFiles,
+  probeFiles,
   readState,
   type Rgb,
-  type SceneNodeJson,
   stopAll,
   tempFolder,
-  waitForColour,
-  waitForState,
+  waitForCall,
   waitUntil,
+  websocketNode,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const GREEN: Rgb = [0, 255, 0];
@@ -35,20 +36,12 @@ const MAGENTA: Rgb = [255, 0, 255];
 /** How long the other side may take to show its own picture again (see above). */
 const NOTICE_MS = 10_000;
 
-function websocket(
-  url: string,
-  id: string,
-  extra: Record<string, unknown> = {},
-): SceneNodeJson {
-  return { kind: "!websocket", url, room: "e2e", id, ...extra };
-}
-
 /** A green caller `a` and a magenta answerer `b` through the server at `url`, each run with its own files. */
 class Call {
   readonly endpoints: Endpoint[] = [];
   readonly #newest = new Map<
     string,
-    { endpoint: Endpoint; files: { OUT: string; STATE: string } }
+    { endpoint: Endpoint; files: ProbeFiles }
   >();
   #runs = 0;
 
@@ -70,20 +63,17 @@ class Call {
     colour: Rgb,
     extra: Record<string, unknown> = {},
     as = id,
-  ): Promise<void> {
-    return Deno.writeTextFile(
-      join(this.dir, `${id}.json`),
-      callScene({ colour, signalling: websocket(this.url, as, extra) }),
-    );
+  ): Promise<string> {
+    return writeCallScene(this.dir, id, {
+      colour,
+      signalling: websocketNode(this.url, as, extra),
+    });
   }
 
   /** Starts (or restarts) endpoint `id`; each run writes its own files. */
   run(id: string): Endpoint {
     const run = ++this.#runs;
-    const files = {
-      OUT: join(this.dir, `${id}${run}_out.png`),
-      STATE: join(this.dir, `${id}${run}_state.png`),
-    };
+    const files = probeFiles(this.dir, `${id}${run}`);
     const endpoint = Endpoint.start({
       name: `${id.toUpperCase()} (run ${run})`,
       scene: join(this.dir, `${id}.json`),
@@ -100,17 +90,16 @@ class Call {
   }
 
   /** The OUT and STATE files of the newest run of `id`. */
-  files(id: string): { OUT: string; STATE: string } {
+  files(id: string): ProbeFiles {
     return this.#newest.get(id)!.files;
   }
 
   /** Waits until both are `:connected` and each shows the other's colour. */
   async connected(): Promise<void> {
-    const running = this.running();
-    await waitForState("A", this.files("a").STATE, "connected", running);
-    await waitForState("B", this.files("b").STATE, "connected", running);
-    await waitForColour("A", this.files("a").OUT, MAGENTA, running);
-    await waitForColour("B", this.files("b").OUT, GREEN, running);
+    await waitForCall([
+      { who: "A", files: this.files("a"), receives: MAGENTA },
+      { who: "B", files: this.files("b"), receives: GREEN },
+    ], this.running());
   }
 
   /** Waits until `id` has left `:connected` and shows its own `colour` again. */

@@ -24,14 +24,16 @@ import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import { isInstalled, LoggedProcess } from "./_logged_process.ts";
 import { createVethNamespace, runCommand } from "./_veth_netns.ts";
 import {
-  callScene,
   Endpoint,
+  probeFiles,
   type Rgb,
   stopAll,
   tempFolder,
   waitForColour,
   waitForState,
   waitUntil,
+  websocketNode,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const RED: Rgb = [255, 0, 0];
@@ -95,23 +97,11 @@ Deno.test({
       server = await startServer(["--debug", "--token=t0ken"], {
         netns: net.name,
       });
-      const scene = join(dir.path, "rig.json");
-      await Deno.writeTextFile(
-        scene,
-        callScene({
-          colour: MAGENTA,
-          signalling: {
-            kind: "!websocket",
-            url: server.url,
-            room: "studio",
-            id: "stage",
-          },
-        }),
-      );
-      const files = {
-        OUT: join(dir.path, "out.png"),
-        STATE: join(dir.path, "state.png"),
-      };
+      const scene = await writeCallScene(dir.path, "rig", {
+        colour: MAGENTA,
+        signalling: websocketNode(server.url, "stage", { room: "studio" }),
+      });
+      const files = probeFiles(dir.path, "rig");
       const rig = Endpoint.start({
         name: "rig",
         scene,

@@ -6,16 +6,16 @@
 // there (plain !websocket) showing its video; a rig pulling that rig's video
 // with !whep.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import {
-  callScene,
   Endpoint,
+  probeFiles,
   type Rgb,
   stopAll,
   tempFolder,
   waitForColour,
   waitForState,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 const GREEN: Rgb = [0, 255, 0];
@@ -26,17 +26,13 @@ Deno.test("a !whip rig publishes into a room of our server, the rig there shows 
   const dir = await tempFolder();
   let server: ServerProcess | undefined;
   const endpoints: Endpoint[] = [];
-  const files = (name: string) => ({
-    OUT: join(dir.path, `${name}_out.png`),
-    STATE: join(dir.path, `${name}_state.png`),
-  });
+  const files = (name: string) => probeFiles(dir.path, name);
   const start = async (
     name: string,
     colour: Rgb,
     signalling: Record<string, unknown> & { kind: string },
   ) => {
-    const scene = join(dir.path, `${name}.json`);
-    await Deno.writeTextFile(scene, callScene({ colour, signalling }));
+    const scene = await writeCallScene(dir.path, name, { colour, signalling });
     const endpoint = Endpoint.start({ name, scene, defines: files(name) });
     endpoints.push(endpoint);
     return endpoint;

@@ -5,7 +5,6 @@
 // session in this process that posts a sendonly or recvonly offer. Runs in
 // the loopback network namespace (scripts/in_loopback_netns.sh).
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { setLogLevel } from "../../lib/log/logger.ts";
 import {
   type ReceivedFrame,
@@ -15,9 +14,9 @@ import { direction, mediaSections } from "../../lib/server/sdp_check.ts";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import { halves, meanColour } from "../webrtc/_helpers.ts";
 import {
-  callScene,
   Endpoint,
   near,
+  probeFiles,
   type Rgb,
   stopAll,
   tempFolder,
@@ -25,6 +24,8 @@ import {
   waitForColour,
   waitForState,
   waitUntil,
+  websocketNode,
+  writeCallScene,
 } from "./_endpoint.ts";
 
 setLogLevel("warn");
@@ -99,23 +100,11 @@ async function withRig(
   const endpoints: Endpoint[] = [];
   try {
     server = await startServer([]);
-    const scene = join(dir.path, "rig.json");
-    await Deno.writeTextFile(
-      scene,
-      callScene({
-        colour: MAGENTA,
-        signalling: {
-          kind: "!websocket",
-          url: server.url,
-          room: "studio",
-          id: "stage",
-        },
-      }),
-    );
-    const files = {
-      OUT: join(dir.path, "rig_out.png"),
-      STATE: join(dir.path, "rig_state.png"),
-    };
+    const scene = await writeCallScene(dir.path, "rig", {
+      colour: MAGENTA,
+      signalling: websocketNode(server.url, "stage", { room: "studio" }),
+    });
+    const files = probeFiles(dir.path, "rig");
     const rig = Endpoint.start({ name: "rig", scene, defines: files });
     endpoints.push(rig);
     await waitForState("rig", files.STATE, "none", endpoints);

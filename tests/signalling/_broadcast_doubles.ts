@@ -55,18 +55,26 @@ export class Link {
   }
 }
 
-/**
- * A PeerSession double that records what signalling gives it. With
- * `activity`, it also reports {@linkcode PeerSession.peerActivity}: the
- * test sets what the peer did (each new connection starts as heard just
- * now).
- */
+/** Options of a {@linkcode PeerDouble}. */
+export interface PeerDoubleOptions {
+  /**
+   * Report {@linkcode PeerSession.peerActivity}: the test sets what the
+   * peer did (each new connection starts as heard just now).
+   */
+  activity?: boolean;
+}
+
+/** A PeerSession double that records what signalling gives it (see {@linkcode PeerDoubleOptions}). */
 export class PeerDouble implements PeerSession {
-  connectionState: ConnectionState | null = null;
+  #state: ConnectionState | null = null;
+  /** How often `connectionState` was read while `"disconnected"` (by signalling: tests read {@linkcode state}). */
+  disconnectedReads = 0;
   readonly offers: string[] = [];
   readonly acceptedOffers: string[] = [];
   readonly answers: string[] = [];
   readonly acceptedAnswers: string[] = [];
+  /** Every state set, in order. */
+  readonly states: Array<ConnectionState | null> = [];
   closes = 0;
   /** What the peer of the current connection did (with `activity` only). */
   activity: { closedByPeer: boolean; silentMs: number | null } = {
@@ -81,12 +89,22 @@ export class PeerDouble implements PeerSession {
   constructor(
     readonly name: string,
     readonly link?: Link,
-    options: { activity?: boolean } = {},
+    options: PeerDoubleOptions = {},
   ) {
     if (options.activity) {
       this.peerActivity = () =>
-        this.connectionState === null ? null : { ...this.activity };
+        this.#state === null ? null : { ...this.activity };
     }
+  }
+
+  get connectionState(): ConnectionState | null {
+    if (this.#state === "disconnected") this.disconnectedReads++;
+    return this.#state;
+  }
+
+  /** The state, without counting the read. */
+  get state(): ConnectionState | null {
+    return this.#state;
   }
 
   createOffer(): Promise<string> {
@@ -116,11 +134,12 @@ export class PeerDouble implements PeerSession {
 
   close(): void {
     this.closes++;
-    if (this.connectionState !== null) this.setState(null);
+    if (this.#state !== null) this.setState(null);
   }
 
   setState(state: ConnectionState | null): void {
-    this.connectionState = state;
+    this.#state = state;
+    this.states.push(state);
     for (const listener of this.#listeners) listener(state);
   }
 
@@ -131,7 +150,7 @@ export class PeerDouble implements PeerSession {
     return () => this.#listeners.delete(listener);
   }
 
-  /** A new connection (as the real session: the previous one is replaced). */
+  /** A new connection (as the real session: the previous one is replaced, without a `null` state in between). */
   #open(): void {
     this.activity = { closedByPeer: false, silentMs: null };
     this.setState("new");
@@ -140,7 +159,7 @@ export class PeerDouble implements PeerSession {
 
 /** A caller and an answerer double, linked. */
 export function linkedPair(
-  options: { activity?: boolean } = {},
+  options: PeerDoubleOptions = {},
 ): [PeerDouble, PeerDouble, Link] {
   const link = new Link();
   link.caller = new PeerDouble("caller", link, options);
@@ -164,11 +183,11 @@ export function configs(
 /** Polls `condition` until it holds; fails the test after `timeoutMs`. */
 export async function waitFor(
   what: string,
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<void> {
   const start = performance.now();
-  while (!condition()) {
+  while (!await condition()) {
     if (performance.now() - start > timeoutMs) {
       throw new Error(`Timed out waiting for ${what}`);
     }

@@ -18,7 +18,6 @@ import {
 } from "../../lib/log/logger.ts";
 import type { Value } from "../../lib/expr/values.ts";
 import {
-  type BroadcastConfig,
   broadcastKind,
   type BroadcastTimings,
   DEFAULT_BROADCAST_ADDRESS,
@@ -26,158 +25,22 @@ import {
   startBroadcast,
 } from "../../lib/signalling/broadcast.ts";
 import { BroadcastCipher } from "../../lib/signalling/broadcast_cipher.ts";
-import {
-  type ConnectionState,
-  getSignallingKind,
-  type PeerSession,
-} from "../../lib/signalling/signalling.ts";
+import { getSignallingKind } from "../../lib/signalling/signalling.ts";
 import { holdUdpPort } from "../_udp_port.ts";
+import {
+  captureWarnings,
+  configs,
+  fakeSdp,
+  linkedPair,
+  LOOPBACK_BROADCAST,
+  PeerDouble,
+  RawPeer,
+  waitFor,
+} from "./_broadcast_doubles.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "trace" ? "trace" : "warn");
 
-const LOOPBACK_BROADCAST = "127.255.255.255";
 const SECRET = "broadcast-test-secret";
-
-/** Both sides of a call made of two doubles: connects when the exchange was right. */
-class Link {
-  caller!: PeerDouble;
-  answerer!: PeerDouble;
-  /** Set to make the next connection fail instead. */
-  connectable = true;
-
-  /** Connects both sides once the caller holds the answer to its own current offer. */
-  check(): void {
-    const offer = this.caller.offers.at(-1);
-    const answer = this.caller.acceptedAnswers.at(-1);
-    if (!this.connectable || offer === undefined || answer === undefined) {
-      return;
-    }
-    if (this.answerer.acceptedOffers.at(-1) !== offer) return;
-    if (this.answerer.answers.at(-1) !== answer) return;
-    setTimeout(() => {
-      this.answerer.setState("connected");
-      this.caller.setState("connected");
-    }, 20);
-  }
-}
-
-/** A long, SDP-like text that is different for each `n`. */
-function fakeSdp(kind: string, n: number, from: string): string {
-  const lines = [
-    `v=0`,
-    `o=- ${n} ${n} IN IP4 0.0.0.0`,
-    `s=${kind} ${n} from ${from}`,
-  ];
-  for (let i = 0; i < 12; i++) {
-    lines.push(
-      `a=candidate:${i}${n} 1 udp 2130706431 127.0.0.1 ${50000 + i} typ host`,
-    );
-  }
-  return lines.join("\r\n") + "\r\n";
-}
-
-let sdpCounter = 0;
-
-/** A PeerSession double that records what signalling gives it. */
-class PeerDouble implements PeerSession {
-  #state: ConnectionState | null = null;
-  /** How often `connectionState` was read while `"disconnected"` (by signalling: tests read {@linkcode state}). */
-  disconnectedReads = 0;
-  readonly offers: string[] = [];
-  readonly acceptedOffers: string[] = [];
-  readonly answers: string[] = [];
-  readonly acceptedAnswers: string[] = [];
-  readonly states: Array<ConnectionState | null> = [];
-  closes = 0;
-  readonly #listeners = new Set<(state: ConnectionState | null) => void>();
-
-  constructor(readonly name: string, readonly link?: Link) {}
-
-  get connectionState(): ConnectionState | null {
-    if (this.#state === "disconnected") this.disconnectedReads++;
-    return this.#state;
-  }
-
-  /** The state, without counting the read. */
-  get state(): ConnectionState | null {
-    return this.#state;
-  }
-
-  createOffer(): Promise<string> {
-    this.close();
-    const offer = fakeSdp("offer", ++sdpCounter, this.name);
-    this.offers.push(offer);
-    this.setState("new");
-    return Promise.resolve(offer);
-  }
-
-  acceptOffer(offer: string): Promise<string> {
-    this.close();
-    this.acceptedOffers.push(offer);
-    const answer = fakeSdp("answer", ++sdpCounter, this.name);
-    this.answers.push(answer);
-    this.setState("new");
-    return Promise.resolve(answer);
-  }
-
-  acceptAnswer(answer: string): Promise<void> {
-    this.acceptedAnswers.push(answer);
-    this.setState("connecting");
-    this.link?.check();
-    return Promise.resolve();
-  }
-
-  close(): void {
-    this.closes++;
-    if (this.#state !== null) this.setState(null);
-  }
-
-  setState(state: ConnectionState | null): void {
-    this.#state = state;
-    this.states.push(state);
-    for (const listener of this.#listeners) listener(state);
-  }
-
-  onConnectionStateChange(
-    listener: (state: ConnectionState | null) => void,
-  ): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-}
-
-function linkedPair(): [PeerDouble, PeerDouble, Link] {
-  const link = new Link();
-  link.caller = new PeerDouble("caller", link);
-  link.answerer = new PeerDouble("answerer", link);
-  return [link.caller, link.answerer, link];
-}
-
-function configs(
-  port: number,
-  id = "cam-test",
-): { call: BroadcastConfig; answer: BroadcastConfig } {
-  const common = { id, secret: SECRET, port, broadcast: LOOPBACK_BROADCAST };
-  return {
-    call: { ...common, role: "call", host: "127.0.0.1" },
-    answer: { ...common, role: "answer", host: "0.0.0.0" },
-  };
-}
-
-/** Polls `condition` until it holds; fails the test after `timeoutMs`. */
-async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const start = performance.now();
-  while (!await condition()) {
-    if (performance.now() - start > timeoutMs) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Log records printed while it is open (at `level` and above), instead of printing them. */
 interface LogCapture extends Disposable {
@@ -204,44 +67,6 @@ function captureLog(level: LogLevel): LogCapture {
       setLogLevel(levelBefore);
     },
   };
-}
-
-/** A raw UDP socket standing in for the other side (as a Python peer would be). */
-class RawPeer {
-  readonly received: Array<
-    { data: Uint8Array; address: string; port: number }
-  > = [];
-  private constructor(readonly socket: dgram.Socket) {
-    socket.on("message", (data: Uint8Array, remote: dgram.RemoteInfo) => {
-      this.received.push({
-        data: new Uint8Array(data),
-        address: remote.address,
-        port: remote.port,
-      });
-    });
-  }
-  static async open(port = 0, host = "127.0.0.1"): Promise<RawPeer> {
-    const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
-    await new Promise<void>((resolve) => socket.bind(port, host, resolve));
-    socket.setBroadcast(true);
-    return new RawPeer(socket);
-  }
-  get port(): number {
-    return this.socket.address().port;
-  }
-  send(data: Uint8Array, port: number, address = "127.0.0.1"): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.socket.send(
-        data,
-        port,
-        address,
-        (error) => error ? reject(error) : resolve(),
-      )
-    );
-  }
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
-  }
 }
 
 function attrs(values: Record<string, Value>): Attributes {
@@ -320,11 +145,14 @@ Deno.test("broadcast offer re-send schedule starts fast and keeps the original's
 Deno.test("broadcast caller and answerer exchange offer and answer and connect", async () => {
   const [caller, answerer] = linkedPair();
   // The answerer binds a port of its own choosing; the caller is told it.
-  const answering = startBroadcast(configs(0).answer, answerer);
+  const answering = startBroadcast(configs(0, SECRET).answer, answerer);
   let calling: ReturnType<typeof startBroadcast> | undefined;
   try {
     await waitFor("answerer bound", () => answering.localPort !== null);
-    calling = startBroadcast(configs(answering.localPort!).call, caller);
+    calling = startBroadcast(
+      configs(answering.localPort!, SECRET).call,
+      caller,
+    );
     await waitFor(
       "both connected",
       () =>
@@ -348,7 +176,7 @@ Deno.test("broadcast caller whose offer went unanswered before the answerer star
   // The held port sees the broadcast offers: the answerer starts only
   // after the caller has sent its offer twice with nobody answering.
   await using held = await holdUdpPort();
-  const { call, answer } = configs(held.port);
+  const { call, answer } = configs(held.port, SECRET);
   const calling = startBroadcast(call, caller);
   let answering: ReturnType<typeof startBroadcast> | undefined;
   try {
@@ -372,12 +200,12 @@ Deno.test("broadcast caller whose offer went unanswered before the answerer star
 
 Deno.test("broadcast answerer ignores garbage, wrong-key, expired, oversized and unexpected datagrams", async () => {
   const [caller, answerer] = linkedPair();
-  const answering = startBroadcast(configs(0).answer, answerer);
+  const answering = startBroadcast(configs(0, SECRET).answer, answerer);
   const raw = await RawPeer.open();
   try {
     await waitFor("answerer bound", () => answering.localPort !== null);
     const port = answering.localPort!;
-    const { call } = configs(port);
+    const { call } = configs(port, SECRET);
     const mine = await BroadcastCipher.forId(SECRET, "cam-test");
     const theirs = await BroadcastCipher.forId(SECRET, "someone-else");
     const now = Math.floor(Date.now() / 1000);
@@ -418,7 +246,7 @@ Deno.test("broadcast answerer ignores garbage, wrong-key, expired, oversized and
 
 Deno.test("broadcast answerer re-sends the same answer to a repeated offer and takes a new offer", async () => {
   const answerer = new PeerDouble("answerer");
-  const answering = startBroadcast(configs(0).answer, answerer);
+  const answering = startBroadcast(configs(0, SECRET).answer, answerer);
   const raw = await RawPeer.open();
   try {
     await waitFor("answerer bound", () => answering.localPort !== null);
@@ -483,7 +311,7 @@ Deno.test("broadcast caller repeats one offer, stops once answered and ignores l
   using log = captureLog("trace");
   // Re-sends every 50 ms; with no connection 1 s after the answer it starts
   // over (a new offer from a new socket): the end of the first attempt.
-  const calling = startBroadcast(configs(raw.port).call, caller, {
+  const calling = startBroadcast(configs(raw.port, SECRET).call, caller, {
     offerResendDelaysMs: Array(400).fill(50),
     connectWaitMs: 1000,
   });
@@ -543,7 +371,11 @@ Deno.test("broadcast caller starts over with a new offer when nobody answers in 
     offerResendDelaysMs: [50, 50, 50],
   };
   await using held = await holdUdpPort(); // where the offers go
-  const calling = startBroadcast(configs(held.port).call, caller, timings);
+  const calling = startBroadcast(
+    configs(held.port, SECRET).call,
+    caller,
+    timings,
+  );
   try {
     await waitFor("three offers", () => caller.offers.length >= 3);
     assertEquals(new Set(caller.offers).size, caller.offers.length);
@@ -557,7 +389,7 @@ Deno.test("broadcast signalling restarts when a connected call fails and connect
   const [caller, answerer] = linkedPair();
   // Held for the whole test: the answerer binds it again when it restarts.
   await using held = await holdUdpPort();
-  const { call, answer } = configs(held.port);
+  const { call, answer } = configs(held.port, SECRET);
   const answering = startBroadcast(answer, answerer);
   const calling = startBroadcast(call, caller);
   try {
@@ -589,7 +421,7 @@ Deno.test("broadcast signalling closes promptly while the peer is still making i
   session.createOffer = () =>
     new Promise<string>((resolve) => settle = () => resolve("v=0\r\n"));
   await using held = await holdUdpPort();
-  const calling = startBroadcast(configs(held.port).call, session);
+  const calling = startBroadcast(configs(held.port, SECRET).call, session);
   await waitFor("offer requested", () => settle !== null);
   assert(calling.localPort !== null);
   await calling.close();
@@ -604,7 +436,7 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
   const port = blocker.address().port;
   const answerer = new PeerDouble("answerer");
   const log = captureLog("warn");
-  const answering = startBroadcast(configs(port).answer, answerer, {
+  const answering = startBroadcast(configs(port, SECRET).answer, answerer, {
     retryDelayMs: 50,
   });
   try {
@@ -630,7 +462,7 @@ Deno.test("broadcast answerer reports a port in use by a non-reusing socket and 
 Deno.test("broadcast signalling rides out a short disconnection but restarts after a long one", async () => {
   const [caller, answerer] = linkedPair();
   await using held = await holdUdpPort();
-  const { call, answer } = configs(held.port);
+  const { call, answer } = configs(held.port, SECRET);
   // The answerer's grace period is twice the caller's: it serves as the
   // clock that says the caller's grace period is long over.
   const answering = startBroadcast(answer, answerer, {
@@ -678,14 +510,11 @@ Deno.test("broadcast signalling rides out a short disconnection but restarts aft
 
 Deno.test("broadcast warns about a burst of bad datagrams once, and keeps answering", async () => {
   const answerer = new PeerDouble("answerer");
-  const answering = startBroadcast(configs(0).answer, answerer, {
+  const answering = startBroadcast(configs(0, SECRET).answer, answerer, {
     warningIntervalMs: 60_000,
   });
   const raw = await RawPeer.open();
-  const warnings: string[] = [];
-  const consoleError = console.error;
-  console.error = (...args: unknown[]) =>
-    warnings.push(args.map(String).join(" "));
+  const warnings = captureWarnings();
   try {
     await waitFor("answerer bound", () => answering.localPort !== null);
     const port = answering.localPort!;
@@ -699,13 +528,13 @@ Deno.test("broadcast warns about a burst of bad datagrams once, and keeps answer
     assertEquals(await cipher.decode(raw.received[0].data), {
       answer: answerer.answers[0],
     });
-    const broadcastWarnings = warnings.filter((line) =>
+    const broadcastWarnings = warnings.lines.filter((line) =>
       line.includes("broadcast:")
     );
     assertEquals(broadcastWarnings.length, 1);
     assert(broadcastWarnings[0].includes("ignoring a datagram from 127.0.0.1"));
   } finally {
-    console.error = consoleError;
+    warnings.restore();
     await raw.close();
     await answering.close();
   }

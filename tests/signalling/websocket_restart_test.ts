@@ -9,15 +9,10 @@
  */
 
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Logger, setLogLevel } from "../../lib/log/logger.ts";
-import type {
-  ConnectionState,
-  PeerSession,
-  Signalling,
-} from "../../lib/signalling/signalling.ts";
+import { setLogLevel } from "../../lib/log/logger.ts";
+import type { Signalling } from "../../lib/signalling/signalling.ts";
 import {
   startWebSocket,
-  type WebSocketConfig,
   type WebSocketTiming,
 } from "../../lib/signalling/websocket.ts";
 import { reconnectDelayMs } from "../../lib/signalling/_websocket_connection.ts";
@@ -26,123 +21,16 @@ import {
   startSignallingServer,
 } from "../../lib/server/signalling_server.ts";
 import { TestClient } from "../server/_ws_client.ts";
+import {
+  config,
+  RecordingLogger,
+  until,
+  VideoSession,
+} from "./_websocket_doubles.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "error");
 
 const FAST: WebSocketTiming = { retryDelayMs: 50, retryMaxDelayMs: 200 };
-
-/** A logger that keeps every record (at any level) instead of printing it. */
-class RecordingLogger extends Logger {
-  readonly records: string[] = [];
-
-  constructor() {
-    super("websocket");
-  }
-
-  override log(level: string, message: string): void {
-    this.records.push(`${level} ${message}`);
-    if (Deno.env.get("TEST_LOG") === "trace") console.log(level, message);
-  }
-
-  /** Whether a record contains `text`. */
-  has(text: string): boolean {
-    return this.records.some((record) => record.includes(text));
-  }
-}
-
-/**
- * A PeerSession double that records what signalling asks of it, with
- * `lastReceivedAt` kept fresh while {@linkcode receiving} is on (video
- * arriving from the peer).
- */
-class VideoSession implements PeerSession {
-  readonly calls: string[] = [];
-  connectionState: ConnectionState | null = null;
-  lastReceivedAt: number | null = null;
-  #offers = 0;
-  #listeners = new Set<(state: ConnectionState | null) => void>();
-  #video: ReturnType<typeof setInterval> | undefined;
-
-  constructor(readonly name: string) {}
-
-  #set(state: ConnectionState | null): void {
-    this.connectionState = state;
-    for (const listener of this.#listeners) listener(state);
-  }
-
-  createOffer(): Promise<string> {
-    this.lastReceivedAt = null;
-    this.calls.push("createOffer");
-    this.#set("new");
-    return Promise.resolve(`offer ${this.name} ${++this.#offers}`);
-  }
-
-  acceptOffer(offer: string): Promise<string> {
-    this.lastReceivedAt = null;
-    this.calls.push(`acceptOffer ${offer}`);
-    this.#set("connecting");
-    return Promise.resolve(`answer ${this.name} to ${offer}`);
-  }
-
-  acceptAnswer(answer: string): Promise<void> {
-    this.calls.push(`acceptAnswer ${answer}`);
-    this.#set("connecting");
-    return Promise.resolve();
-  }
-
-  close(): void {
-    this.calls.push("close");
-    this.receiving(false);
-    this.lastReceivedAt = null;
-    if (this.connectionState !== null) this.#set(null);
-  }
-
-  /** Simulates the connection reaching `state`. */
-  reach(state: ConnectionState): void {
-    this.#set(state);
-  }
-
-  /** Video from the peer arrives (every 20 ms) while `on`. */
-  receiving(on: boolean): void {
-    clearInterval(this.#video);
-    this.#video = undefined;
-    if (!on) return;
-    this.lastReceivedAt = performance.now();
-    this.#video = setInterval(
-      () => this.lastReceivedAt = performance.now(),
-      20,
-    );
-  }
-
-  onConnectionStateChange(
-    listener: (state: ConnectionState | null) => void,
-  ): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-}
-
-async function until(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function config(
-  url: string,
-  id: string,
-  call: string | null,
-): WebSocketConfig {
-  return { url, room: "studio", id, call, verify: true };
-}
 
 /** A seeded pseudo-random source (mulberry32), for reproducible spreads. */
 function seeded(seed: number): () => number {

@@ -9,132 +9,29 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import {
-  getLogger,
-  Logger,
-  type LogLevel,
-  setLogLevel,
-} from "../../lib/log/logger.ts";
+import { getLogger, setLogLevel } from "../../lib/log/logger.ts";
 import { Attributes } from "../../lib/scene/attributes.ts";
-import type {
-  ConnectionState,
-  PeerSession,
-  Signalling,
-} from "../../lib/signalling/signalling.ts";
+import type { Signalling } from "../../lib/signalling/signalling.ts";
 import { getSignallingKind } from "../../lib/signalling/signalling.ts";
 import {
   configureWebSocket,
   normaliseSignallingUrl,
   startWebSocket,
-  type WebSocketConfig,
 } from "../../lib/signalling/websocket.ts";
 import { startSignallingServer } from "../../lib/server/signalling_server.ts";
 import type { Value } from "../../lib/expr/values.ts";
 import { TestClient } from "../server/_ws_client.ts";
 import { selfSignedCertificate } from "../server/_certificate.ts";
+import {
+  config,
+  RecordingLogger,
+  RecordingSession,
+  until,
+} from "./_websocket_doubles.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "error");
 const log = getLogger("websocket");
 const FAST = { retryDelayMs: 100, decodeErrorDelayMs: 100 };
-
-/** A logger that keeps its records (`level message`) instead of printing them. */
-class RecordingLogger extends Logger {
-  readonly records: string[] = [];
-
-  constructor() {
-    super("websocket");
-  }
-
-  override log(level: LogLevel, message: string): void {
-    this.records.push(`${level} ${message}`);
-  }
-
-  /** How many records include `text`. */
-  count(text: string): number {
-    return this.records.filter((record) => record.includes(text)).length;
-  }
-}
-
-/** A PeerSession double that records what signalling asks of it. */
-class RecordingSession implements PeerSession {
-  readonly calls: string[] = [];
-  connectionState: ConnectionState | null = null;
-  #offers = 0;
-  #listeners = new Set<(state: ConnectionState | null) => void>();
-
-  constructor(readonly name: string) {}
-
-  #set(state: ConnectionState | null): void {
-    this.connectionState = state;
-    for (const listener of this.#listeners) listener(state);
-  }
-
-  createOffer(): Promise<string> {
-    if (this.connectionState !== null) this.#set("closed");
-    const offer = `offer ${this.name} ${++this.#offers}`;
-    this.calls.push("createOffer");
-    this.#set("new");
-    return Promise.resolve(offer);
-  }
-
-  acceptOffer(offer: string): Promise<string> {
-    if (this.connectionState !== null) this.#set("closed");
-    this.calls.push(`acceptOffer ${offer}`);
-    this.#set("connecting");
-    return Promise.resolve(`answer ${this.name} to ${offer}`);
-  }
-
-  acceptAnswer(answer: string): Promise<void> {
-    this.calls.push(`acceptAnswer ${answer}`);
-    this.#set("connecting");
-    return Promise.resolve();
-  }
-
-  close(): void {
-    this.calls.push("close");
-    if (this.connectionState !== null) this.#set(null);
-  }
-
-  /** Simulates the connection reaching `state`. */
-  reach(state: ConnectionState): void {
-    this.#set(state);
-  }
-
-  onConnectionStateChange(
-    listener: (state: ConnectionState | null) => void,
-  ): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** Calls other than `close`. */
-  get work(): string[] {
-    return this.calls.filter((call) => call !== "close");
-  }
-}
-
-async function until(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function config(
-  url: string,
-  id: string,
-  call: string | null,
-  room = "studio",
-): WebSocketConfig {
-  return { url, room, id, call, verify: true };
-}
 
 Deno.test("configure reads url, room, id, call and verify, turning http into ws", () => {
   const attrs = new Attributes(

@@ -9,7 +9,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { Logger, type LogLevel, setLogLevel } from "../../lib/log/logger.ts";
+import { setLogLevel } from "../../lib/log/logger.ts";
 import { Attributes } from "../../lib/scene/attributes.ts";
 import type { Value } from "../../lib/expr/values.ts";
 import {
@@ -30,19 +30,10 @@ import {
 import { direction, mediaSections } from "../../lib/server/sdp_check.ts";
 import { TestClient } from "../server/_ws_client.ts";
 import { sampleAnswer, sampleOffer } from "../server/_sdp_samples.ts";
+import { RecordingLogger, until } from "./_websocket_doubles.ts";
 
 setLogLevel("error");
 const FAST = { retryDelayMs: 50, maxRetryDelayMs: 200 };
-
-class RecordingLogger extends Logger {
-  readonly records: string[] = [];
-  constructor() {
-    super("whip");
-  }
-  override log(level: LogLevel, message: string): void {
-    this.records.push(`${level} ${message}`);
-  }
-}
 
 /** A PeerSession double whose offers are sendrecv SDP and which records the answers it is given. */
 class SdpSession implements PeerSession {
@@ -92,16 +83,6 @@ function attributes(values: Record<string, Value>): Attributes {
   );
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 async function withServer(
   body: (server: SignallingServer, base: string) => Promise<void>,
   token?: string,
@@ -123,7 +104,7 @@ function videoDirection(sdp: string): string {
 }
 
 Deno.test("configure reads url= (http or https) and token=; both kinds are registered", () => {
-  const log = new RecordingLogger();
+  const log = new RecordingLogger("whip");
   assertEquals(
     configureWhip(
       "whip",
@@ -184,7 +165,12 @@ Deno.test("!whip posts a sendonly offer with the token, applies the answer, DELE
       url: `${base}/whip/studio/stage`,
       token: "s3cret",
     };
-    const signalling = startWhip(config, session, new RecordingLogger(), FAST);
+    const signalling = startWhip(
+      config,
+      session,
+      new RecordingLogger("whip"),
+      FAST,
+    );
     try {
       const call = await rig.next((m) => m.type === "call");
       assertEquals(call.from, "whip:stage");
@@ -217,7 +203,7 @@ Deno.test("!whip posts a sendonly offer with the token, applies the answer, DELE
 Deno.test("!whep posts a recvonly offer; refusals are retried with a growing backoff until the rig is there", async () => {
   await withServer(async (server, base) => {
     const session = new SdpSession();
-    const log = new RecordingLogger();
+    const log = new RecordingLogger("whip");
     const signalling = startWhip(
       { kind: "whep", url: `${base}/whep/studio/stage`, token: null },
       session,
@@ -261,7 +247,7 @@ Deno.test("a call that never connects is given up after the connect timeout and 
     const signalling = startWhip(
       { kind: "whip", url: `${base}/whip/studio/stage`, token: null },
       session,
-      new RecordingLogger(),
+      new RecordingLogger("whip"),
       { ...FAST, connectTimeoutMs: 200 },
     );
     try {
