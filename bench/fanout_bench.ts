@@ -37,7 +37,7 @@ import {
   createVethNamespace,
   type VethNamespace,
 } from "../tests/e2e/_veth_netns.ts";
-import type { ViewersReport } from "../tests/e2e/_video_viewers.ts";
+import { latestViewersReport } from "../tests/e2e/_video_viewers.ts";
 import { startServer } from "../tests/server/_server_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -96,14 +96,6 @@ colorbits = 8
 ${STRIPES}
 """
 ${calls}`;
-}
-
-/** The viewers' latest report line, or null before the first. */
-function latestReport(viewers: LoggedProcess): ViewersReport | null {
-  const lines = viewers.output.trim().split("\n").filter((line) =>
-    line.startsWith('{"viewers"')
-  );
-  return lines.length === 0 ? null : JSON.parse(lines[lines.length - 1]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -190,7 +182,7 @@ async function runCase(
     stops.unshift(() => viewers.stop());
     const deadline = Date.now() + 60_000;
     while (true) {
-      const report = latestReport(viewers);
+      const report = latestViewersReport(viewers.output);
       if (
         report?.viewers.length === count &&
         report.viewers.every((viewer) => viewer.frames > 0)
@@ -204,7 +196,9 @@ async function runCase(
       await sleep(200);
     }
     await sleep(SETTLE * 1000);
-    const framesBefore = latestReport(viewers)!.viewers.map((v) => v.frames);
+    const framesBefore = latestViewersReport(viewers.output)!.viewers.map((v) =>
+      v.frames
+    );
     const rigBefore = cpuSeconds(rig.pid);
     const serverBefore = serverPids.map(cpuSeconds);
     const started = performance.now();
@@ -213,7 +207,9 @@ async function runCase(
     const rigCpu = cpuSeconds(rig.pid) - rigBefore;
     const serverCpu = serverPids.map(cpuSeconds)
       .reduce((sum, value, index) => sum + value - serverBefore[index], 0);
-    const framesAfter = latestReport(viewers)!.viewers.map((v) => v.frames);
+    const framesAfter = latestViewersReport(viewers.output)!.viewers.map((v) =>
+      v.frames
+    );
     const figures: CaseFigures = {
       viewers: count,
       rigCpuPercent: round(100 * rigCpu / elapsed),

@@ -27,6 +27,7 @@ class Documented {
   #pumps: Promise<unknown>;
   #changed: () => void = () => {};
   #tree: number[] = [];
+  #signalled: string[] = [];
 
   constructor(args: string[], ownGroup: boolean) {
     const command = ownGroup ? "setsid" : LAUNCHER;
@@ -52,6 +53,11 @@ class Documented {
 
   get output(): string {
     return this.#text;
+  }
+
+  /** The command's processes just before the signal, described (for failure messages). */
+  get signalled(): string[] {
+    return this.#signalled;
   }
 
   /** Resolves with the first match of `pattern` in the output; fails if the process ends first. */
@@ -80,6 +86,7 @@ class Documented {
     delivery: Delivery,
   ): Promise<{ code: number; output: string }> {
     this.#tree = processTree(this.child.pid);
+    this.#signalled = this.#tree.map(describe);
     if (delivery === "SIGTERM to the process") {
       this.child.kill("SIGTERM");
     } else {
@@ -215,7 +222,9 @@ for (const delivery of DELIVERIES) {
       assertCleanExit(delivery, code, output);
       assert(
         output.includes("Signalling server stopped"),
-        `no clean stop:\n${output}`,
+        `no clean stop (exit status ${code}; processes signalled: ${
+          server.signalled.join("; ")
+        }):\n${output}`,
       );
       assert(portIsFree(Number(port)), `port ${port} is still taken`);
     } finally {

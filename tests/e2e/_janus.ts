@@ -19,7 +19,7 @@
 
 import { join } from "node:path";
 import { isInstalled, LoggedProcess } from "./_logged_process.ts";
-import type { VethNamespace } from "./_veth_netns.ts";
+import { runCommand, type VethNamespace } from "./_veth_netns.ts";
 
 /** Where setup puts simple-whip-server. */
 export const SIMPLE_WHIP_SERVER = new URL(
@@ -187,12 +187,9 @@ export class JanusWhip {
 
 /** The name of the namespace's addressed veth link. */
 async function vethLink(net: VethNamespace): Promise<string> {
-  const { stdout } = await new Deno.Command("ip", {
-    args: ["-n", net.name, "-o", "-4", "addr", "show"],
-    stdout: "piped",
-  }).output();
-  const line = new TextDecoder().decode(stdout).split("\n")
-    .find((entry) => entry.includes(`${net.address}/`));
+  const line =
+    (await runCommand("ip", "-n", net.name, "-o", "-4", "addr", "show"))
+      .split("\n").find((entry) => entry.includes(`${net.address}/`));
   const name = line?.trim().split(/\s+/)[1];
   if (!name) throw new Error(`no link with ${net.address} in ${net.name}`);
   return name;
@@ -200,12 +197,13 @@ async function vethLink(net: VethNamespace): Promise<string> {
 
 /** Runs a bit of JavaScript with Deno inside the namespace. */
 async function inNamespace(net: VethNamespace, code: string): Promise<void> {
-  const { success, stderr } = await new Deno.Command("ip", {
-    args: ["netns", "exec", net.name, Deno.execPath(), "eval", code],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!success) {
-    throw new Error(new TextDecoder().decode(stderr).trim());
-  }
+  await runCommand(
+    "ip",
+    "netns",
+    "exec",
+    net.name,
+    Deno.execPath(),
+    "eval",
+    code,
+  );
 }

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { runCommand } from "./_veth_netns.ts";
+
 /** One host of the network. */
 export interface LanHost {
   /** The namespace's name (for `ip netns exec`). */
@@ -32,16 +34,7 @@ export interface Lan {
 }
 
 async function ip(...args: string[]): Promise<void> {
-  const { success, stderr } = await new Deno.Command("ip", {
-    args,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!success) {
-    throw new Error(
-      `ip ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim()}`,
-    );
-  }
+  await runCommand("ip", ...args);
 }
 
 /**

@@ -23,6 +23,8 @@
  * @module
  */
 
+import { runCommand } from "./_veth_netns.ts";
+
 /** One host of the network. */
 export interface TurnNetHost {
   /** The namespace's name (for `ip netns exec`). */
@@ -45,18 +47,8 @@ export interface TurnNet {
   remove(): Promise<void>;
 }
 
-async function ip(...args: string[]): Promise<string> {
-  const { success, stdout, stderr } = await new Deno.Command("ip", {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!success) {
-    throw new Error(
-      `ip ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim()}`,
-    );
-  }
-  return new TextDecoder().decode(stdout);
+function ip(...args: string[]): Promise<string> {
+  return runCommand("ip", ...args);
 }
 
 /**

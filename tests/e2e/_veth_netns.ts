@@ -7,14 +7,14 @@
  * @module
  */
 
-/** Runs a command; throws with its error output when it fails. */
+/** Runs a command and returns its output; throws with its error output when it fails. */
 export async function runCommand(
   command: string,
   ...args: string[]
-): Promise<void> {
-  const { success, stderr } = await new Deno.Command(command, {
+): Promise<string> {
+  const { success, stdout, stderr } = await new Deno.Command(command, {
     args,
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).output();
   if (!success) {
@@ -24,6 +24,7 @@ export async function runCommand(
       }`,
     );
   }
+  return new TextDecoder().decode(stdout);
 }
 
 /** A network namespace made by {@linkcode createVethNamespace}. */
@@ -45,7 +46,9 @@ export async function createVethNamespace(
   const address = `10.232.${Deno.pid % 250}.1`;
   const ip = (...args: string[]) => runCommand("ip", "-n", name, ...args);
   await runCommand("ip", "netns", "add", name);
-  const remove = () => runCommand("ip", "netns", "del", name).catch(() => {});
+  const remove = async () => {
+    await runCommand("ip", "netns", "del", name).catch(() => {});
+  };
   try {
     await ip("link", "set", "lo", "up");
     await ip("link", "add", link, "type", "veth", "peer", "name", `${link}p`);

@@ -45,6 +45,14 @@ export interface ViewerFigures {
   error?: string;
 }
 
+/** The last report line in the viewers' output, or null before the first. */
+export function latestViewersReport(output: string): ViewersReport | null {
+  const lines = output.trim().split("\n").filter((line) =>
+    line.startsWith('{"viewers"')
+  );
+  return lines.length === 0 ? null : JSON.parse(lines[lines.length - 1]);
+}
+
 /** The RGB at the centre of an I420 frame. */
 function centreColour(frame: WrtcSinkFrame): [number, number, number] {
   const { width, height, data } = frame;

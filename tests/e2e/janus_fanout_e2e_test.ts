@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { JANUS_ROOM, janusUnavailable, JanusWhip } from "./_janus.ts";
 import { LoggedProcess } from "./_logged_process.ts";
 import { createVethNamespace } from "./_veth_netns.ts";
-import type { ViewersReport } from "./_video_viewers.ts";
+import { latestViewersReport } from "./_video_viewers.ts";
 import {
   callScene,
   Endpoint,
@@ -28,14 +28,6 @@ const VIEWERS = new URL("./_video_viewers.ts", import.meta.url).pathname;
 
 const skip = await janusUnavailable();
 if (skip) console.warn(`Skipping the Janus fan-out test: ${skip}`);
-
-/** The viewers' latest report line, or null before the first. */
-function latestReport(viewers: LoggedProcess): ViewersReport | null {
-  const lines = viewers.output.trim().split("\n").filter((line) =>
-    line.startsWith('{"viewers"')
-  );
-  return lines.length === 0 ? null : JSON.parse(lines[lines.length - 1]);
-}
 
 Deno.test({
   name:
@@ -93,7 +85,7 @@ Deno.test({
           if (watching.status !== null) {
             throw new Error(`the viewers exited:\n${context()}`);
           }
-          const latest = latestReport(watching);
+          const latest = latestViewersReport(watching.output);
           const ready = latest?.viewers.length === 3 &&
             latest.viewers.every((viewer) =>
               viewer.frames >= 10 && viewer.colour !== null &&
