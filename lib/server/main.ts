@@ -139,10 +139,13 @@ export async function main(
   );
   try {
     await server.finished;
+    log.info("Signalling server stopped");
   } finally {
+    // Only now: a second Ctrl-C (a terminal's, and the one `deno task`
+    // may pass on) must not find the process without a listener while it
+    // still has something to say.
     for (const name of signals) Deno.removeSignalListener(name, stop);
     signal?.removeEventListener("abort", stop);
   }
-  log.info("Signalling server stopped");
   return 0;
 }
