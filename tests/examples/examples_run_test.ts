@@ -65,6 +65,8 @@ Deno.test("every example scene runs from the command line without warnings or er
     { example: "spin.toml", entry: CLI, defines: {} },
     { example: "spin.json", entry: CLI, defines: {} },
     { example: "window.toml", entry: CLI, defines: {} },
+    // Without URL= it publishes nothing (tests/e2e/janus_fanout_e2e_test.ts publishes with !whip).
+    { example: "publish.toml", entry: CLI, defines: {} },
   ];
   // Every scene in examples/ is run: a new one cannot be forgotten here.
   const scenes = [...Deno.readDirSync(join(ROOT, "examples"))]
