@@ -30,6 +30,7 @@ import {
   type WrtcPeerConnection,
 } from "../lib/webrtc/_wrtc.ts";
 import { setWrtcFieldTrials } from "../lib/webrtc/field_trials.ts";
+import { decodeTimeCode, TIME_CODE_FRAGMENT } from "../tests/e2e/_time_code.ts";
 
 /**
  * Every `RTCPeerConnection` made in this process, newest last: the benchmark
@@ -230,43 +231,6 @@ export interface StreamFigures {
   readBackMs: number;
 }
 
-const CODE_BITS = 24;
-const BLOCKS = 32;
-const CHECK_SALT = 0xa5;
-
-/** The sender's shader: a moving background and the frame code across the middle. */
-const FRAGMENT = `\${HEADER}
-in vec2 coord;
-out vec4 color;
-uniform float time;
-uniform float stamp;
-uniform vec2 size;
-void main() {
-    if (coord.y > 0.4 && coord.y < 0.6) {
-        float t = floor(stamp + 0.5);
-        int block = int(floor(coord.x * ${BLOCKS}.0));
-        float bit;
-        if (block < ${CODE_BITS}) {
-            bit = mod(floor(t / exp2(float(block))), 2.0);
-        } else {
-            float b0 = mod(t, 256.0);
-            float b1 = mod(floor(t / 256.0), 256.0);
-            float b2 = floor(t / 65536.0);
-            float check = mod(b0 + b1 + b2 + ${CHECK_SALT}.0, 256.0);
-            bit = mod(floor(check / exp2(float(block - ${CODE_BITS}))), 2.0);
-        }
-        color = vec4(vec3(bit), 1.0);
-        return;
-    }
-    // Cheap moving content (llvmpipe pays per pixel): sliding bars and a ball.
-    vec3 rgb = vec3(fract(coord.x * 3.0 + time * 0.25), fract(coord.y * 2.0 - time * 0.15), 0.5);
-    vec2 ball = vec2(0.5 + 0.35 * sin(time * 1.1), 0.5 + 0.3 * cos(time * 0.7));
-    vec2 d = (coord - ball) * vec2(size.x / size.y, 1.0);
-    rgb = mix(rgb, vec3(1.0, 0.9, 0.2), step(dot(d, d), 0.01));
-    color = vec4(rgb, 1.0);
-}
-`;
-
 function sceneText(options: EndpointOptions): string {
   return `[[nodes]]
 kind = "!webrtc"
@@ -282,7 +246,7 @@ ${options.signalling}
   kind = "!shader"
   stamp = "=(clock - EPOCH) * 1000"
   fragment = """
-${FRAGMENT}"""
+${TIME_CODE_FRAGMENT}"""
 `;
 }
 
@@ -359,39 +323,8 @@ class CodeReader {
       this.#rows,
       this.#pixels as Uint8Array<ArrayBuffer>,
     );
-    return decode(this.#pixels, width, this.#rows);
+    return decodeTimeCode(this.#pixels, width, this.#rows, 4);
   }
-}
-
-/** Decodes 32 blocks across `rows` rows of RGBA pixels. */
-function decode(
-  pixels: Uint8Array,
-  width: number,
-  rows: number,
-): number | null {
-  let code = 0;
-  let check = 0;
-  const blockWidth = width / BLOCKS;
-  for (let block = 0; block < BLOCKS; block++) {
-    // The middle half of each block, away from the edges VP8 smears.
-    const from = Math.round(block * blockWidth + blockWidth / 4);
-    const to = Math.round((block + 1) * blockWidth - blockWidth / 4);
-    let sum = 0;
-    let count = 0;
-    for (let row = 0; row < rows; row++) {
-      for (let x = from; x < to; x++) {
-        const i = (row * width + x) * 4;
-        sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
-        count += 3;
-      }
-    }
-    const bit = sum / count > 127.5 ? 1 : 0;
-    if (block < CODE_BITS) code += bit * 2 ** block;
-    else check += bit * 2 ** (block - CODE_BITS);
-  }
-  const expected =
-    ((code & 0xff) + ((code >> 8) & 0xff) + (code >> 16) + CHECK_SALT) & 0xff;
-  return check === expected ? code : null;
 }
 
 /** Prints `ready` and waits for the start time on stdin. */

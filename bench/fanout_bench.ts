@@ -5,9 +5,10 @@
  * making N direct calls (N `!webrtc` nodes, each watched over our server's
  * WHEP endpoint), for N = 1, 4, 8.
  *
- * The rig is a real `cli.ts run` process rendering a moving picture (turning
- * stripes, 640x360 by default) once and sending it through its `!webrtc`
- * node(s) (each a `!reference` to the picture). The viewers are wrtc peers
+ * The rig is a real `cli.ts run` process rendering a moving picture with a
+ * time code in it (tests/e2e/_time_code.ts; 640x360 by default) once and
+ * sending it through its `!webrtc` node(s) (each a `!reference` to the
+ * picture). The viewers are wrtc peers
  * in one process of their own (tests/e2e/_video_viewers.ts): Janus
  * subscribers on Janus's HTTP API, or WHEP clients. Everything runs in a
  * network namespace the benchmark builds (lo and an addressed veth: Janus's
@@ -15,8 +16,10 @@
  *
  * Per case, once every viewer receives frames, after `--settle` seconds:
  * over `--seconds`, the CPU time of the rig process (all threads, from
- * /proc/PID/stat), of Janus and simple-whip-server (or our server), and the
- * frames per second each viewer received.
+ * /proc/PID/stat), of Janus and simple-whip-server (or our server), the
+ * frames per second each viewer received, and the glass-to-glass latency of
+ * the frames the viewers decoded (rig's frame start → a viewer's sink; all
+ * on this machine's clock).
  *
  * Run: `deno run -A bench/fanout_bench.ts [--viewers=1,4,8] [--seconds=15]
  * [--settle=5] [--size=640x360] [--fps=30]` → `bench/results/fanout.json`.
@@ -37,7 +40,11 @@ import {
   createVethNamespace,
   type VethNamespace,
 } from "../tests/e2e/_veth_netns.ts";
-import { latestViewersReport } from "../tests/e2e/_video_viewers.ts";
+import {
+  latestViewersReport,
+  viewersReports,
+} from "../tests/e2e/_video_viewers.ts";
+import { TIME_CODE_FRAGMENT } from "../tests/e2e/_time_code.ts";
 import { startServer } from "../tests/server/_server_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -50,18 +57,8 @@ const SECONDS = Number(option("seconds", "15"));
 const SETTLE = Number(option("settle", "5"));
 const [WIDTH, HEIGHT] = option("size", "640x360").split("x").map(Number);
 const FPS = Number(option("fps", "30"));
-
-const STRIPES = `\${HEADER}
-in vec2 coord;
-out vec4 color;
-uniform vec2 size;
-uniform float time;
-void main() {
-    vec2 p = (coord - 0.5) * vec2(size.x / size.y, 1.0);
-    float a = time * 0.5;
-    float stripe = 0.5 + 0.5 * sin(dot(p, vec2(cos(a), sin(a))) * 40.0);
-    color = vec4(mix(vec3(0.45, 0.04, 0.02), vec3(1.0, 0.45, 0.05), stripe), 1.0);
-}`;
+/** The time code's epoch: the rig stamps its frames in ms since then. */
+const EPOCH_MS = Date.now();
 
 /**
  * The rig's scene: the picture rendered once (id `content`) and one
@@ -92,9 +89,9 @@ colorbits = 8
   kind = "!shader"
   id = "content"
   size = ${size}
+  stamp = "=(clock - EPOCH) * 1000"
   fragment = """
-${STRIPES}
-"""
+${TIME_CODE_FRAGMENT}"""
 ${calls}`;
 }
 
@@ -109,6 +106,8 @@ interface CaseFigures {
   serverCpuPercent: number;
   /** Frames per second received, per viewer. */
   viewerFps: number[];
+  /** Glass-to-glass latency over the window, all viewers' frames together (ms). */
+  latencyMs: { p50: number; p99: number; frames: number } | null;
 }
 
 /** Runs one case: starts the servers and the rig, then the viewers; measures. */
@@ -170,6 +169,7 @@ async function runCase(
       scene,
       fps: FPS,
       netns: net.name,
+      defines: { EPOCH: EPOCH_MS / 1000 },
     });
     stops.push(() => rig.stop());
     await ready();
@@ -177,6 +177,7 @@ async function runCase(
       "run",
       "-A",
       VIEWERS,
+      `--time-code-epoch=${EPOCH_MS}`,
       ...viewerArgs,
     ], { netns: net.name });
     stops.unshift(() => viewers.stop());
@@ -202,8 +203,10 @@ async function runCase(
     const rigBefore = cpuSeconds(rig.pid);
     const serverBefore = serverPids.map(cpuSeconds);
     const started = performance.now();
+    const startedAt = Date.now();
     await sleep(SECONDS * 1000);
     const elapsed = (performance.now() - started) / 1000;
+    const endedAt = Date.now();
     const rigCpu = cpuSeconds(rig.pid) - rigBefore;
     const serverCpu = serverPids.map(cpuSeconds)
       .reduce((sum, value, index) => sum + value - serverBefore[index], 0);
@@ -217,6 +220,7 @@ async function runCase(
       viewerFps: framesAfter.map((frames, index) =>
         round((frames - framesBefore[index]) / elapsed)
       ),
+      latencyMs: latencies(viewers.output, startedAt, endedAt),
     };
     console.log(`${mode} ×${count}: ${JSON.stringify(figures)}`);
     return figures;
@@ -227,6 +231,18 @@ async function runCase(
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
+
+/** The viewers' latencies reported between `from` and `to` (Date.now() ms). */
+function latencies(output: string, from: number, to: number) {
+  const all = viewersReports(output)
+    .filter((report) => report.at > from && report.at <= to)
+    .flatMap((report) => report.viewers.flatMap((v) => v.latencies ?? []))
+    .sort((a, b) => a - b);
+  if (all.length === 0) return null;
+  const at = (p: number) =>
+    all[Math.min(all.length - 1, Math.floor(p * all.length))];
+  return { p50: at(0.5), p99: at(0.99), frames: all.length };
+}
 
 const unavailable = await janusUnavailable();
 if (unavailable) {
@@ -249,7 +265,7 @@ const output = {
   cores: navigator.hardwareConcurrency,
   deno: Deno.version.deno,
   picture:
-    `${WIDTH}x${HEIGHT} at ${FPS} fps (turning stripes), VP8 at the node's default bitrate`,
+    `${WIDTH}x${HEIGHT} at ${FPS} fps (moving bars, a ball and a time code), VP8 at the node's default bitrate`,
   note:
     "CPU in % of one core over the window, from /proc/PID/stat (all threads); " +
     "'janus' = one !whip publish into Janus's VideoRoom through simple-whip-server, N subscribers on Janus's HTTP API; " +

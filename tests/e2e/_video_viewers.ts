@@ -7,6 +7,10 @@
  *   deno run -A tests/e2e/_video_viewers.ts --janus=http://127.0.0.1:8088/janus --room=1234 --count=4
  *   deno run -A tests/e2e/_video_viewers.ts --whep=URL [--whep=URL …] [--token=T]
  *
+ * With `--time-code-epoch=MS` each viewer also decodes the time code of
+ * `tests/e2e/_time_code.ts` from the frames it receives (stamps in ms since
+ * that epoch) and reports each new stamp's glass-to-glass latency.
+ *
  * `--janus` subscribes `--count` viewers to the (first) publisher of a Janus
  * VideoRoom through Janus's own HTTP API (a session and a plugin handle per
  * viewer, `join` as subscriber, Janus's offer answered without trickle,
@@ -26,9 +30,12 @@ import {
 } from "../../lib/webrtc/_wrtc.ts";
 import { yuvToRgb } from "../../lib/webrtc/yuv.ts";
 import { postOffer } from "../../lib/signalling/_whip_http.ts";
+import { decodeTimeCode } from "./_time_code.ts";
 
 /** One line of the report. */
 export interface ViewersReport {
+  /** `Date.now()` when the line was written. */
+  at: number;
   /** Per viewer, in order. */
   viewers: ViewerFigures[];
 }
@@ -43,14 +50,26 @@ export interface ViewerFigures {
   state: string;
   /** Set when setting up this viewer failed. */
   error?: string;
+  /**
+   * With `--time-code-epoch`: glass-to-glass latencies (ms) of the frames
+   * whose time code came since the last report line (each stamp counted
+   * once, when first seen).
+   */
+  latencies?: number[];
 }
 
 /** The last report line in the viewers' output, or null before the first. */
 export function latestViewersReport(output: string): ViewersReport | null {
   const lines = output.trim().split("\n").filter((line) =>
-    line.startsWith('{"viewers"')
+    line.startsWith('{"at"')
   );
   return lines.length === 0 ? null : JSON.parse(lines[lines.length - 1]);
+}
+
+/** Every report line in the viewers' output, oldest first. */
+export function viewersReports(output: string): ViewersReport[] {
+  return output.trim().split("\n").filter((line) => line.startsWith('{"at"'))
+    .map((line) => JSON.parse(line));
 }
 
 /** The RGB at the centre of an I420 frame. */
@@ -83,12 +102,27 @@ function gathered(pc: WrtcPeerConnection): Promise<void> {
   });
 }
 
+/** Rows of the Y plane read for the time code, around the middle. */
+const CODE_ROWS = 4;
+
+/** The time code in the middle rows of an I420 frame, or `null`. */
+function frameTimeCode(frame: WrtcSinkFrame): number | null {
+  const top = (frame.height >> 1) - (CODE_ROWS >> 1);
+  const rows = frame.data.subarray(
+    top * frame.width,
+    (top + CODE_ROWS) * frame.width,
+  );
+  return decodeTimeCode(rows, frame.width, CODE_ROWS, 1);
+}
+
 /** A receive-only peer that counts frames and samples their colour. */
 class Viewer {
   readonly figures: ViewerFigures = { frames: 0, colour: null, state: "new" };
   readonly pc: WrtcPeerConnection;
+  #lastCode: number | null = null;
 
-  constructor(wrtc: Wrtc) {
+  /** @param epochMs with a time code in the picture: its epoch (ms since 1970) */
+  constructor(wrtc: Wrtc, readonly epochMs: number | null) {
     this.pc = new wrtc.RTCPeerConnection({ iceServers: [] });
     this.pc.onconnectionstatechange = () => {
       this.figures.state = this.pc.connectionState;
@@ -100,8 +134,16 @@ class Viewer {
         if (this.figures.frames++ % 10 === 0) {
           this.figures.colour = centreColour(frame);
         }
+        if (this.epochMs !== null) this.#timeCode(frame);
       };
     };
+  }
+
+  #timeCode(frame: WrtcSinkFrame): void {
+    const code = frameTimeCode(frame);
+    if (code === null || code === this.#lastCode) return;
+    this.#lastCode = code;
+    (this.figures.latencies ??= []).push(Date.now() - (this.epochMs! + code));
   }
 
   /** Answers `offer` (no trickle: the answer carries the candidates). */
@@ -290,8 +332,11 @@ async function main(): Promise<void> {
       count: { type: "string", default: "1" },
       whep: { type: "string", multiple: true, default: [] },
       token: { type: "string" },
+      "time-code-epoch": { type: "string" },
     },
   });
+  const epoch = values["time-code-epoch"];
+  const epochMs = epoch === undefined ? null : Number(epoch);
   await loadWrtc();
   const wrtc = requireWrtc("the viewers");
   const viewers: Viewer[] = [];
@@ -299,7 +344,7 @@ async function main(): Promise<void> {
   const setups: Promise<void>[] = [];
   const count = values.janus ? Number(values.count) : values.whep.length;
   for (let index = 0; index < count; index++) {
-    const viewer = new Viewer(wrtc);
+    const viewer = new Viewer(wrtc, epochMs);
     viewers.push(viewer);
     const setup = values.janus
       ? subscribeThroughJanus(viewer, values.janus, Number(values.room))
@@ -313,9 +358,12 @@ async function main(): Promise<void> {
   }
   const report = setInterval(() => {
     const line: ViewersReport = {
+      at: Date.now(),
       viewers: viewers.map((viewer) => viewer.figures),
     };
     console.log(JSON.stringify(line));
+    // Latencies go out once each.
+    for (const viewer of viewers) viewer.figures.latencies = undefined;
   }, 1000);
   await Promise.all(setups);
   const stop = async () => {
