@@ -33,6 +33,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { ConnectionState, PeerSession } from "./signalling.ts";
 import type { WebSocketConfig } from "./websocket_config.ts";
+import { type CallTimer, CallTimers } from "./_websocket_timers.ts";
 import {
   decodeServerMessage,
   field,
@@ -41,9 +42,6 @@ import {
 
 /** How one connection to the server ended. */
 export type Ending = "stopped" | "lost" | "undecodable" | "restart";
-
-/** The protocol's timers. */
-export type CallTimer = "reply" | "peer-check";
 
 /** What the protocol needs from the server connection it runs on. */
 export interface CallLink {
@@ -63,6 +61,11 @@ export interface CallTiming {
   signallingTimeoutMs: number;
   /** A peer that said `stay` is gone once it is missing from the room and silent this long (ms). */
   peerSilenceMs: number;
+  /**
+   * How often (ms) a call that is up asks the session whether the peer
+   * closed its connection ({@linkcode PeerSession.peerActivity}).
+   */
+  peerWatchMs: number;
 }
 
 type Step =
@@ -103,11 +106,7 @@ export class CallProtocol {
   #peerLeft = false;
   /** A peer that said `stay` went missing from the room (`backAt`: when it reappeared). */
   #missing: { backAt: number | null } | null = null;
-  readonly #generations: Record<CallTimer, number> = {
-    reply: 0,
-    "peer-check": 0,
-  };
-  readonly #cancels: Partial<Record<CallTimer, () => void>> = {};
+  readonly #timers = new CallTimers();
 
   /**
    * @param config the node's configuration
@@ -147,6 +146,7 @@ export class CallProtocol {
     const call = this.#config.call;
     if (keepCall) {
       this.#step = "complete";
+      this.#watchPeer();
     } else {
       this.#step = call !== null ? "waiting-members" : "waiting-call";
       this.#peer = call;
@@ -161,8 +161,7 @@ export class CallProtocol {
 
   /** The connection has ended: its timers are cancelled. */
   end(): void {
-    this.#cancel("reply");
-    this.#cancel("peer-check");
+    this.#timers.cancelAll();
     this.#link = null;
   }
 
@@ -309,12 +308,12 @@ export class CallProtocol {
     timer: CallTimer,
     generation: number,
   ): Promise<Ending | null> {
-    if (generation !== this.#generations[timer]) return null;
-    this.#cancels[timer] = undefined;
+    if (!this.#timers.fired(timer, generation)) return null;
     if (timer === "peer-check") {
       await this.#checkMissingPeer();
       return this.#stopped() ? "stopped" : null;
     }
+    if (timer === "peer-watch") return this.#peerWatch();
     if (this.#waitingForPeer()) {
       this.#log.warn(
         `No reply from "${this.#peer}" in ${
@@ -324,6 +323,26 @@ export class CallProtocol {
       return "restart";
     }
     return null;
+  }
+
+  /**
+   * While a call is up: a peer that closed its connection (its DTLS said so,
+   * as a browser page or the original does, without a word to the server)
+   * ends the call now, not when libwebrtc gives it up 8–15 s later.
+   */
+  #peerWatch(): Ending | null {
+    if (this.#step !== "complete") return null;
+    if (this.#session.peerActivity?.()?.closedByPeer) {
+      this.#log.info(`"${this.#peer}" closed its connection; signalling again`);
+      return "restart";
+    }
+    this.#watchPeer();
+    return null;
+  }
+
+  #watchPeer(): void {
+    if (this.#session.peerActivity === undefined) return;
+    this.#arm("peer-watch", this.#timing.peerWatchMs);
   }
 
   /** Whether a call or answer has been sent and the peer's reply is due. */
@@ -341,15 +360,7 @@ export class CallProtocol {
   }
 
   #arm(timer: CallTimer, ms: number): void {
-    this.#cancel(timer);
-    const generation = this.#generations[timer];
-    this.#cancels[timer] = this.#link?.later(ms, timer, generation);
-  }
-
-  #cancel(timer: CallTimer): void {
-    this.#cancels[timer]?.();
-    this.#cancels[timer] = undefined;
-    this.#generations[timer]++;
+    this.#timers.arm(timer, ms, this.#link?.later.bind(this.#link));
   }
 
   /**
@@ -379,13 +390,14 @@ export class CallProtocol {
   }
 
   #complete(): void {
-    this.#cancel("reply");
+    this.#timers.cancel("reply");
     this.#step = "complete";
     this.#completedAt = performance.now();
     this.#peerPresent = this.#peer !== null && this.#members.has(this.#peer);
     this.#peerLeft = false;
     this.#missing = null;
     this.#log.info(`Signalling with "${this.#peer}" complete`);
+    this.#watchPeer();
     // We stay joined during the call: our leaving the room means we are gone.
     if (this.#peer !== null) this.#send({ type: "stay", to: this.#peer });
   }
@@ -410,8 +422,7 @@ export class CallProtocol {
 
   /** Back to the first step, on the same server connection. */
   #restartOnSocket(): void {
-    this.#cancel("reply");
-    this.#cancel("peer-check");
+    this.#timers.cancelAll();
     const call = this.#config.call;
     this.#peer = call;
     this.#peerStays = false;
@@ -459,7 +470,7 @@ export class CallProtocol {
         `"${this.#peer}" is back in the room, its video going on`,
       );
       this.#missing = null;
-      this.#cancel("peer-check");
+      this.#timers.cancel("peer-check");
       return;
     }
     const silentMs = now() - Math.max(last ?? 0, this.#completedAt);

@@ -52,11 +52,8 @@ import {
   type ReconnectSchedule,
   ServerConnection,
 } from "./_websocket_connection.ts";
-import {
-  CallProtocol,
-  type CallTimer,
-  type Ending,
-} from "./_websocket_call.ts";
+import { CallProtocol, type Ending } from "./_websocket_call.ts";
+import type { CallTimer } from "./_websocket_timers.ts";
 import { MessageError } from "./_websocket_messages.ts";
 import { warmUpWebSocketClient } from "./_websocket_warmup.ts";
 
@@ -95,6 +92,11 @@ export interface WebSocketTiming {
    * has come from it for this long (default 1000 ms).
    */
   peerSilenceMs?: number;
+  /**
+   * How often a call that is up looks whether the peer closed its
+   * connection (default 200 ms; the session itself looks every 100 ms).
+   */
+  peerWatchMs?: number;
 }
 
 type Event =
@@ -144,6 +146,7 @@ class WebSocketSignalling implements Signalling {
       {
         signallingTimeoutMs: timing.signallingTimeoutMs ?? 30_000,
         peerSilenceMs: timing.peerSilenceMs ?? 1000,
+        peerWatchMs: timing.peerWatchMs ?? 200,
       },
       () => this.#stopped,
     );

@@ -23,6 +23,7 @@ import {
 } from "../peer/python_peer.ts";
 import { selfSignedCertificate } from "../server/_certificate.ts";
 import { startServer } from "../server/_server_process.ts";
+import { RecordingLogger } from "./_websocket_doubles.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "warn");
 
@@ -253,6 +254,58 @@ Deno.test({
       // The caller left the room; our answerer kept the call.
       assert(server.output().includes('"py" left room "interop"'));
       assert(ours.session.connectionState === "connected");
+    } finally {
+      await signalling.close();
+      ours.stop();
+      await py?.stop();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "when a Python caller (which never says stay) exits, our !websocket answerer ends the call as the peer's DTLS closes, not when libwebrtc gives the connection up",
+  ignore: missing !== undefined,
+  async fn() {
+    const server = await startServer(["--debug"]);
+    const ours = whiteSession();
+    const log = new RecordingLogger();
+    const signalling = startWebSocket(
+      {
+        url: server.url,
+        room: "interop",
+        id: "deno",
+        call: null,
+        verify: true,
+      },
+      ours.session,
+      log,
+      { retryDelayMs: 500 },
+    );
+    let py: PythonPeer | undefined;
+    try {
+      await waitFor(
+        "our answerer to join",
+        () => server.output().includes('"deno" joined room "interop"'),
+      );
+      py = startPythonPeer([
+        ...["--websocket", server.url, "--room", "interop", "--id", "py"],
+        ...["--call", "deno", "--colour", "0,0,255"],
+      ]);
+      await expectExchange(ours.session, py);
+      const exit = await py.stop();
+      assert(exit.code === 0, `the Python peer exited with ${exit.code}`);
+      await waitFor(
+        "our answerer to end the call",
+        () => ours.session.connectionState !== "connected",
+      );
+      // Ended for the reason under test: libwebrtc would have said
+      // "disconnected" or "failed" only seconds later.
+      assert(
+        log.has('"py" closed its connection; signalling again'),
+        log.records.join("\n"),
+      );
     } finally {
       await signalling.close();
       ours.stop();
