@@ -327,7 +327,7 @@ export class CallProtocol {
 
   /**
    * While a call is up: a peer that closed its connection (its DTLS said so,
-   * as a browser page or the original does, without a word to the server)
+   * as the original's endpoints do, without a word to the server)
    * ends the call now, not when libwebrtc gives it up 8–15 s later.
    */
   #peerWatch(): Ending | null {
