@@ -106,6 +106,9 @@ export class PeerActivityWatch {
       if (this.#dtls?.state === "closed") {
         this.#closedByPeer = true;
         this.#log.info("the peer closed the connection");
+        // That is final: nothing more to learn from this connection.
+        this.stop();
+        return;
       }
     }
     const frames = this.#framesReceived();
