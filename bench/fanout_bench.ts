@@ -35,20 +35,19 @@ import {
   janusUnavailable,
   JanusWhip,
 } from "../tests/e2e/_janus.ts";
-import { LoggedProcess } from "../tests/e2e/_logged_process.ts";
 import {
   createVethNamespace,
   type VethNamespace,
 } from "../tests/e2e/_veth_netns.ts";
 import {
   latestViewersReport,
+  startVideoViewers,
   viewersReports,
 } from "../tests/e2e/_video_viewers.ts";
 import { TIME_CODE_FRAGMENT } from "../tests/e2e/_time_code.ts";
 import { startServer } from "../tests/server/_server_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const VIEWERS = join(ROOT, "tests/e2e/_video_viewers.ts");
 const option = (name: string, fallback: string) =>
   Deno.args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ??
     fallback;
@@ -173,13 +172,10 @@ async function runCase(
     });
     stops.push(() => rig.stop());
     await ready();
-    const viewers = new LoggedProcess(Deno.execPath(), [
-      "run",
-      "-A",
-      VIEWERS,
+    const viewers = startVideoViewers(net.name, [
       `--time-code-epoch=${EPOCH_MS}`,
       ...viewerArgs,
-    ], { netns: net.name });
+    ]);
     stops.unshift(() => viewers.stop());
     const deadline = Date.now() + 60_000;
     while (true) {

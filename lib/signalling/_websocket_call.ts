@@ -360,7 +360,7 @@ export class CallProtocol {
   }
 
   #arm(timer: CallTimer, ms: number): void {
-    this.#timers.arm(timer, ms, this.#link?.later.bind(this.#link));
+    this.#timers.arm(timer, ms, this.#link);
   }
 
   /**

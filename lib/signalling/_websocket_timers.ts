@@ -12,12 +12,11 @@ export type CallTimer = "reply" | "peer-check" | "peer-watch";
 
 const TIMERS: readonly CallTimer[] = ["reply", "peer-check", "peer-watch"];
 
-/** Queues `timer` (of `generation`) after `ms`; returns a function that cancels it. */
-export type Later = (
-  ms: number,
-  timer: CallTimer,
-  generation: number,
-) => () => void;
+/** Where timers are queued (the call protocol's server link). */
+export interface TimerLink {
+  /** Queues `timer` (of `generation`) after `ms`; returns a function that cancels it. */
+  later(ms: number, timer: CallTimer, generation: number): () => void;
+}
 
 /** One pending timer of each kind, at most. */
 export class CallTimers {
@@ -28,10 +27,10 @@ export class CallTimers {
   };
   readonly #cancels: Partial<Record<CallTimer, () => void>> = {};
 
-  /** Sets `timer` to fire after `ms` (replacing a pending one) through `later`, when there is a link. */
-  arm(timer: CallTimer, ms: number, later: Later | undefined): void {
+  /** Sets `timer` to fire after `ms` (replacing a pending one) through `link`, when there is one. */
+  arm(timer: CallTimer, ms: number, link: TimerLink | null): void {
     this.cancel(timer);
-    this.#cancels[timer] = later?.(ms, timer, this.#generations[timer]);
+    this.#cancels[timer] = link?.later(ms, timer, this.#generations[timer]);
   }
 
   /** Cancels `timer`; one already queued becomes stale. */

@@ -21,6 +21,7 @@
 
 import { join } from "node:path";
 import { readImageFileSync } from "../../lib/media/image_file.ts";
+import { LoggedProcess } from "./_logged_process.ts";
 
 /** The repository root. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -298,11 +299,7 @@ const OUTPUT_LIMIT = 200_000;
 
 /** One running `deno run -A cli.ts run SCENE …` process and its output. */
 export class Endpoint {
-  readonly #child: Deno.ChildProcess;
-  readonly #pumps: Promise<void>;
-  #output = "";
-  #status: Deno.CommandStatus | null = null;
-  readonly #exited: Promise<Deno.CommandStatus>;
+  readonly #process: LoggedProcess;
 
   private constructor(
     readonly name: string,
@@ -317,27 +314,10 @@ export class Endpoint {
       Deno.execPath(),
       ...args,
     ];
-    this.#child = new Deno.Command(command[0], {
-      args: command.slice(1),
+    this.#process = new LoggedProcess(command[0], command.slice(1), {
       cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
       env: { NO_COLOR: "1" },
-    }).spawn();
-    const decoder = () => new TextDecoderStream();
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const text of stream.pipeThrough(decoder())) {
-        this.#output = (this.#output + text).slice(-OUTPUT_LIMIT);
-      }
-    };
-    this.#pumps = Promise.all([
-      pump(this.#child.stdout),
-      pump(this.#child.stderr),
-    ]).then(() => {});
-    this.#exited = this.#child.status.then((status) => {
-      this.#status = status;
-      return status;
+      outputLimit: OUTPUT_LIMIT,
     });
   }
 
@@ -363,60 +343,40 @@ export class Endpoint {
 
   /** The process id (Deno's own: `ip netns exec` and `wrap` commands exec). */
   get pid(): number {
-    return this.#child.pid;
+    return this.#process.pid;
   }
 
   /** Everything printed so far (stdout and stderr, interleaved as read). */
   get output(): string {
-    return this.#output;
+    return this.#process.output;
   }
 
   /** The exit status once the process has ended, else `null`. */
   get status(): Deno.CommandStatus | null {
-    return this.#status;
+    return this.#process.status;
   }
 
   /** Resolves with the exit status once the process has ended and all its output is read. */
   get exited(): Promise<Deno.CommandStatus> {
-    return this.#pumps.then(() => this.#exited);
+    return this.#process.exited;
   }
 
   /** Ends the process with SIGKILL (a crash) and waits for it. */
-  async kill(): Promise<Deno.CommandStatus> {
-    this.#signal("SIGKILL");
-    const status = await this.#exited;
-    await this.#pumps;
-    return status;
+  kill(): Promise<Deno.CommandStatus> {
+    return this.#process.stop("SIGKILL");
   }
 
   /** SIGTERM (a clean stop), SIGKILL after `graceMs`; waits for the exit and all output. */
-  async stop(graceMs = 5000): Promise<Deno.CommandStatus> {
-    this.#signal("SIGTERM");
-    const timer = setTimeout(() => this.#signal("SIGKILL"), graceMs);
-    try {
-      const status = await this.#exited;
-      await this.#pumps;
-      return status;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #signal(signal: Deno.Signal): void {
-    if (this.#status !== null) return;
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // already gone
-    }
+  stop(graceMs = 5000): Promise<Deno.CommandStatus> {
+    return this.#process.stop("SIGTERM", graceMs);
   }
 
   /** The last lines of output, for failure messages. */
   describe(lines = 40): string {
-    const tail = this.#output.trimEnd().split("\n").slice(-lines);
-    const status = this.#status === null
+    const tail = this.output.trimEnd().split("\n").slice(-lines);
+    const status = this.status === null
       ? "running"
-      : `exited with ${this.#status.code}`;
+      : `exited with ${this.status.code}`;
     return `--- ${this.name} (${status}):\n  ${tail.join("\n  ")}`;
   }
 }

@@ -13,6 +13,8 @@ export interface LoggedProcessOptions {
   cwd?: string;
   /** A named network namespace to run it in (`ip netns exec NAME …`). */
   netns?: string;
+  /** How much of the output to keep, in characters (default 100,000). */
+  outputLimit?: number;
 }
 
 /** Whether `command` can be run (it is installed); runs it with `args` to find out. */
@@ -29,8 +31,6 @@ export async function isInstalled(
     throw error;
   }
 }
-
-const OUTPUT_LIMIT = 100_000;
 
 /** One running program and the last of its output. */
 export class LoggedProcess {
@@ -56,9 +56,10 @@ export class LoggedProcess {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    const limit = options.outputLimit ?? 100_000;
     const pump = async (stream: ReadableStream<Uint8Array>) => {
       for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        this.#output = (this.#output + text).slice(-OUTPUT_LIMIT);
+        this.#output = (this.#output + text).slice(-limit);
       }
     };
     this.#pumps = Promise.all([
@@ -73,7 +74,7 @@ export class LoggedProcess {
     return this.#child.pid;
   }
 
-  /** Everything printed so far (the last 100,000 characters). */
+  /** Everything printed so far (the last `outputLimit` characters). */
   get output(): string {
     return this.#output;
   }
@@ -81,6 +82,11 @@ export class LoggedProcess {
   /** The exit status once it has ended, else `null`. */
   get status(): Deno.CommandStatus | null {
     return this.#status;
+  }
+
+  /** Resolves with the exit status once the process has ended and all its output is read. */
+  get exited(): Promise<Deno.CommandStatus> {
+    return this.#pumps.then(() => this.#child.status);
   }
 
   /** Resolves once `pattern` appears in the output; rejects if the process ends first or after `timeoutMs`. */

@@ -31,6 +31,7 @@ import {
 import { yuvToRgb } from "../../lib/webrtc/yuv.ts";
 import { postOffer } from "../../lib/signalling/_whip_http.ts";
 import { decodeTimeCode } from "./_time_code.ts";
+import { LoggedProcess } from "./_logged_process.ts";
 
 /** One line of the report. */
 export interface ViewersReport {
@@ -64,6 +65,19 @@ export function latestViewersReport(output: string): ViewersReport | null {
     line.startsWith('{"at"')
   );
   return lines.length === 0 ? null : JSON.parse(lines[lines.length - 1]);
+}
+
+/** Starts this script with `args` in the network namespace `netns`. */
+export function startVideoViewers(
+  netns: string,
+  args: string[],
+): LoggedProcess {
+  return new LoggedProcess(Deno.execPath(), [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    ...args,
+  ], { netns });
 }
 
 /** Every report line in the viewers' output, oldest first. */

@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { JANUS_ROOM, janusUnavailable, JanusWhip } from "./_janus.ts";
-import { LoggedProcess } from "./_logged_process.ts";
+import type { LoggedProcess } from "./_logged_process.ts";
 import { createVethNamespace } from "./_veth_netns.ts";
-import { latestViewersReport } from "./_video_viewers.ts";
+import { latestViewersReport, startVideoViewers } from "./_video_viewers.ts";
 import {
   callScene,
   Endpoint,
@@ -24,7 +24,6 @@ import {
 } from "./_endpoint.ts";
 
 const GREEN: Rgb = [0, 255, 0];
-const VIEWERS = new URL("./_video_viewers.ts", import.meta.url).pathname;
 
 const skip = await janusUnavailable();
 if (skip) console.warn(`Skipping the Janus fan-out test: ${skip}`);
@@ -70,14 +69,11 @@ Deno.test({
         .catch((error) => {
           throw new Error(`${error.message}\n${context()}`);
         });
-      viewers = new LoggedProcess(Deno.execPath(), [
-        "run",
-        "-A",
-        VIEWERS,
+      viewers = startVideoViewers(net.name, [
         `--janus=${media.janusUrl}`,
         `--room=${JANUS_ROOM}`,
         "--count=3",
-      ], { netns: net.name });
+      ]);
       const watching = viewers;
       const report = await waitUntil(
         "three Janus subscribers to receive the rig's green picture",

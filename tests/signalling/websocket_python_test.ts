@@ -10,7 +10,7 @@
  */
 
 import { ok as assert } from "node:assert/strict";
-import { setLogLevel } from "../../lib/log/logger.ts";
+import { type Logger, setLogLevel } from "../../lib/log/logger.ts";
 import { startWebSocket } from "../../lib/signalling/websocket.ts";
 import { loadWrtc, WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import {
@@ -22,7 +22,7 @@ import {
   stateIs,
 } from "../peer/python_peer.ts";
 import { selfSignedCertificate } from "../server/_certificate.ts";
-import { startServer } from "../server/_server_process.ts";
+import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import { RecordingLogger } from "./_websocket_doubles.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "warn");
@@ -207,98 +207,81 @@ Deno.test({
   },
 });
 
+/**
+ * Our `!websocket` answerer (a white `WrtcPeerSession`, id "deno") in room
+ * "interop" of our server, and a Python caller ("py", blue) started once
+ * the answerer has joined; runs `body`, then stops everything.
+ */
+async function withPythonCaller(
+  log: Logger | undefined,
+  body: (
+    call: { server: ServerProcess; ours: WrtcPeerSession; py: PythonPeer },
+  ) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(["--debug"]);
+  const ours = whiteSession();
+  const signalling = startWebSocket(
+    {
+      url: server.url,
+      room: "interop",
+      id: "deno",
+      call: null,
+      verify: true,
+    },
+    ours.session,
+    log,
+    { retryDelayMs: 500 },
+  );
+  let py: PythonPeer | undefined;
+  try {
+    await waitFor(
+      "our answerer to join",
+      () => server.output().includes('"deno" joined room "interop"'),
+    );
+    py = startPythonPeer([
+      ...["--websocket", server.url, "--room", "interop", "--id", "py"],
+      ...["--call", "deno", "--colour", "0,0,255"],
+    ]);
+    await body({ server, ours: ours.session, py });
+  } finally {
+    await signalling.close();
+    ours.stop();
+    await py?.stop();
+    await server.stop();
+  }
+}
+
 Deno.test({
   name:
     "a Python caller that leaves the room after signalling reaches our !websocket answerer through our server",
   ignore: missing !== undefined,
-  async fn() {
-    const server = await startServer(["--debug"]);
-    const ours = whiteSession();
-    const signalling = startWebSocket(
-      {
-        url: server.url,
-        room: "interop",
-        id: "deno",
-        call: null,
-        verify: true,
-      },
-      ours.session,
-      undefined,
-      { retryDelayMs: 500 },
-    );
-    let py: PythonPeer | undefined;
-    try {
-      await waitFor(
-        "our answerer to join",
-        () => server.output().includes('"deno" joined room "interop"'),
-      );
-      py = startPythonPeer([
-        ...[
-          "--websocket",
-          server.url,
-          "--room",
-          "interop",
-          "--id",
-          "py",
-          "--call",
-          "deno",
-        ],
-        ...["--colour", "0,0,255"],
-      ]);
+  fn: () =>
+    withPythonCaller(undefined, async ({ server, ours, py }) => {
       await py.waitFor(
         (e) => e.event === "signalling" && e.step === "left-room",
         WAIT_MS,
         "the caller to leave",
       );
-      await expectExchange(ours.session, py);
+      await expectExchange(ours, py);
       // The caller left the room; our answerer kept the call.
       assert(server.output().includes('"py" left room "interop"'));
-      assert(ours.session.connectionState === "connected");
-    } finally {
-      await signalling.close();
-      ours.stop();
-      await py?.stop();
-      await server.stop();
-    }
-  },
+      assert(ours.connectionState === "connected");
+    }),
 });
 
 Deno.test({
   name:
     "when a Python caller (which never says stay) exits, our !websocket answerer ends the call as the peer's DTLS closes, not when libwebrtc gives the connection up",
   ignore: missing !== undefined,
-  async fn() {
-    const server = await startServer(["--debug"]);
-    const ours = whiteSession();
+  fn: () => {
     const log = new RecordingLogger();
-    const signalling = startWebSocket(
-      {
-        url: server.url,
-        room: "interop",
-        id: "deno",
-        call: null,
-        verify: true,
-      },
-      ours.session,
-      log,
-      { retryDelayMs: 500 },
-    );
-    let py: PythonPeer | undefined;
-    try {
-      await waitFor(
-        "our answerer to join",
-        () => server.output().includes('"deno" joined room "interop"'),
-      );
-      py = startPythonPeer([
-        ...["--websocket", server.url, "--room", "interop", "--id", "py"],
-        ...["--call", "deno", "--colour", "0,0,255"],
-      ]);
-      await expectExchange(ours.session, py);
+    return withPythonCaller(log, async ({ ours, py }) => {
+      await expectExchange(ours, py);
       const exit = await py.stop();
       assert(exit.code === 0, `the Python peer exited with ${exit.code}`);
       await waitFor(
         "our answerer to end the call",
-        () => ours.session.connectionState !== "connected",
+        () => ours.connectionState !== "connected",
       );
       // Ended for the reason under test: libwebrtc would have said
       // "disconnected" or "failed" only seconds later.
@@ -306,11 +289,6 @@ Deno.test({
         log.has('"py" closed its connection; signalling again'),
         log.records.join("\n"),
       );
-    } finally {
-      await signalling.close();
-      ours.stop();
-      await py?.stop();
-      await server.stop();
-    }
+    });
   },
 });
