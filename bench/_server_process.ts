@@ -72,10 +72,18 @@ export async function startServerProcess(
   };
 }
 
-/** CPU seconds (user + system) process `pid` has used, from /proc. */
-export function cpuSeconds(pid: number | "self"): number {
+/** CPU seconds process `pid` has used in user space and in the kernel, from /proc. */
+export function cpuTimes(
+  pid: number | "self",
+): { user: number; system: number } {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime, in clock ticks of 1/100 s
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+/** CPU seconds (user + system) process `pid` has used, from /proc. */
+export function cpuSeconds(pid: number | "self"): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }

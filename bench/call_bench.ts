@@ -72,6 +72,12 @@ const BITRATE = Number(
 ) || undefined;
 const FIELD_TRIALS = Deno.args.find((arg) => arg.startsWith("--field-trials="))
   ?.slice(15);
+/**
+ * `CALL_BENCH_DENO_FLAGS`: Deno flags added to each endpoint's `deno run`
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile its JS thread).
+ */
+const ENDPOINT_DENO_FLAGS = Deno.env.get("CALL_BENCH_DENO_FLAGS")?.split(" ")
+  .filter(Boolean) ?? [];
 /** `--aiortc`: also measure aiortc's own 720p call (see `_aiortc_reference.ts`). */
 const AIORTC = args.has("--aiortc");
 /** `--busy`: a third process keeps one core busy throughout. */
@@ -146,7 +152,13 @@ async function runPair(
       (endpoint.warmupSeconds + endpoint.measureSeconds +
           endpoint.lingerSeconds) * 1000;
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ENDPOINT, JSON.stringify(options)],
+      args: [
+        "run",
+        "-A",
+        ...ENDPOINT_DENO_FLAGS,
+        ENDPOINT,
+        JSON.stringify(options),
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
