@@ -97,3 +97,64 @@ export async function joinClient(
 export async function closeClients(clients: BenchClient[]): Promise<void> {
   await Promise.all(clients.map((client) => client.close()));
 }
+
+/** 3 KB of SDP-like text, with the `\r\n` line ends a real offer has. */
+export const BENCH_SDP = "v=0\r\n" +
+  "a=candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host generation 0\r\n"
+    .repeat(42);
+
+/** Client pairs bouncing messages through a server (see {@linkcode startBouncingPairs}). */
+export interface BouncingPairs {
+  /** The clients, two per pair. */
+  readonly clients: BenchClient[];
+  /** Messages the clients have received so far. */
+  relayed(): number;
+  /** Stops sending, lets the messages in flight land, and closes the clients. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `pairs` pairs of `kind` clients, each pair in a room of its own: `a`
+ * sends `window` calls carrying {@linkcode BENCH_SDP} to `b`, which answers
+ * each with the same SDP, and `a` sends a new call for every answer, so
+ * each pair always has `window` messages in flight.
+ */
+export async function startBouncingPairs(
+  url: string,
+  pairs: number,
+  window: number,
+  kind: ClientKind,
+): Promise<BouncingPairs> {
+  const clients: BenchClient[] = [];
+  let relayed = 0;
+  let stopped = false;
+  const starts: Array<() => void> = [];
+  for (let p = 0; p < pairs; p++) {
+    const a = await joinClient(url, "a", `pair ${p}`, kind);
+    const b = await joinClient(url, "b", `pair ${p}`, kind);
+    clients.push(a, b);
+    const toB = JSON.stringify({ type: "call", to: "b", offer: BENCH_SDP });
+    const toA = JSON.stringify({ type: "answer", to: "a", answer: BENCH_SDP });
+    b.onMessage(() => {
+      relayed++;
+      b.send(toA); // echo back
+    });
+    a.onMessage(() => {
+      relayed++;
+      if (!stopped) a.send(toB);
+    });
+    starts.push(() => {
+      for (let i = 0; i < window; i++) a.send(toB);
+    });
+  }
+  for (const start of starts) start();
+  return {
+    clients,
+    relayed: () => relayed,
+    stop: async () => {
+      stopped = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await closeClients(clients);
+    },
+  };
+}

@@ -32,11 +32,13 @@
  */
 
 import {
+  BENCH_SDP,
   type BenchClient,
   type ClientKind,
   closeClients,
   connectClient,
   joinClient,
+  startBouncingPairs,
 } from "./_ws_clients.ts";
 import {
   cpuSeconds,
@@ -54,9 +56,7 @@ import type {
 
 setLogLevel("warn");
 
-const SDP = "v=0\r\n" +
-  "a=candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host generation 0\r\n"
-    .repeat(42);
+const SDP = BENCH_SDP;
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -75,45 +75,20 @@ async function relayThroughput(
   seconds: number,
   kind: ClientKind,
 ) {
-  const clients: BenchClient[] = [];
-  let relayed = 0;
-  let counting = false;
-  let stopped = false;
-  const starts: Array<() => void> = [];
-  for (let p = 0; p < pairs; p++) {
-    const a = await joinClient(url, "a", `pair ${p}`, kind);
-    const b = await joinClient(url, "b", `pair ${p}`, kind);
-    clients.push(a, b);
-    const toB = JSON.stringify({ type: "call", to: "b", offer: SDP });
-    const toA = JSON.stringify({ type: "answer", to: "a", answer: SDP });
-    b.onMessage(() => {
-      if (counting) relayed++;
-      b.send(toA); // echo back
-    });
-    a.onMessage(() => {
-      if (counting) relayed++;
-      if (!stopped) a.send(toB);
-    });
-    starts.push(() => {
-      for (let i = 0; i < window; i++) a.send(toB);
-    });
-  }
-  for (const start of starts) start();
+  const bouncing = await startBouncingPairs(url, pairs, window, kind);
   await new Promise((resolve) => setTimeout(resolve, 500)); // warm up
-  counting = true;
+  const relayedBefore = bouncing.relayed();
   const begin = performance.now();
   const serverCpu = cpuTimes(serverPid), clientCpu = cpuSeconds("self");
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  counting = false;
+  const relayed = bouncing.relayed() - relayedBefore;
   const elapsed = (performance.now() - begin) / 1000;
   const serverCpuAfter = cpuTimes(serverPid);
   const serverUser = serverCpuAfter.user - serverCpu.user;
   const serverSystem = serverCpuAfter.system - serverCpu.system;
   const serverCpuUsed = serverUser + serverSystem;
   const clientCpuUsed = cpuSeconds("self") - clientCpu;
-  stopped = true;
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  await closeClients(clients);
+  await bouncing.stop();
   return {
     client: kind === "ws" ? "npm:ws" : "Deno WebSocket",
     pairs,

@@ -18,16 +18,12 @@
  * @module
  */
 
-import { closeClients, joinClient } from "./_ws_clients.ts";
+import { startBouncingPairs } from "./_ws_clients.ts";
 import {
   cpuSeconds,
   type ServerProcess,
   startServerProcess,
 } from "./_server_process.ts";
-
-const SDP = "v=0\r\n" +
-  "a=candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host generation 0\r\n"
-    .repeat(42);
 
 /** Server CPU µs per relayed message over one round of `pairs` × `window`. */
 async function round(
@@ -35,34 +31,14 @@ async function round(
   pairs: number,
   window: number,
 ): Promise<number> {
-  const clients = [];
-  let relayed = 0;
-  let stopped = false;
-  for (let p = 0; p < pairs; p++) {
-    const room = `pair ${p} ${crypto.randomUUID()}`;
-    const a = await joinClient(server.url, "a", room, "ws");
-    const b = await joinClient(server.url, "b", room, "ws");
-    clients.push(a, b);
-    const toB = JSON.stringify({ type: "call", to: "b", offer: SDP });
-    const toA = JSON.stringify({ type: "answer", to: "a", answer: SDP });
-    b.onMessage(() => {
-      relayed++;
-      b.send(toA);
-    });
-    a.onMessage(() => {
-      relayed++;
-      if (!stopped) a.send(toB);
-    });
-    for (let i = 0; i < window; i++) a.send(toB);
-  }
+  const bouncing = await startBouncingPairs(server.url, pairs, window, "ws");
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const relayedBefore = relayed, cpuBefore = cpuSeconds(server.pid);
+  const relayedBefore = bouncing.relayed();
+  const cpuBefore = cpuSeconds(server.pid);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const perMessage = (cpuSeconds(server.pid) - cpuBefore) * 1e6 /
-    (relayed - relayedBefore);
-  stopped = true;
-  await new Promise((resolve) => setTimeout(resolve, 150));
-  await closeClients(clients);
+    (bouncing.relayed() - relayedBefore);
+  await bouncing.stop();
   return perMessage;
 }
 
