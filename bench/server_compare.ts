@@ -13,7 +13,10 @@
  * the paired differences (second − first), which is the figure to trust.
  *
  * Run: `deno run -A bench/server_compare.ts FIRST.ts SECOND.ts [ROUNDS]`
- * (default 8 rounds). Nothing is written.
+ * (default 8 rounds; the same script twice to compare Deno flags alone).
+ * `--first-flags="…"` and `--second-flags="…"` replace the Deno flags of
+ * one server (default: `deno task serve`'s,
+ * `--v8-flags=--max-semi-space-size=4`). Nothing is written.
  *
  * @module
  */
@@ -46,7 +49,14 @@ const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fixed = (values: number[]) => values.map((v) => v.toFixed(1)).join(" ");
 
-const [firstScript, secondScript, roundsArg] = Deno.args;
+const flagsOption = (name: string) => {
+  const value = Deno.args.find((arg) => arg.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
+  return value === undefined ? undefined : value.split(" ").filter(Boolean);
+};
+const [firstScript, secondScript, roundsArg] = Deno.args.filter((arg) =>
+  !arg.startsWith("--")
+);
 if (!firstScript || !secondScript) {
   console.error(
     "usage: deno run -A bench/server_compare.ts FIRST.ts SECOND.ts [ROUNDS]",
@@ -56,10 +66,12 @@ if (!firstScript || !secondScript) {
 const rounds = Number(roundsArg ?? 8);
 const first = await startServerProcess({
   script: firstScript,
+  denoFlags: flagsOption("first-flags"),
   stderr: "null",
 });
 const second = await startServerProcess({
   script: secondScript,
+  denoFlags: flagsOption("second-flags"),
   stderr: "null",
 });
 try {
