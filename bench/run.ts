@@ -34,13 +34,15 @@ const BENCHES: readonly Bench[] = [
   // Kill/restart, clean-exit and edit cycles of a broadcast call (two processes).
   { name: "reconnect", result: "reconnect", limitSeconds: 240 },
   { name: "webrtc_convert", result: "webrtc_convert", limitSeconds: 30 },
-  { name: "server", result: "server", limitSeconds: 60 },
+  { name: "server", result: "server", limitSeconds: 150 },
   // !websocket recovering from restarts and exits, with real endpoints.
   {
     name: "reconnect_websocket",
     result: "reconnect_websocket",
     limitSeconds: 300,
   },
+  // A rig answering a caller that does not steer (Python aiortc): how long its frames wait.
+  { name: "answer_steering", result: "answer_steering", limitSeconds: 240 },
   // One rig reaching 1, 4, 8 viewers: through Janus (one !whip publish) or by direct calls.
   { name: "fanout", result: "fanout", limitSeconds: 300 },
   // The server figures were just measured: the call benchmark only includes them.

@@ -3,12 +3,14 @@
  *
  * A received frame is shown when the next frame samples it, so it waits
  * from its arrival until then: anywhere up to a whole frame period, with two
- * endpoints at the same rate holding whatever phase they started with. The
- * calling side of a call moves its frame schedule earlier until the peer's
- * frames arrive just before they are sampled. (Only one side steers: if
- * both did, each would move after the other and neither would settle. The
- * two waits add up to a constant for a given path, so one side steering to
- * a short wait leaves the other with the shortest possible too.)
+ * endpoints at the same rate holding whatever phase they started with. One
+ * side of a call moves its frame schedule earlier until the peer's frames
+ * arrive just before they are sampled: the caller, or an answerer whose
+ * caller does not steer (a browser, the original Python plugin: see
+ * `steering_mark.ts`). (Only one side steers: if both did, each would move
+ * after the other and neither would settle. The two waits add up to a
+ * constant for a given path, so one side steering to a short wait leaves
+ * the other with the shortest possible too.)
  *
  * {@linkcode ArrivalSteering} looks at the waits of a window of shown
  * frames as points on a circle one frame period round. Where the peer sends
@@ -88,7 +90,7 @@ export class ArrivalSteering {
 
 /**
  * Steers the engine's frame schedule for one `!webrtc` node (the `owner`
- * of the request): on the calling side of a call, each newly shown peer
+ * of the request): on the side of a call that steers, each newly shown peer
  * frame's wait goes to an {@linkcode ArrivalSteering}, and its advances to
  * `RenderContext.advanceFrames`.
  */
@@ -114,11 +116,11 @@ export class NodeSteering {
 
   /**
    * A frame that arrived at `receivedAt` (`performance.now()`) is shown for
-   * the first time in this frame; `calling`: this side made the call (only
-   * that side steers, else steering stops).
+   * the first time in this frame; `steers`: this side of the call steers
+   * (`WrtcPeerSession.steers`), else steering stops.
    */
-  shown(ctx: RenderContext, receivedAt: number, calling: boolean): void {
-    if (!calling) return this.stop(ctx);
+  shown(ctx: RenderContext, receivedAt: number, steers: boolean): void {
+    if (!steers) return this.stop(ctx);
     // Frames reach JS only while the thread is free: between frames, and
     // while this frame settled (see `settle`); what counts is the wait until
     // the last of those moments.

@@ -60,6 +60,7 @@ import {
   preferCodec,
   type VideoCodec,
 } from "./sdp.ts";
+import { offererSteers, withSteeringMark } from "./steering_mark.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import { PeerActivityWatch } from "./peer_activity.ts";
 import { videoStreamFigures } from "./session_stats.ts";
@@ -92,8 +93,8 @@ interface Connection {
   framesReceived: number;
   /** Its candidates as they come, and waits for enough of them. */
   readonly gathering: CandidateGathering;
-  /** Made by `createOffer` (this side calls). */
-  offering: boolean;
+  /** Whether this side steers its frames toward the peer's (see `steering_mark.ts`). */
+  steers: boolean;
   /** Watches the peer from the first `connected` on (see {@linkcode WrtcPeerSession.peerActivity}). */
   activity: PeerActivityWatch | null;
   /** Ends the heap trims made while the call is up (see `native_heap.ts`). */
@@ -198,9 +199,13 @@ export class WrtcPeerSession implements PeerSession {
     return this.#framesSent;
   }
 
-  /** Whether the current peer connection was made by {@linkcode createOffer} (this side called). */
-  get calling(): boolean {
-    return this.#conn?.offering ?? false;
+  /**
+   * Whether this side steers its frame schedule toward the peer's video: it
+   * called, or it answered an offer whose maker does not steer (see
+   * `steering_mark.ts`); `false` without a peer connection.
+   */
+  get steers(): boolean {
+    return this.#conn?.steers ?? false;
   }
 
   /** Whether a peer connection exists, so {@linkcode sendFrame} has somewhere to send. */
@@ -230,7 +235,7 @@ export class WrtcPeerSession implements PeerSession {
   /** Closes any current peer connection, opens a new one and returns its offer. */
   async createOffer(): Promise<string> {
     const conn = this.#open();
-    conn.offering = true;
+    conn.steers = true;
     const transceiver = conn.pc.addTransceiver(this.#video.track, {
       direction: "sendrecv",
     });
@@ -244,12 +249,13 @@ export class WrtcPeerSession implements PeerSession {
     this.#check(conn, "making an offer");
     const sdp = preferred ? offer.sdp : preferCodec(offer.sdp, this.codec);
     await conn.pc.setLocalDescription({ type: "offer", sdp });
-    return this.#finish(conn, "offer");
+    return withSteeringMark(await this.#finish(conn, "offer"));
   }
 
   /** Closes any current peer connection, opens a new one for `offer`, returns the answer. */
   async acceptOffer(offer: string): Promise<string> {
     const conn = this.#open();
+    conn.steers = !offererSteers(offer);
     const remote = applyBitrate(preferCodec(offer, this.codec), this.#limits);
     await conn.pc.setRemoteDescription({ type: "offer", sdp: remote });
     this.#check(conn, "accepting an offer");
@@ -377,7 +383,7 @@ export class WrtcPeerSession implements PeerSession {
       state: "new",
       framesReceived: 0,
       gathering: new CandidateGathering(pc, pooled, this.#gatheringPolicy),
-      offering: false,
+      steers: false,
       activity: null,
       endTrims: null,
       closed: false,

@@ -260,7 +260,7 @@ export class WebrtcNode extends ProgramNode {
     const frame = session?.latestFrame() ?? null;
     if (frame !== null) {
       if (this.#receiver.isNew(frame)) {
-        this.#steering.shown(ctx, frame.receivedAt, session!.calling);
+        this.#steering.shown(ctx, frame.receivedAt, session!.steers);
       }
       this.#receiver.show(ctx.gl, frame, this.width, this.height);
     } else {

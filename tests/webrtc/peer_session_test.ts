@@ -9,6 +9,7 @@ import {
   WrtcPeerSession,
 } from "../../lib/webrtc/peer_session.ts";
 import { type VideoCodec, videoCodecOrder } from "../../lib/webrtc/sdp.ts";
+import { STEERING_MARK } from "../../lib/webrtc/steering_mark.ts";
 import {
   halves,
   meanColour,
@@ -192,6 +193,35 @@ Deno.test("a new offer replaces the previous peer connection without a null stat
     a.close();
   }
   assert.deepEqual(states, ["new", "new", null]);
+});
+
+Deno.test("the caller steers its frames; an answerer steers only when the offer does not say that its maker steers", async () => {
+  const a = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  const b = await WrtcPeerSession.create({ width: WIDTH, height: HEIGHT });
+  try {
+    assert.equal(a.steers, false, "no peer connection, no steering");
+    const offer = await a.createOffer();
+    assert.equal(a.steers, true, "the caller steers");
+    assert.ok(offer.includes(`\r\n${STEERING_MARK}\r\nm=`), offer);
+    await b.acceptOffer(offer);
+    assert.equal(
+      b.steers,
+      false,
+      "our caller steers, so its answerer does not",
+    );
+    // An offer from an endpoint without the mark (a browser, aiortc): libwebrtc
+    // takes it all the same, and the answerer steers.
+    const answer = await b.acceptOffer(
+      offer.replace(`${STEERING_MARK}\r\n`, ""),
+    );
+    assert.equal(b.steers, true, "the answerer of an unmarked offer steers");
+    assert.ok(!answer.includes(STEERING_MARK), "answers carry no mark");
+    await a.acceptAnswer(answer);
+  } finally {
+    a.close();
+    b.close();
+  }
+  assert.equal(b.steers, false);
 });
 
 Deno.test("an offer carries the UDP host candidates without waiting for the TCP ones; waitForTcpCandidates waits for all", async () => {
