@@ -1,23 +1,25 @@
 /**
  * How long a caller's frames wait to be shown by an answering `!webrtc`
- * node when the caller does not steer its frames (Python aiortc here; a
- * browser and the original plugin are the same case: their offers carry no
- * steering mark, see `lib/webrtc/steering_mark.ts`).
+ * node when the caller does not steer its frames: Python aiortc (as the
+ * original plugin) and Chromium with the example browser page; their offers
+ * carry no steering mark (see `lib/webrtc/steering_mark.ts`).
  *
  * An engine in this process renders a 640x360 `!webrtc` node at 30 fps on
  * its own frame schedule (as `Engine.run` does), answering over
  * `!websocket` through a server in this process; `tests/peer/flitter_peer.py
- * --moving` calls it at 640x360, 30 fps. After 3 s of the call, for 10 s,
+ * --moving`, then headless Chromium showing `examples/browser/index.html`,
+ * calls it at 640x360, 30 fps. After 3 s of the call, for 10 s,
  * each newly shown peer frame's wait is taken: from its arrival to the
  * start of the frame that shows it. Alternate runs take the answerer as it
  * is now (it steers, since the offer is unmarked) and with steering off for
  * the answerer (the rule before: only the caller steers); the wait of the
  * latter depends on where the two schedules happen to fall, so several
- * runs are made of each.
+ * runs are made of each, per caller.
  *
  * Run: `deno run -A bench/answer_steering_bench.ts [--runs=N]` (default 3
  * of each; it re-runs itself inside `scripts/in_loopback_netns.sh`) →
- * `bench/results/answer_steering.json`. Needs Debian's python3-aiortc.
+ * `bench/results/answer_steering.json`. Needs Debian's python3-aiortc and
+ * chromium (a caller that is missing is skipped).
  *
  * @module
  */
@@ -29,6 +31,11 @@ import { startSignallingServer } from "../lib/server/signalling_server.ts";
 import { WrtcPeerSession } from "../lib/webrtc/peer_session.ts";
 import type { WebrtcNode } from "../lib/webrtc/webrtc_node.ts";
 import { startPythonPeer } from "../tests/peer/python_peer.ts";
+import {
+  chromiumIsInstalled,
+  launchBrowser,
+  openCallPage,
+} from "../tests/browser/_browser_call.ts";
 import { aiortcUnavailable } from "./_aiortc_reference.ts";
 import { rerunInLoopbackNetns } from "./_loopback_netns.ts";
 
@@ -44,8 +51,37 @@ const sleep = (ms: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const round = (value: number) => Math.round(value * 10) / 10;
 
+/** Who calls the rig. */
+type Caller = "python" | "browser";
+
+/** Starts `caller` calling "rig" in room "steering" of `url`; resolves to a function that stops it. */
+async function startCaller(
+  caller: Caller,
+  url: string,
+): Promise<() => Promise<unknown>> {
+  if (caller === "python") {
+    const peer = startPythonPeer([
+      ...["--websocket", url, "--room", "steering", "--id", "py"],
+      ...["--call", "rig", "--moving", "--size", "640x360", "--fps", "30"],
+      "--stay-joined",
+    ]);
+    return () => peer.stop();
+  }
+  const call = await openCallPage(await launchBrowser(), {
+    server: url,
+    room: "steering",
+    id: "browser",
+    call: "rig",
+    color: "#2060c0",
+    size: "640x360",
+    fps: 30,
+  });
+  return () => call.close();
+}
+
 /** The waits of one run and what the schedule did. */
 interface RunFigures {
+  caller: Caller;
   answererSteers: boolean;
   shownFps: number;
   renderedFps: number;
@@ -88,7 +124,10 @@ void main() { color = vec4(coord.x, fract(beat), coord.y, 1.0); }
 `;
 }
 
-async function run(answererSteers: boolean): Promise<RunFigures> {
+async function run(
+  caller: Caller,
+  answererSteers: boolean,
+): Promise<RunFigures> {
   setAnswererSteering(answererSteers);
   const server = await startSignallingServer({ host: "127.0.0.1", port: 0 });
   const engine = Engine.fromText(scene(server.url), "answer_steering.toml", {
@@ -96,11 +135,7 @@ async function run(answererSteers: boolean): Promise<RunFigures> {
     watch: false,
   });
   await loadNodeKinds(engine.model);
-  const caller = startPythonPeer([
-    ...["--websocket", server.url, "--room", "steering", "--id", "py"],
-    ...["--call", "rig", "--moving", "--size", "640x360", "--fps", "30"],
-    "--stay-joined",
-  ]);
+  const stopCaller = await startCaller(caller, server.url);
   try {
     const clockStart = performance.now();
     engine.pacer.start(clockStart);
@@ -135,6 +170,7 @@ async function run(answererSteers: boolean): Promise<RunFigures> {
     const at = (p: number) =>
       round(waits[Math.min(waits.length - 1, Math.floor(p * waits.length))]);
     return {
+      caller,
       answererSteers,
       shownFps: round(waits.length / MEASURE_SECONDS),
       renderedFps: round(rendered / MEASURE_SECONDS),
@@ -147,28 +183,33 @@ async function run(answererSteers: boolean): Promise<RunFigures> {
       steered: engine.pacer.owner !== null,
     };
   } finally {
-    await caller.stop();
+    await stopCaller();
     await engine.dispose();
     await server.close();
     setAnswererSteering(true);
   }
 }
 
-const unavailable = await aiortcUnavailable();
-if (unavailable !== undefined) {
-  console.error(`skipped: ${unavailable}`);
-  Deno.exit(0);
-}
+const callers: Caller[] = [];
+const skipped: string[] = [];
+const noPython = await aiortcUnavailable();
+if (noPython === undefined) callers.push("python");
+else skipped.push(`python: ${noPython}`);
+if (chromiumIsInstalled()) callers.push("browser");
+else skipped.push("browser: no /usr/bin/chromium");
+for (const reason of skipped) console.error(`skipped ${reason}`);
 const runs: RunFigures[] = [];
-for (let i = 0; i < RUNS; i++) {
-  for (const steers of [false, true]) {
-    const figures = await run(steers);
-    runs.push(figures);
-    console.log(
-      `answerer ${
-        steers ? "steers" : "does not steer"
-      }: wait mean ${figures.waitMs.mean} ms, p50 ${figures.waitMs.p50}, p99 ${figures.waitMs.p99}; shown ${figures.shownFps} of ${figures.renderedFps} fps`,
-    );
+for (const caller of callers) {
+  for (let i = 0; i < RUNS; i++) {
+    for (const steers of [false, true]) {
+      const figures = await run(caller, steers);
+      runs.push(figures);
+      console.log(
+        `${caller} caller, answerer ${
+          steers ? "steers" : "does not steer"
+        }: wait mean ${figures.waitMs.mean} ms, p50 ${figures.waitMs.p50}, p99 ${figures.waitMs.p99}; shown ${figures.shownFps} of ${figures.renderedFps} fps`,
+      );
+    }
   }
 }
 const results = {
@@ -176,7 +217,8 @@ const results = {
   deno: Deno.version.deno,
   cpus: navigator.hardwareConcurrency,
   note:
-    "a 640x360 !webrtc node rendering at 30 fps answers a Python aiortc caller (30 fps, no steering mark) over !websocket; wait = from a peer frame's arrival to the start of the frame that first shows it, over 10 s after 3 s of the call; runs alternate the answerer steering (the rule now) and not steering (the rule before)",
+    "a 640x360 !webrtc node rendering at 30 fps answers a caller that does not steer (Python aiortc, then Chromium with the example page; 640x360 at 30 fps) over !websocket; wait = from a peer frame's arrival to the start of the frame that first shows it, over 10 s after 3 s of the call; runs alternate the answerer steering (the rule now) and not steering (the rule before)",
+  skipped,
   runs,
 };
 await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });

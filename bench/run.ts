@@ -42,7 +42,7 @@ const BENCHES: readonly Bench[] = [
     limitSeconds: 300,
   },
   // A rig answering a caller that does not steer (Python aiortc): how long its frames wait.
-  { name: "answer_steering", result: "answer_steering", limitSeconds: 240 },
+  { name: "answer_steering", result: "answer_steering", limitSeconds: 420 },
   // One rig reaching 1, 4, 8 viewers: through Janus (one !whip publish) or by direct calls.
   { name: "fanout", result: "fanout", limitSeconds: 300 },
   // The server figures were just measured: the call benchmark only includes them.

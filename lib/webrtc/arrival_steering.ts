@@ -19,7 +19,15 @@
  * jitter), so it asks for an advance of (the wait of that latest arrival −
  * margin). That also recovers when arrivals straddle a frame start (some
  * just made it, some just missed). From a peer at another rate the arrivals
- * spread round the circle, no arc is large, and nothing moves.
+ * spread round the circle, no arc is large, and nothing moves. A peer at a
+ * rate only slightly off ours (a browser page drawing every 33 ms sends
+ * 30.3 frames a second) would still bunch its arrivals within a window, but
+ * they slide along the circle from one window to the next, and steering
+ * after them only moves our frames on for ever (measured: its frames waited
+ * longer than with no steering). So the drift of the arrivals against our
+ * frame starts is fitted over each window (when the arrival times are
+ * given), and beyond {@linkcode ArrivalSteeringOptions.maxDrift} nothing
+ * moves either.
  *
  * {@linkcode NodeSteering} is a `!webrtc` node's use of it: it measures the
  * waits in the node's frames and asks the engine to move the schedule
@@ -41,6 +49,45 @@ export interface ArrivalSteeringOptions {
   marginMs?: number;
   /** Advances smaller than this are not worth asking for (ms, default 2). */
   minimumAdvanceMs?: number;
+  /**
+   * Largest drift of the arrivals against our frame starts at which frames
+   * are steered, in ms per ms (default 0.005: 5 ms a second, a rate 0.5 %
+   * off ours).
+   */
+  maxDrift?: number;
+}
+
+/** One shown frame: its wait (ms, within a period) and when it arrived (ms, or NaN). */
+export interface ArrivalSample {
+  wait: number;
+  at: number;
+}
+
+/**
+ * How fast the arrivals' phase moves against our frame starts (ms per ms)
+ * over `samples` in arrival order: the least-squares slope of their waits,
+ * unwrapped round the `periodMs` circle, against their arrival times.
+ */
+export function arrivalDrift(
+  samples: readonly ArrivalSample[],
+  periodMs: number,
+): number {
+  let unwrapped = samples[0].wait;
+  let sumT = 0, sumU = 0, sumTT = 0, sumTU = 0;
+  for (let i = 0; i < samples.length; i++) {
+    if (i > 0) {
+      const step = samples[i].wait - samples[i - 1].wait;
+      unwrapped += step - periodMs * Math.round(step / periodMs);
+    }
+    const t = samples[i].at - samples[0].at;
+    sumT += t;
+    sumU += unwrapped;
+    sumTT += t * t;
+    sumTU += t * unwrapped;
+  }
+  const n = samples.length;
+  const spread = n * sumTT - sumT * sumT;
+  return spread > 0 ? (n * sumTU - sumT * sumU) / spread : 0;
 }
 
 /** Decides how much earlier frames should start, from the waits of shown frames. */
@@ -48,26 +95,34 @@ export class ArrivalSteering {
   readonly #window: number;
   readonly #marginMs: number;
   readonly #minimumAdvanceMs: number;
-  #waits: number[] = [];
+  readonly #maxDrift: number;
+  #samples: ArrivalSample[] = [];
 
   /** A steering with the given tuning. */
   constructor(options: ArrivalSteeringOptions = {}) {
     this.#window = options.window ?? 30;
     this.#marginMs = options.marginMs ?? 3;
     this.#minimumAdvanceMs = options.minimumAdvanceMs ?? 2;
+    this.#maxDrift = options.maxDrift ?? 0.005;
   }
 
   /**
    * Records that a newly received frame was shown by a frame that began
-   * `waitMs` after it arrived, with frames `periodMs` apart; returns how many
+   * `waitMs` after it arrived (at `arrivedAt` ms, on any clock; without it
+   * no drift is looked for), with frames `periodMs` apart; returns how many
    * ms earlier frames should start from now on (0: keep the schedule).
    */
-  shown(waitMs: number, periodMs: number): number {
+  shown(waitMs: number, periodMs: number, arrivedAt = Number.NaN): number {
     if (!(waitMs >= 0 && periodMs > 0)) return 0;
-    this.#waits.push(waitMs % periodMs);
-    if (this.#waits.length < this.#window) return 0;
-    const waits = this.#waits.sort((a, b) => a - b);
-    this.#waits = [];
+    this.#samples.push({ wait: waitMs % periodMs, at: arrivedAt });
+    if (this.#samples.length < this.#window) return 0;
+    const samples = this.#samples;
+    this.#samples = [];
+    if (
+      samples.every((sample) => Number.isFinite(sample.at)) &&
+      Math.abs(arrivalDrift(samples, periodMs)) > this.#maxDrift
+    ) return 0; // a peer at a rate slightly off ours
+    const waits = samples.map((sample) => sample.wait).sort((a, b) => a - b);
     // The largest empty arc between neighbouring waits, round the circle.
     let gap = waits[0] + periodMs - waits[waits.length - 1];
     let latestArrival = waits[0];
@@ -84,7 +139,7 @@ export class ArrivalSteering {
 
   /** Forgets the frames seen so far (after the call changed). */
   reset(): void {
-    this.#waits = [];
+    this.#samples = [];
   }
 }
 
@@ -130,6 +185,7 @@ export class NodeSteering {
     const advance = this.#steering.shown(
       sampledAt - receivedAt,
       1000 / ctx.frame.fps,
+      receivedAt,
     );
     if (advance > 0 && ctx.advanceFrames(this.#owner, advance)) {
       log.trace(`frames start ${advance.toFixed(1)} ms earlier`);
