@@ -145,8 +145,20 @@ function canvasStream() {
     context.fillText(`${config.id} ${frame}`, 10, height * 0.7);
     frame++;
   };
-  draw();
-  setInterval(draw, 1000 / config.fps);
+  // Frames on a schedule of their own rather than `setInterval`, which
+  // Chromium rounds to whole milliseconds (33 ms: 30.3 fps for 30): at
+  // exactly the rig's rate, a rig answering this page can time its frames to
+  // take ours as they arrive (see the README's Latency section).
+  const period = 1000 / config.fps;
+  let next = performance.now();
+  const tick = () => {
+    draw();
+    next += period;
+    const now = performance.now();
+    if (next < now - period) next = now; // after a stall: no burst of frames
+    setTimeout(tick, Math.max(0, next - now));
+  };
+  tick();
   return canvas.captureStream(config.fps);
 }
 
