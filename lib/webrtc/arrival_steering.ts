@@ -57,9 +57,11 @@ export interface ArrivalSteeringOptions {
   maxDrift?: number;
 }
 
-/** One shown frame: its wait (ms, within a period) and when it arrived (ms, or NaN). */
+/** One shown frame, as {@linkcode arrivalDrift} takes it. */
 export interface ArrivalSample {
+  /** Its wait from arrival to the frame that showed it (ms, within a period). */
   wait: number;
+  /** When it arrived (ms, any clock; NaN when unknown). */
   at: number;
 }
 
