@@ -2,7 +2,7 @@
  * How long a caller's frames wait to be shown by an answering `!webrtc`
  * node when the caller does not steer its frames: Python aiortc (as the
  * original plugin) and Chromium with the example browser page; their offers
- * carry no steering mark (see `lib/webrtc/steering_mark.ts`).
+ * carry no steering mark (see `STEERING_MARK` in `lib/webrtc/sdp.ts`).
  *
  * An engine in this process renders a 640x360 `!webrtc` node at 30 fps on
  * its own frame schedule (as `Engine.run` does), answering over

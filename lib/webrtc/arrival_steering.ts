@@ -7,7 +7,7 @@
  * side of a call moves its frame schedule earlier until the peer's frames
  * arrive just before they are sampled: the caller, or an answerer whose
  * caller does not steer (a browser, the original Python plugin: see
- * `steering_mark.ts`). (Only one side steers: if both did, each would move
+ * `STEERING_MARK` in `sdp.ts`). (Only one side steers: if both did, each would move
  * after the other and neither would settle. The two waits add up to a
  * constant for a given path, so one side steering to a short wait leaves
  * the other with the shortest possible too.)

@@ -57,10 +57,11 @@ import {
   applyBitrate,
   type BitrateLimits,
   bitrateLimits,
+  offererSteers,
   preferCodec,
   type VideoCodec,
+  withSteeringMark,
 } from "./sdp.ts";
-import { offererSteers, withSteeringMark } from "./steering_mark.ts";
 import { ensureWrtcFieldTrials } from "./field_trials.ts";
 import { PeerActivityWatch } from "./peer_activity.ts";
 import { videoStreamFigures } from "./session_stats.ts";
@@ -93,7 +94,7 @@ interface Connection {
   framesReceived: number;
   /** Its candidates as they come, and waits for enough of them. */
   readonly gathering: CandidateGathering;
-  /** Whether this side steers its frames toward the peer's (see `steering_mark.ts`). */
+  /** Whether this side steers its frames toward the peer's (see `STEERING_MARK` in `sdp.ts`). */
   steers: boolean;
   /** Watches the peer from the first `connected` on (see {@linkcode WrtcPeerSession.peerActivity}). */
   activity: PeerActivityWatch | null;
@@ -202,7 +203,7 @@ export class WrtcPeerSession implements PeerSession {
   /**
    * Whether this side steers its frame schedule toward the peer's video: it
    * called, or it answered an offer whose maker does not steer (see
-   * `steering_mark.ts`); `false` without a peer connection.
+   * `STEERING_MARK` in `sdp.ts`); `false` without a peer connection.
    */
   get steers(): boolean {
     return this.#conn?.steers ?? false;

@@ -1,6 +1,8 @@
 /**
  * Small, standard-preserving rewrites of session descriptions: which video
- * codec comes first, and the bitrate an endpoint should send at.
+ * codec comes first, the bitrate an endpoint should send at, and the mark by
+ * which an offer says that its maker steers its frames
+ * ({@linkcode STEERING_MARK}).
  *
  * Only the video `m=` sections are touched. The results stay plain SDP that
  * any peer can read: a Python aiortc peer ignores `b=` lines and unknown
@@ -208,4 +210,64 @@ export function applyBitrate(sdp: string, limits: BitrateLimits): string {
     lines.splice(section.start + 1, section.end - section.start - 1, ...body);
   }
   return joinLines(lines, eol);
+}
+
+/**
+ * The session-level attribute line by which an offer says that its maker
+ * steers its frame schedule toward the answerer's video (see
+ * `arrival_steering.ts`), so that the answerer knows whether to steer its
+ * own. Only one side of a call may steer: two would each move after the
+ * other and neither would settle. Between two rigs the caller steers; a rig
+ * that answers an endpoint that does not steer (a browser, the original
+ * Python plugin, a WHIP publisher relayed by the server) steers instead, so
+ * that it shows that endpoint's frames soon after they arrive. Other
+ * endpoints ignore the attribute (libwebrtc, browsers and aiortc skip
+ * attributes they do not know).
+ */
+export const STEERING_MARK = "a=x-flitter-steers";
+
+/**
+ * `sdp` with {@linkcode STEERING_MARK} at the end of its session section
+ * (unchanged if it has it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { offererSteers, withSteeringMark } from "./sdp.ts";
+ * const offer = "v=0\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendrecv\r\n";
+ * assert.equal(offererSteers(offer), false);
+ * assert.equal(offererSteers(withSteeringMark(offer)), true);
+ * ```
+ */
+export function withSteeringMark(sdp: string): string {
+  const { lines, eol } = splitLines(sdp);
+  const end = sections(lines)[0]?.start ?? lines.length;
+  if (lines.slice(0, end).includes(STEERING_MARK)) return sdp;
+  lines.splice(end, 0, STEERING_MARK);
+  return joinLines(lines, eol);
+}
+
+const DIRECTION = /^a=(sendrecv|sendonly|recvonly|inactive)$/;
+
+/**
+ * Whether the maker of `offer` steers toward the answerer's video: the
+ * offer carries {@linkcode STEERING_MARK} in its session section and the
+ * offerer receives video (a video section that is `sendrecv` or
+ * `recvonly`; a marked `sendonly` publisher has nothing to steer by).
+ */
+export function offererSteers(offer: string): boolean {
+  const { lines } = splitLines(offer);
+  const all = sections(lines);
+  const session = lines.slice(0, all[0]?.start ?? lines.length);
+  if (!session.includes(STEERING_MARK)) return false;
+  const direction = (from: number, to: number, fallback: string) =>
+    lines.slice(from, to).map((line) => DIRECTION.exec(line)?.[1])
+      .find(Boolean) ?? fallback;
+  const sessionDirection = direction(0, session.length, "sendrecv");
+  return all.some((section) =>
+    section.kind === "video" &&
+    ["sendrecv", "recvonly"].includes(
+      direction(section.start, section.end, sessionDirection),
+    )
+  );
 }

@@ -10,6 +10,7 @@ import {
 } from "../../lib/server/signalling_server.ts";
 import { TestClient } from "./_ws_client.ts";
 import { selfSignedCertificate } from "./_certificate.ts";
+import { waitFor } from "../_wait.ts";
 
 setLogLevel("error");
 
@@ -26,21 +27,6 @@ async function withServer(
     await body(server);
   } finally {
     await server.close();
-  }
-}
-
-/** Waits until `condition` holds, polling (fails after `timeoutMs`). */
-async function until(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -131,9 +117,9 @@ Deno.test("an empty room is discarded and can be joined afresh with the same IDs
     const alice = await TestClient.joined(server.url, "alice", "lobby");
     assertEquals(server.rooms.roomNames(), ["lobby"]);
     await alice.close();
-    await until(
-      () => server.rooms.roomNames().length === 0,
+    await waitFor(
       "the room is discarded",
+      () => server.rooms.roomNames().length === 0,
     );
     const again = await TestClient.joined(server.url, "alice", "lobby");
     assertEquals(again.received, [{ type: "members", members: ["alice"] }]);
@@ -231,9 +217,9 @@ Deno.test("bad input is ignored or closes only the client that sent it", async (
       (await bob.next((m) => m.type === "call")).offer,
       "still working",
     );
-    await until(
-      () => server.rooms.members("lobby").length === 2,
+    await waitFor(
       "the test clients have left",
+      () => server.rooms.members("lobby").length === 2,
     );
     await alice.close();
     await bob.close();
@@ -288,9 +274,9 @@ Deno.test("fifty rooms of ten clients each see exactly their own room", async ()
     );
     assertEquals(server.rooms.size, rooms * size);
     await Promise.all(clients.flat().map((client) => client.close()));
-    await until(
-      () => server.rooms.roomNames().length === 0,
+    await waitFor(
       "every room is discarded",
+      () => server.rooms.roomNames().length === 0,
     );
   });
 });

@@ -180,20 +180,8 @@ export function configs(
   };
 }
 
-/** Polls `condition` until it holds; fails the test after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const start = performance.now();
-  while (!await condition()) {
-    if (performance.now() - start > timeoutMs) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Polls a condition until it holds (see `tests/_wait.ts`). */
+export { waitFor } from "../_wait.ts";
 
 /** A raw UDP socket standing in for the other side (as a Python peer would be). */
 export class RawPeer {

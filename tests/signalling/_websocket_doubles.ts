@@ -14,6 +14,7 @@ import type {
   PeerSession,
 } from "../../lib/signalling/signalling.ts";
 import type { WebSocketConfig } from "../../lib/signalling/websocket.ts";
+import { waitFor } from "../_wait.ts";
 
 /**
  * A logger that keeps every record (`level message`, at any level) instead
@@ -142,18 +143,12 @@ export class VideoSession extends RecordingSession {
 }
 
 /** Resolves once `condition()` holds (checked every 5 ms); fails after `timeoutMs`. */
-export async function until(
+export function until(
   condition: () => boolean,
   what: string,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return waitFor(what, condition, timeoutMs, 5);
 }
 
 /** A `!websocket` configuration (verifying certificates) for member `id` of `room`, calling `call`. */

@@ -22,6 +22,7 @@ import {
   stateIs,
 } from "../peer/python_peer.ts";
 import { holdUdpPort } from "../_udp_port.ts";
+import { waitFor as waitUntil } from "../_wait.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "trace" ? "trace" : "warn");
 
@@ -38,19 +39,11 @@ await loadWrtc();
 const WAIT_MS = 30_000;
 const SECRET = "python-interop";
 
-async function waitFor(
+const waitFor = (
   what: string,
   condition: () => boolean,
   timeoutMs = WAIT_MS,
-): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+) => waitUntil(what, condition, timeoutMs, 20);
 
 const steps = (peer: PythonPeer, step: string) =>
   peer.history.filter((event: PeerEvent) =>

@@ -14,22 +14,9 @@ import {
 import type { ConnectionState } from "../../lib/signalling/signalling.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import { holdUdpPort } from "../_udp_port.ts";
+import { waitFor } from "../_wait.ts";
 
 setLogLevel(Deno.env.get("FLITTER_TEST_LOG") === "trace" ? "trace" : "warn");
-
-async function waitFor(
-  what: string,
-  condition: () => boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Runs a broadcast call between two wrtc sessions. `"answerer"` first: the

@@ -24,6 +24,7 @@ import {
 import { selfSignedCertificate } from "../server/_certificate.ts";
 import { type ServerProcess, startServer } from "../server/_server_process.ts";
 import { RecordingLogger } from "./_websocket_doubles.ts";
+import { waitFor as waitUntil } from "../_wait.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "warn");
 
@@ -40,17 +41,11 @@ const WIDTH = 320, HEIGHT = 240;
 // BT.601 limited-range Y, U, V of pure blue (what the Python peer sends).
 const BLUE_YUV = [41, 240, 110];
 
-async function waitFor(
+const waitFor = (
   what: string,
   condition: () => boolean,
   timeoutMs = WAIT_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+) => waitUntil(what, condition, timeoutMs, 20);
 
 /** Y, U, V at the centre of the newest frame `session` received. */
 function centreYuv(session: WrtcPeerSession): number[] | null {

@@ -16,22 +16,11 @@ import { startWebSocket } from "../../lib/signalling/websocket.ts";
 import { WrtcPeerSession } from "../../lib/webrtc/peer_session.ts";
 import { selfSignedCertificate } from "../server/_certificate.ts";
 import { startServer } from "../server/_server_process.ts";
+import { waitFor } from "../_wait.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG") as "trace" | undefined) ?? "warn");
 
 const WIDTH = 160, HEIGHT = 120;
-
-async function waitFor(
-  what: string,
-  condition: () => boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function solid(r: number, g: number, b: number): Uint8Array {
   const rgba = new Uint8Array(WIDTH * HEIGHT * 4);

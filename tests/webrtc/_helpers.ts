@@ -7,23 +7,18 @@
 
 import { i420ToRgba } from "../../lib/webrtc/yuv.ts";
 import type { ReceivedFrame } from "../../lib/webrtc/peer_session.ts";
+import { waitFor as waitUntil } from "../_wait.ts";
 
 /** RGB triple, 0–255. */
 export type Rgb = readonly [number, number, number];
 
 /** Resolves once `condition()` is true; rejects with `what` after `timeoutMs`. */
-export async function waitFor(
+export function waitFor(
   condition: () => boolean,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitUntil(what, condition, timeoutMs, 20);
 }
 
 /**

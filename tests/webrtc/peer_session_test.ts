@@ -8,8 +8,11 @@ import {
   type ReceivedFrame,
   WrtcPeerSession,
 } from "../../lib/webrtc/peer_session.ts";
-import { type VideoCodec, videoCodecOrder } from "../../lib/webrtc/sdp.ts";
-import { STEERING_MARK } from "../../lib/webrtc/steering_mark.ts";
+import {
+  STEERING_MARK,
+  type VideoCodec,
+  videoCodecOrder,
+} from "../../lib/webrtc/sdp.ts";
 import {
   halves,
   meanColour,
